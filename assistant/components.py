@@ -1,0 +1,45 @@
+"""The one place that builds the working parts (store, embedder, library, retriever, answerers)
+from the settings. The CLI, the UI, the evals and the tests all build them here."""
+from __future__ import annotations
+
+from functools import cached_property
+
+from ingest.library import Library
+from ingest.pages import Limits
+from ingest.registry import Registry
+
+from .settings import Settings
+
+
+class Components:
+    """Lazily built parts, so `status` never loads a model and `ask` loads each part once."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+
+    @property
+    def registry(self) -> Registry:
+        return Registry(self.settings.registry_path)
+
+    @cached_property
+    def embedder(self):
+        from ingest.embedder import Embedder
+
+        s = self.settings
+        return Embedder(s.embedding_model, allow_downloads=s.allow_downloads, batch_size=s.embed_batch_size)
+
+    @cached_property
+    def store(self):
+        from ingest.store import ChunkStore, open_chroma_client
+
+        s = self.settings
+        client = open_chroma_client(path=s.chroma_dir, host=s.chroma_host, port=s.chroma_port)
+        return ChunkStore(client, s.collection)
+
+    @cached_property
+    def library(self) -> Library:
+        s = self.settings
+        limits = Limits(max_file_bytes=s.max_file_mb * 1024 * 1024, max_pages=s.max_pages,
+                        max_chars_per_page=s.max_chars_per_page, parse_timeout_s=s.parse_timeout_s)
+        return Library(s.data_dir, self.store, self.embedder, chunk_max_tokens=s.chunk_max_tokens,
+                       limits=limits)

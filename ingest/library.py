@@ -1,0 +1,177 @@
+"""Ingest, re-ingest, prune and forget: keeps the registry, the stored files and the chunks in step.
+
+An update writes the new version's chunks under a new key, commits by rewriting the registry,
+then retires the old version. A crash before the commit leaves the old version live; after it,
+the new one. Leftovers of either are removed at the start of the next ingest.
+"""
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import fcntl
+import hashlib
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from .chunking import chunk_pages
+from .loaders import load_document
+from .manifest import FileEntry, entries_for
+from .pages import DocumentError, Limits, LoadedDocument
+from .registry import DocumentRecord, Registry
+from .store import ChunkStore
+
+ProgressFactory = Callable[[int, str], Callable[[int], None]]
+
+
+class LibraryBusy(Exception):
+    pass
+
+
+@dataclass
+class IngestResult:
+    source: str
+    doc_id: str
+    status: str                # new | updated | unchanged | failed | removed
+    pages: int = 0
+    chunks: int = 0
+    detail: str = ""
+    warnings: list[str] = field(default_factory=list)
+
+    def line(self) -> str:
+        counts = f"{self.pages} pages, {self.chunks} chunks" if self.status != "failed" else ""
+        parts = [f"{self.status:<9}", self.doc_id, counts, self.detail]
+        return "  ".join(p for p in parts if p)
+
+
+class Library:
+    def __init__(self, data_dir: Path, store: ChunkStore, embedder, *, chunk_max_tokens: int,
+                 limits: Limits = Limits()):
+        self.data_dir = Path(data_dir)
+        self.files_dir = self.data_dir / "files"
+        self.registry = Registry(self.data_dir / "documents.json")
+        self.store = store
+        self.embedder = embedder
+        self.chunk_max_tokens = min(chunk_max_tokens, embedder.max_tokens - 2)
+        self.limits = limits
+
+    def documents(self) -> list[DocumentRecord]:
+        return sorted(self.registry.load().values(), key=lambda r: r.id)
+
+    def ingest(self, paths: list[Path], *, prune: bool = False,
+               progress: ProgressFactory | None = None) -> list[IngestResult]:
+        with self._lock():
+            self.store.delete_all_but(self.registry.active_keys())
+            try:
+                entries = entries_for(paths)
+            except (OSError, ValueError) as exc:
+                return [IngestResult(" ".join(map(str, paths)), "-", "failed", detail=str(exc))]
+            results = [self._ingest_entry(entry, progress) for entry in entries]
+            if prune:
+                results += self._prune(seen={e.doc_id for e in entries})
+            return results
+
+    def forget(self, doc_id: str) -> bool:
+        with self._lock():
+            records = self.registry.load()
+            record = records.pop(doc_id, None)
+            if record is None:
+                return False
+            self.registry.save(records)
+            self._retire(record)
+            return True
+
+    def _ingest_entry(self, entry: FileEntry, progress: ProgressFactory | None) -> IngestResult:
+        result = IngestResult(str(entry.path), entry.doc_id, "failed")
+        try:
+            return self._ingest_file(entry, progress)
+        except DocumentError as exc:
+            result.detail = f"{entry.path.name}: {exc}"
+        except OSError as exc:
+            result.detail = f"{entry.path.name}: cannot read the file ({exc.strerror or exc})"
+        return result
+
+    def _ingest_file(self, entry: FileEntry, progress: ProgressFactory | None) -> IngestResult:
+        if not entry.path.is_file():
+            raise DocumentError("file not found" if not entry.path.exists() else "not a regular file")
+        records = self.registry.load()
+        old = records.get(entry.doc_id)
+        file_sha = _file_sha256(entry.path)
+        if old and old.file_sha256 == file_sha and old.title == entry.title and old.kind == entry.kind:
+            return IngestResult(str(entry.path), entry.doc_id, "unchanged", old.pages, old.chunks)
+        loaded = load_document(entry.path, self.limits)
+        if old and old.sha256 == loaded.text_sha256 and old.title == entry.title and old.kind == entry.kind:
+            old.file_sha256, old.source = file_sha, str(entry.path)
+            self.registry.save(records | {old.id: old})
+            return IngestResult(str(entry.path), entry.doc_id, "unchanged", old.pages, old.chunks)
+        record = self._write_version(entry, loaded, file_sha, version=old.version + 1 if old else 1,
+                                     progress=progress)
+        self.registry.save(self.registry.load() | {record.id: record})  # the commit point
+        if old:
+            self._retire(old)
+        detail = _describe_changes(old, record) if old else ""
+        return IngestResult(str(entry.path), record.id, "updated" if old else "new", record.pages,
+                            record.chunks, detail, loaded.warnings)
+
+    def _write_version(self, entry: FileEntry, loaded: LoadedDocument, file_sha: str, *,
+                       version: int, progress: ProgressFactory | None) -> DocumentRecord:
+        chunks = chunk_pages(loaded.pages, doc_id=entry.doc_id, doc_kind=entry.kind,
+                             title=entry.title, version=version, max_tokens=self.chunk_max_tokens,
+                             count_tokens=self.embedder.count_tokens)
+        if not chunks:
+            raise DocumentError("no text to index")
+        tick = progress(len(chunks), entry.path.name) if progress else None
+        vectors = self.embedder.embed([c.embedding_text() for c in chunks], progress=tick)
+        stored = self.files_dir / f"{entry.doc_id}@{version}{entry.path.suffix.lower()}"
+        stored.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(entry.path, stored)
+        self.store.add(chunks, vectors)
+        return DocumentRecord(
+            id=entry.doc_id, title=entry.title, kind=entry.kind, version=version,
+            pages=len(loaded.pages), chunks=len(chunks), sha256=loaded.text_sha256,
+            file_sha256=file_sha, ingested_at=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+            source=str(entry.path.resolve()), stored_file=stored.name, page_hashes=loaded.page_hashes())
+
+    def _retire(self, record: DocumentRecord) -> None:
+        self.store.delete_key(record.doc_key)
+        (self.files_dir / record.stored_file).unlink(missing_ok=True)
+
+    def _prune(self, seen: set[str]) -> list[IngestResult]:
+        records = self.registry.load()
+        gone = [r for r in records.values() if r.id not in seen and not Path(r.source).exists()]
+        for record in gone:
+            records.pop(record.id)
+            self.registry.save(records)
+            self._retire(record)
+        return [IngestResult(r.source, r.id, "removed", r.pages, r.chunks, "file is gone") for r in gone]
+
+    @contextlib.contextmanager
+    def _lock(self):
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        with (self.data_dir / "ingest.lock").open("w") as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise LibraryBusy(f"another ingest is already running on {self.data_dir}; "
+                                  "wait for it to finish") from None
+            yield
+
+
+def _file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _describe_changes(old: DocumentRecord, new: DocumentRecord) -> str:
+    before, after = old.page_hashes, new.page_hashes
+    changes = {
+        "pages added": [p for p in after if p not in before],
+        "removed": [p for p in before if p not in after],
+        "altered": [p for p in after if p in before and before[p] != after[p]],
+    }
+    text = "; ".join(f"{name}: {', '.join(pages)}" for name, pages in changes.items() if pages)
+    return text or "text unchanged, metadata updated"

@@ -1,0 +1,74 @@
+"""Which files to ingest, and under which id, kind and title.
+
+A folder may hold `manifest.yaml` (see corpus/manifest.yaml) naming its documents; files it does not
+name get an id from their file name and the kind `document`; files under `ignore:` are skipped.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from .loaders import SUPPORTED_SUFFIXES
+
+KINDS = ("report", "summary", "case-study", "context", "document")
+MANIFEST_NAME = "manifest.yaml"
+
+
+@dataclass(frozen=True)
+class FileEntry:
+    path: Path
+    doc_id: str
+    kind: str = "document"
+    title: str = ""
+
+
+def doc_id_from_name(name: str) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "-", Path(name).stem.lower()).strip("-")
+    return slug[:64].strip("-") or "document"
+
+
+def title_from_name(name: str) -> str:
+    stem = Path(name).stem
+    return re.sub(r"[\s_]+", " ", re.sub(r"[\x00-\x1f\x7f]", "", stem)).strip()[:200] or "Untitled"
+
+
+def entries_for(paths: list[Path]) -> list[FileEntry]:
+    """Expand files and folders into entries, manifest first, in a stable order."""
+    entries: list[FileEntry] = []
+    for path in map(Path, paths):
+        if path.is_dir():
+            entries.extend(_folder_entries(path))
+        else:
+            known = _read_manifest(path.parent).get(path.name)
+            entries.append(known or _default_entry(path))
+    return entries
+
+
+def _folder_entries(folder: Path) -> list[FileEntry]:
+    manifest = _read_manifest(folder)
+    ignored = set(manifest.pop("__ignore__", ()))
+    files = sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES)
+    return [manifest.get(str(p.relative_to(folder))) or _default_entry(p)
+            for p in files if str(p.relative_to(folder)) not in ignored]
+
+
+def _default_entry(path: Path) -> FileEntry:
+    return FileEntry(path=path, doc_id=doc_id_from_name(path.name), title=title_from_name(path.name))
+
+
+def _read_manifest(folder: Path) -> dict:
+    manifest_path = folder / MANIFEST_NAME
+    if not manifest_path.is_file():
+        return {}
+    data = yaml.safe_load(manifest_path.read_text(encoding="utf-8")) or {}
+    entries: dict = {"__ignore__": data.get("ignore", [])}
+    for item in data.get("documents", []):
+        if item.get("kind", "document") not in KINDS:
+            raise ValueError(f"{manifest_path}: kind '{item['kind']}' is not one of {', '.join(KINDS)}")
+        entries[item["file"]] = FileEntry(path=folder / item["file"], doc_id=item["id"],
+                                          kind=item.get("kind", "document"),
+                                          title=item.get("title") or title_from_name(item["file"]))
+    return entries

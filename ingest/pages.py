@@ -1,0 +1,54 @@
+"""Pages are data: what every loader returns and every later step reads."""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+
+
+class DocumentError(Exception):
+    """A file that cannot be ingested; the message is one line naming the reason."""
+
+
+@dataclass(frozen=True)
+class Page:
+    index: int            # 1-based position in the file (the physical PDF page for PDFs)
+    label: str            # the printed page label a reader would look for
+    text: str
+    is_pdf: bool = False  # whether `index` is a physical PDF page
+
+    @property
+    def pdf_page(self) -> int | None:
+        return self.index if self.is_pdf else None
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_file_bytes: int = 200 * 1024 * 1024
+    max_pages: int = 3000
+    max_chars_per_page: int = 200_000
+    parse_timeout_s: int = 120
+
+
+@dataclass
+class LoadedDocument:
+    pages: list[Page]
+    warnings: list[str] = field(default_factory=list)  # e.g. pages with no text layer
+
+    @property
+    def text_sha256(self) -> str:
+        """Hash of the text and its page labels only, so a touched or re-saved file is unchanged."""
+        digest = hashlib.sha256()
+        for page in self.pages:
+            digest.update(f"\x00{page.label}\x00{page.text}".encode())
+        return digest.hexdigest()
+
+    def page_hashes(self) -> dict[str, str]:
+        """Short hash per page, keyed by label (a repeated label gets '#2', '#3', ...)."""
+        hashes: dict[str, str] = {}
+        for page in self.pages:
+            key, n = page.label, 1
+            while key in hashes:
+                n += 1
+                key = f"{page.label}#{n}"
+            hashes[key] = hashlib.sha256(page.text.encode()).hexdigest()[:16]
+        return hashes

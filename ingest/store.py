@@ -1,0 +1,99 @@
+"""The chunk store: one Chroma collection (cosine space), embedded on disk or on a Chroma server.
+
+Every chunk carries `doc_key` = "<doc id>@<version>". Only keys listed as active in the
+registry are ever read, so a half-written new version stays invisible until it is committed.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from .chunking import Chunk
+
+
+class StoreError(Exception):
+    pass
+
+
+def open_chroma_client(*, path: Path | None = None, host: str = "", port: int = 8000):
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    chroma_settings = ChromaSettings(anonymized_telemetry=False)
+    try:
+        if host:
+            return chromadb.HttpClient(host=host, port=port, settings=chroma_settings)
+        path.mkdir(parents=True, exist_ok=True)
+        return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
+    except Exception as exc:
+        where = f"Chroma server at {host}:{port}" if host else f"Chroma store in {path}"
+        raise StoreError(f"cannot open the {where}: {exc}".splitlines()[0]) from None
+
+
+class ChunkStore:
+    def __init__(self, client, collection_name: str):
+        from llama_index.vector_stores.chroma import ChromaVectorStore
+
+        try:
+            self.collection = client.get_or_create_collection(
+                collection_name, metadata={"hnsw:space": "cosine"}, embedding_function=None)
+        except Exception as exc:
+            raise StoreError(f"cannot reach the chunk store: {exc}".splitlines()[0]) from None
+        self.vector_store = ChromaVectorStore(chroma_collection=self.collection)
+
+    def add(self, chunks: list[Chunk], embeddings: np.ndarray) -> None:
+        nodes = [_to_node(chunk, vector) for chunk, vector in zip(chunks, embeddings)]
+        for first in range(0, len(nodes), 1000):
+            self.vector_store.add(nodes[first:first + 1000])
+
+    def delete_key(self, doc_key: str) -> None:
+        self.collection.delete(where={"doc_key": doc_key})
+
+    def delete_all_but(self, active_keys: list[str]) -> int:
+        """Remove chunks of versions that were never committed or never retired (after a crash)."""
+        where = {"doc_key": {"$nin": active_keys}} if active_keys else None
+        stale = self.collection.get(where=where, include=[])["ids"]
+        for first in range(0, len(stale), 5000):
+            self.collection.delete(ids=stale[first:first + 5000])
+        return len(stale)
+
+    def count(self, doc_key: str | None = None) -> int:
+        if doc_key is None:
+            return self.collection.count()
+        return len(self.collection.get(where={"doc_key": doc_key}, include=[])["ids"])
+
+    def get_chunks(self, active_keys: list[str]) -> list[dict]:
+        """All active chunks as {id, text, metadata} records (for BM25 and sentence lookup)."""
+        if not active_keys:
+            return []
+        result = self.collection.get(where={"doc_key": {"$in": active_keys}},
+                                     include=["documents", "metadatas"])
+        return [{"id": i, "text": t, "metadata": _public_metadata(m)}
+                for i, t, m in zip(result["ids"], result["documents"], result["metadatas"])]
+
+
+def chunk_metadata(chunk: Chunk) -> dict:
+    metadata = {"doc_id": chunk.doc_id, "doc_key": chunk.doc_key, "doc_kind": chunk.doc_kind,
+                "title": chunk.title, "version": chunk.version, "page_label": chunk.page_label,
+                "page_index": chunk.page_index, "char_start": chunk.char_start,
+                "char_end": chunk.char_end}
+    if chunk.pdf_page is not None:  # Chroma metadata must be flat scalars, never None
+        metadata["pdf_page"] = chunk.pdf_page
+    return metadata
+
+
+def _to_node(chunk: Chunk, vector: np.ndarray):
+    from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
+
+    metadata = chunk_metadata(chunk)
+    # LlamaIndex writes the source document's id into the `doc_id` metadata key: make it ours.
+    source = {NodeRelationship.SOURCE: RelatedNodeInfo(node_id=chunk.doc_id)}
+    return TextNode(id_=chunk.id, text=chunk.text, metadata=metadata, embedding=vector.tolist(),
+                    relationships=source, excluded_embed_metadata_keys=list(metadata),
+                    excluded_llm_metadata_keys=list(metadata))
+
+
+def _public_metadata(metadata: dict) -> dict:
+    return {k: v for k, v in metadata.items()
+            if not k.startswith("_") and k not in ("document_id", "ref_doc_id")}

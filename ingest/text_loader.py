@@ -1,0 +1,66 @@
+"""Markdown and plain text → pages. Markdown pages start at `<!-- page LABEL -->` lines."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from .pages import DocumentError, Limits, LoadedDocument, Page
+
+PAGE_MARKER = re.compile(r"^[ \t]*<!--\s*page\s+([A-Za-z0-9]+(?:[-–][A-Za-z0-9]+)?)\s*-->[ \t]*$",
+                         re.M | re.I)
+_FORM_FEED = "\f"  # plain-text exports of PDFs separate pages with form feeds
+
+
+def read_text_file(path: Path) -> str:
+    raw = path.read_bytes()
+    if b"\x00" in raw[:8192]:
+        raise DocumentError("the file looks binary, not text")
+    for encoding in ("utf-8-sig", "cp1252"):
+        try:
+            return raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return raw.decode("latin-1")
+
+
+def parse_markdown_pages(text: str, limits: Limits = Limits()) -> LoadedDocument:
+    markers = list(PAGE_MARKER.finditer(text))
+    if not markers:
+        return _single_or_form_feed_pages(text, limits)
+    preamble = text[: markers[0].start()].strip()
+    warnings = ["text before the first page marker is kept as page 'front'"] if preamble else []
+    pages = [Page(index=1, label="front", text=preamble)] if preamble else []
+    seen: set[str] = set()
+    for number, marker in enumerate(markers):
+        end = markers[number + 1].start() if number + 1 < len(markers) else len(text)
+        label = marker.group(1).replace("–", "-")
+        if label in seen:
+            raise DocumentError(f"page marker '{label}' appears twice")
+        seen.add(label)
+        pages.append(Page(index=len(pages) + 1, label=label, text=text[marker.end():end].strip("\n")))
+    return _checked(pages, warnings, limits)
+
+
+def parse_plain_text_pages(text: str, limits: Limits = Limits()) -> LoadedDocument:
+    return _single_or_form_feed_pages(text, limits)
+
+
+def _single_or_form_feed_pages(text: str, limits: Limits) -> LoadedDocument:
+    parts = text.split(_FORM_FEED) if _FORM_FEED in text else [text]
+    pages = [Page(index=i + 1, label=str(i + 1), text=part.strip("\n")) for i, part in enumerate(parts)]
+    return _checked(pages, [], limits)
+
+
+def _checked(pages: list[Page], warnings: list[str], limits: Limits) -> LoadedDocument:
+    if not any(page.text.strip() for page in pages):
+        raise DocumentError("the file has no text")
+    if len(pages) > limits.max_pages:
+        raise DocumentError(f"the file has {len(pages)} pages, more than the limit of {limits.max_pages}")
+    for page in pages:
+        if len(page.text) > limits.max_chars_per_page:
+            raise DocumentError(f"page {page.label} holds {len(page.text)} characters, "
+                                f"more than the limit of {limits.max_chars_per_page}")
+    empty = [page.label for page in pages if not page.text.strip()]
+    if empty:
+        warnings = warnings + [f"pages with no text: {', '.join(empty)}"]
+    return LoadedDocument(pages=pages, warnings=warnings)
