@@ -50,6 +50,14 @@ def _parser() -> argparse.ArgumentParser:
     status.add_argument("--json", action="store_true")
     status.set_defaults(run=run_status)
 
+    ask = commands.add_parser("ask", help="ask one question; the answer cites pages")
+    ask.add_argument("question")
+    ask.add_argument("--doc", help="only this document id")
+    ask.add_argument("--kind", help="only documents of this kind (report, summary, case-study, ...)")
+    ask.add_argument("--mode", default="extractive", choices=["extractive", "llama-cpp", "openai"])
+    ask.add_argument("--json", action="store_true", help="print one JSON object")
+    ask.set_defaults(run=run_ask)
+
     forget = commands.add_parser("forget", help="remove one document from the store")
     forget.add_argument("doc_id")
     forget.set_defaults(run=run_forget)
@@ -81,6 +89,26 @@ def run_status(args, settings: Settings) -> int:
         print(f"no documents in {settings.data_dir}; run: report-assistant ingest PATH")
     for d in documents:
         print(f"{d.id:<28} {d.kind:<10} v{d.version:<3} {d.pages:>5} pages {d.chunks:>6} chunks  {d.title}")
+    return 0
+
+
+def run_ask(args, settings: Settings) -> int:
+    from .components import Components
+
+    components = Components(settings)
+    if not components.registry.load():
+        print(f"error: no documents in {settings.data_dir}; run: report-assistant ingest PATH", file=sys.stderr)
+        return 1
+    answer = components.assistant.ask(args.question, doc_id=args.doc, kind=args.kind, mode=args.mode)
+    if args.json:
+        print(json.dumps(answer.to_json(), indent=2, ensure_ascii=False))
+        return 0
+    print(answer.text)
+    if answer.citations:
+        print()
+    for number, c in enumerate(answer.citations, start=1):
+        pdf = f", PDF page {c['pdf_page']}" if c["pdf_page"] else ""
+        print(f"[{number}] {c['title']}, p. {c['page']}{pdf}")
     return 0
 
 

@@ -43,3 +43,10 @@ class Components:
                         max_chars_per_page=s.max_chars_per_page, parse_timeout_s=s.parse_timeout_s)
         return Library(s.data_dir, self.store, self.embedder, chunk_max_tokens=s.chunk_max_tokens,
                        limits=limits)
+
+    @cached_property
+    def assistant(self):
+        from .answering import Assistant
+
+        return Assistant(self.store, self.embedder, self.registry,
+                         abstain_below=self.settings.abstain_below)

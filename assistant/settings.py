@@ -33,6 +33,9 @@ class Settings:
     embed_batch_size: int = _setting(32, "Chunks embedded per batch.")
     chunk_max_tokens: int = _setting(
         200, "Largest chunk, in the embedder's word pieces (all-MiniLM-L6-v2 reads at most 256).")
+    abstain_below: float = _setting(
+        0.45, "Abstain when the best evidence sentence scores below this (0-1; mean of meaning and "
+        "rare-word overlap). Calibrated on evals/questions.yaml: see evals/README.md.")
     chroma_host: str = _setting("", "Chroma server host; empty means the embedded store in data_dir.")
     chroma_port: int = _setting(8000, "Chroma server port, used when chroma_host is set.")
     collection: str = _setting("report_chunks", "Chroma collection name.")
@@ -69,6 +72,8 @@ def _convert(type_name, raw: str):
     type_name = str(type_name)
     if "bool" in type_name:
         return raw.strip().lower() in ("1", "true", "yes", "on")
+    if "float" in type_name:
+        return float(raw)
     if "int" in type_name:
         return int(raw)
     return raw

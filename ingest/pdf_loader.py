@@ -84,8 +84,9 @@ def label_pages(texts: list[str], own_labels: list[str]) -> list[str]:
     roman = [_candidates(text, _roman_values) for text in texts[:front]]
     roman_offset = _dominant_offset(roman, front)
     if roman_offset is not None:
-        for i in range(front):
-            if (i - roman_offset) in roman[i]:
+        last_roman = max(i for i in range(front) if (i - roman_offset) in roman[i])
+        for i in range(last_roman + 1):
+            if i - roman_offset >= 1:  # an unnumbered cover before 'ii' is page i, not '1'
                 labels[i] = _to_roman(i - roman_offset)
     return labels
 

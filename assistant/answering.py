@@ -1,0 +1,156 @@
+"""Question → cited answer: retrieve, score stored sentences, answer, check citations, or abstain."""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Iterator
+
+from .citations import CheckedSentence, check_answer
+from .evidence import Evidence, EvidenceFinder
+from .extractive import compose, select_sentences
+from .retrieval import Hit, HybridRetriever
+from .terms import TermStats, content_terms
+
+EVIDENCE_HITS = 8       # chunks whose sentences are considered
+NEAREST_PAGES = 3       # pages suggested when abstaining
+
+
+@dataclass
+class Answer:
+    question: str
+    text: str
+    abstained: bool
+    mode: str
+    citations: list[dict] = field(default_factory=list)
+    sentences: list[dict] = field(default_factory=list)
+    nearest_pages: list[dict] = field(default_factory=list)
+    timings_ms: dict = field(default_factory=dict)
+    retrieval_query: str = ""
+    best_evidence: float = 0.0
+
+    def to_json(self) -> dict:
+        return {"answer": self.text, "abstained": self.abstained, "citations": self.citations,
+                "sentences": self.sentences, "nearest_pages": self.nearest_pages,
+                "mode": self.mode, "retrieval_query": self.retrieval_query,
+                "evidence_score": round(self.best_evidence, 4), "timings_ms": self.timings_ms}
+
+
+class Assistant:
+    def __init__(self, store, embedder, registry, *, abstain_below: float, generators: dict | None = None):
+        self.store, self.embedder, self.registry = store, embedder, registry
+        self.abstain_below = abstain_below
+        self.generators = generators or {}   # mode name → generative answerer
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Re-read the live chunks (after any ingest or forget)."""
+        self.retriever = HybridRetriever(self.store, self.embedder, self.registry.active_keys())
+        self.stats = TermStats([c["text"] for c in self.retriever.chunks.values()])
+        self.finder = EvidenceFinder(self.retriever, self.embedder, self.stats)
+
+    def ask(self, question: str, *, doc_id: str | None = None, kind: str | None = None,
+            mode: str = "extractive", retrieval_query: str | None = None) -> Answer:
+        answer = None
+        for answer in self.ask_stream(question, doc_id=doc_id, kind=kind, mode=mode,
+                                      retrieval_query=retrieval_query):
+            pass
+        return answer
+
+    def ask_stream(self, question: str, *, doc_id: str | None = None, kind: str | None = None,
+                   mode: str = "extractive", retrieval_query: str | None = None) -> Iterator[Answer]:
+        """Yields partial answers while a model writes (text only), then the checked final answer."""
+        clock = _Clock()
+        query = self.stats.correct(retrieval_query or question)
+        query_vector = self.embedder.embed_query(query)
+        hits = self.retriever.retrieve(query, doc_id=doc_id, kind=kind, query_vector=query_vector)
+        clock.lap("retrieve_ms")
+        evidence = self.finder.sentences(hits[:EVIDENCE_HITS])
+        self.finder.score(content_terms(query), query_vector, evidence)
+        ranked = sorted(evidence, key=lambda e: e.score, reverse=True)
+        clock.lap("evidence_ms")
+        best = ranked[0].score if ranked else 0.0
+        base = Answer(question=question, text="", abstained=False, mode=mode, retrieval_query=query,
+                      best_evidence=best)
+        if best < self.abstain_below:
+            yield _abstain(base, hits, clock)
+            return
+        if mode == "extractive":
+            text, sources = compose(select_sentences(query, ranked, self.finder))
+            checked = check_answer(text, sources, self.finder)
+        else:
+            generator = self.generators.get(mode)
+            if generator is None:
+                raise ValueError(f"answer mode '{mode}' is not available; modes: "
+                                 f"{', '.join(['extractive', *self.generators])}")
+            sources = _hit_sources(hits[:generator.max_sources], evidence)
+            text = ""
+            for text in generator.stream(question, hits[:generator.max_sources]):
+                base.text = text
+                yield base
+            clock.lap("generate_ms")
+            checked = check_answer(text, sources, self.finder, numbers=[e.hit_rank + 1 for e in sources])
+        clock.lap("answer_ms")
+        yield _finish(base, checked, hits, clock)
+
+
+def _hit_sources(hits: list[Hit], evidence: list[Evidence]) -> list[Evidence]:
+    ids = {(h.metadata["doc_key"], h.metadata["page_index"]) for h in hits}
+    return [e for e in evidence if (e.doc_key, e.page_index) in ids]
+
+
+def _finish(answer: Answer, checked: list[CheckedSentence], hits: list[Hit], clock: "_Clock") -> Answer:
+    supported = [c for c in checked if c.supported]
+    if not supported:
+        return _abstain(answer, hits, clock)
+    citations, lines = [], []
+    for item in checked:
+        number = None
+        if item.supported:
+            citation = _citation(item.evidence)
+            if citation not in citations:
+                citations.append(citation)
+            number = citations.index(citation) + 1
+        answer.sentences.append({"text": item.text, "supported": item.supported,
+                                 "citation": number, "support": round(item.support, 3)})
+        if item.supported:
+            lines.append(f"{item.text} [{number}]")
+    answer.text = lines[0] + "".join(f"\n- {line}" for line in lines[1:])
+    dropped = len(checked) - len(supported)
+    if dropped:
+        answer.text += f"\n\n({dropped} sentence(s) without support in the report were left out.)"
+    answer.citations = citations
+    answer.timings_ms = clock.laps
+    return answer
+
+
+def _abstain(answer: Answer, hits: list[Hit], clock: "_Clock") -> Answer:
+    pages = []
+    for hit in hits:
+        page = {"doc_id": hit.doc_id, "title": hit.metadata["title"], "page": hit.page_label,
+                "pdf_page": hit.metadata.get("pdf_page")}
+        if page not in pages:
+            pages.append(page)
+    answer.nearest_pages = pages[:NEAREST_PAGES]
+    where = "; ".join(f"{p['title']}, p. {p['page']}" for p in answer.nearest_pages)
+    answer.text = ("The report doesn't appear to cover this: nothing in the stored documents answers it "
+                   "closely enough to quote." + (f" The nearest pages are: {where}." if where else ""))
+    answer.abstained = True
+    answer.timings_ms = clock.laps
+    return answer
+
+
+def _citation(evidence: Evidence) -> dict:
+    return {"doc_id": evidence.doc_id, "title": evidence.title, "page": evidence.page_label,
+            "pdf_page": evidence.pdf_page, "quote": evidence.quote}
+
+
+class _Clock:
+    def __init__(self):
+        self.start = self.last = time.perf_counter()
+        self.laps: dict[str, float] = {}
+
+    def lap(self, name: str) -> None:
+        now = time.perf_counter()
+        self.laps[name] = round((now - self.last) * 1000, 1)
+        self.laps["total_ms"] = round((now - self.start) * 1000, 1)
+        self.last = now

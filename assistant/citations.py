@@ -1,0 +1,67 @@
+"""The citation check every answerer's output passes through: each sentence of an answer must be
+supported by a stored sentence; that sentence's page becomes its citation."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from ingest.sentences import sentence_spans
+
+from .evidence import Evidence, EvidenceFinder
+from .terms import content_terms
+
+SUPPORT_THRESHOLD = 0.62  # mean of cosine and content-word recall; verbatim quotes score 1.0
+_MARKER = re.compile(r"\s*\[(\d{1,2})\]")
+_LIST_PREFIX = re.compile(r"^\s*(?:[-*•]|\d{1,2}[.)])\s+")
+
+
+@dataclass
+class CheckedSentence:
+    text: str                    # the answer's sentence, markers removed
+    supported: bool
+    support: float
+    evidence: Evidence | None    # the stored sentence that supports it best
+
+
+def split_answer(answer: str) -> list[tuple[str, list[int]]]:
+    """Answer text → (sentence without markers, source numbers it cited)."""
+    out = []
+    for line in answer.splitlines():
+        line = _LIST_PREFIX.sub("", line).strip()
+        for start, end in sentence_spans(line):
+            sentence = line[start:end]
+            cited = [int(n) for n in _MARKER.findall(sentence)]
+            text = _MARKER.sub("", sentence).strip()
+            if content_terms(text):
+                out.append((text, cited))
+    return out
+
+
+def check_answer(answer: str, sources: list[Evidence], finder: EvidenceFinder,
+                 numbers: list[int] | None = None) -> list[CheckedSentence]:
+    """`numbers[i]` is the source number the answerer saw for sources[i] (default 1, 2, ...).
+    A sentence's own citations are preferred when they support it; otherwise the best supporting
+    stored sentence is cited instead; with no support the sentence is marked unsupported."""
+    numbers = numbers or list(range(1, len(sources) + 1))
+    pieces = split_answer(answer)
+    if not pieces or not sources:
+        return [CheckedSentence(text, False, 0.0, None) for text, _ in pieces]
+    source_vectors = finder.vectors(sources)
+    sentence_vectors = finder.embedder.embed([text for text, _ in pieces])
+    checked = []
+    for (text, cited), vector in zip(pieces, sentence_vectors):
+        scores = _support_scores(text, vector, sources, source_vectors)
+        preferred = [i for i, n in enumerate(numbers) if n in cited and scores[i] >= SUPPORT_THRESHOLD]
+        best = max(preferred, key=lambda i: scores[i]) if preferred else int(np.argmax(scores))
+        supported = scores[best] >= SUPPORT_THRESHOLD
+        checked.append(CheckedSentence(text, supported, float(scores[best]), sources[best] if supported else None))
+    return checked
+
+
+def _support_scores(text: str, vector: np.ndarray, sources: list[Evidence],
+                    source_vectors: np.ndarray) -> np.ndarray:
+    terms = set(content_terms(text))
+    recall = np.array([len(terms & s.terms) / len(terms) if terms else 0.0 for s in sources])
+    return 0.5 * (source_vectors @ vector) + 0.5 * recall

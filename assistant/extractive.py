@@ -1,0 +1,78 @@
+"""The default answerer: no model writes anything; the answer is the best stored sentences, cited."""
+from __future__ import annotations
+
+import re
+
+import numpy as np
+
+from .evidence import Evidence, EvidenceFinder
+
+_LIST_QUESTION = re.compile(
+    r"\b(what|which|who) (are|were)\b|\blist\b|\bname the\b|\b(two|three|four|five|six|seven|eight|"
+    r"nine|ten|\d+) (\w+ )?(\w+s)\b|\bkinds? of\b|\btypes? of\b|\bways?\b|\bsteps\b", re.I)
+MAX_POINTS = 6
+MAX_LIST_ITEMS = 12
+RELATIVE_FLOOR = 0.6    # keep sentences scoring at least this share of the best one
+NEAR_DUPLICATE = 0.92   # cosine above which two sentences say the same thing
+
+
+def is_list_question(question: str) -> bool:
+    return bool(_LIST_QUESTION.search(question))
+
+
+def select_sentences(question: str, ranked: list[Evidence], finder: EvidenceFinder) -> list[Evidence]:
+    """Best sentences, without near-duplicates; for list questions, the whole list they belong to."""
+    if not ranked:
+        return []
+    best = ranked[0].score
+    chosen: list[Evidence] = []
+    chosen_vectors: list[np.ndarray] = []
+    for item in ranked:
+        if item.score < best * RELATIVE_FLOOR or len(chosen) >= MAX_POINTS:
+            break
+        vector = finder.vectors([item])[0]
+        if any(float(vector @ other) > NEAR_DUPLICATE for other in chosen_vectors):
+            continue
+        chosen.append(item)
+        chosen_vectors.append(vector)
+    if is_list_question(question):
+        chosen = _with_whole_list(chosen, finder)
+    return chosen
+
+
+def _with_whole_list(chosen: list[Evidence], finder: EvidenceFinder) -> list[Evidence]:
+    """Add the whole list that the best-ranked bullet (or list introduction) belongs to, so
+    'the seven X' brings all seven."""
+    for anchor in chosen:
+        page = finder.page_sentences(anchor)
+        at = next((i for i, e in enumerate(page) if e.start == anchor.start), None)
+        if at is None:
+            continue
+        if not anchor.is_bullet and at + 1 < len(page) and page[at + 1].is_bullet:
+            at += 1  # a sentence that introduces a list
+        if page[at].is_bullet:
+            return _list_block(chosen, page, at)
+    return chosen
+
+
+def _list_block(chosen: list[Evidence], page: list[Evidence], at: int) -> list[Evidence]:
+    first, last = at, at
+    while first > 0 and page[first - 1].is_bullet:
+        first -= 1
+    while last + 1 < len(page) and page[last + 1].is_bullet:
+        last += 1
+    intro = page[first - 1:first] if first > 0 else []  # the sentence that introduces the list
+    block = intro + page[first:last + 1][:MAX_LIST_ITEMS]
+    taken = {e.cache_key for e in block}
+    rest = [e for e in chosen if e.cache_key not in taken]
+    lead = rest[:1] if rest and rest[0].score >= chosen[0].score else []
+    return lead + block + rest[len(lead):len(lead) + 2]
+
+
+def compose(chosen: list[Evidence]) -> tuple[str, list[Evidence]]:
+    """A direct first line, then one point per further sentence, each with its citation marker."""
+    lines = []
+    for number, item in enumerate(chosen, start=1):
+        text = f"{item.quote} [{number}]"
+        lines.append(text if number == 1 else f"- {text}")
+    return "\n".join(lines), chosen

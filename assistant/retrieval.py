@@ -1,0 +1,102 @@
+"""Question → evidence chunks: BM25 and dense search fused by reciprocal rank, over live versions only."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from llama_index.core.llms import MockLLM
+from llama_index.core.retrievers import BaseRetriever, QueryFusionRetriever
+from llama_index.core.schema import NodeWithScore, QueryBundle, TextNode
+from llama_index.core.vector_stores.types import (FilterOperator, MetadataFilter, MetadataFilters,
+                                                  VectorStoreQuery)
+from llama_index.retrievers.bm25 import BM25Retriever
+
+
+@dataclass(frozen=True)
+class Hit:
+    chunk_id: str
+    text: str
+    metadata: dict
+    score: float  # fused reciprocal-rank score
+
+    @property
+    def doc_id(self) -> str:
+        return self.metadata["doc_id"]
+
+    @property
+    def page_label(self) -> str:
+        return self.metadata["page_label"]
+
+
+class DenseRetriever(BaseRetriever):
+    """Dense search in Chroma with our own embedder (keeps LlamaIndex's global Settings out)."""
+
+    def __init__(self, vector_store, embedder, filters: MetadataFilters, top_k: int):
+        super().__init__()
+        self.vector_store, self.embedder, self.filters, self.top_k = vector_store, embedder, filters, top_k
+
+    def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
+        vector = query_bundle.embedding or self.embedder.embed_query(query_bundle.query_str).tolist()
+        result = self.vector_store.query(VectorStoreQuery(
+            query_embedding=vector, similarity_top_k=self.top_k, filters=self.filters))
+        return [NodeWithScore(node=n, score=s) for n, s in zip(result.nodes, result.similarities)]
+
+
+class HybridRetriever:
+    """Built from the store's live chunks; rebuild after every ingest (`Retrieval.refresh`)."""
+
+    def __init__(self, store, embedder, active_keys: list[str], top_k: int = 10):
+        self.store, self.embedder, self.top_k = store, embedder, top_k
+        self.active_keys = list(active_keys)
+        self.chunks = {c["id"]: c for c in store.get_chunks(self.active_keys)}
+        self._fusers: dict[tuple, QueryFusionRetriever | None] = {}
+
+    def retrieve(self, query: str, *, doc_id: str | None = None, kind: str | None = None,
+                 query_vector=None) -> list[Hit]:
+        fuser = self._fuser(doc_id, kind)
+        if fuser is None:
+            return []
+        bundle = QueryBundle(query_str=query, embedding=None if query_vector is None else [float(x) for x in query_vector])
+        return [Hit(n.node.node_id, n.node.get_content(), self.chunks[n.node.node_id]["metadata"], n.score)
+                for n in fuser.retrieve(bundle) if n.node.node_id in self.chunks]
+
+    def neighbours(self, hit: Hit) -> tuple[dict | None, dict | None]:
+        """The chunks just before and after a hit on the same page (context for a cut thought)."""
+        same_page = sorted((c for c in self.chunks.values()
+                            if c["metadata"]["doc_key"] == hit.metadata["doc_key"]
+                            and c["metadata"]["page_index"] == hit.metadata["page_index"]),
+                           key=lambda c: c["metadata"]["char_start"])
+        ids = [c["id"] for c in same_page]
+        at = ids.index(hit.chunk_id)
+        return (same_page[at - 1] if at > 0 else None,
+                same_page[at + 1] if at + 1 < len(same_page) else None)
+
+    def _fuser(self, doc_id: str | None, kind: str | None) -> QueryFusionRetriever | None:
+        key = (doc_id, kind)
+        if key not in self._fusers:
+            self._fusers[key] = self._build_fuser(doc_id, kind)
+        return self._fusers[key]
+
+    def _build_fuser(self, doc_id: str | None, kind: str | None) -> QueryFusionRetriever | None:
+        wanted = [c for c in self.chunks.values()
+                  if (doc_id is None or c["metadata"]["doc_id"] == doc_id)
+                  and (kind is None or c["metadata"]["doc_kind"] == kind)]
+        if not wanted:
+            return None
+        nodes = [TextNode(id_=c["id"], text=c["text"], metadata=c["metadata"],
+                          excluded_embed_metadata_keys=list(c["metadata"])) for c in wanted]
+        bm25 = BM25Retriever.from_defaults(nodes=nodes, similarity_top_k=min(self.top_k * 2, len(nodes)))
+        dense = DenseRetriever(self.store.vector_store, self.embedder,
+                               _filters(self.active_keys, doc_id, kind), self.top_k * 2)
+        # num_queries=1 and reciprocal_rerank: no query rewriting, so the LLM is never called;
+        # MockLLM only keeps LlamaIndex from resolving its default (OpenAI) model.
+        return QueryFusionRetriever([bm25, dense], llm=MockLLM(), mode="reciprocal_rerank",
+                                    num_queries=1, use_async=False, similarity_top_k=self.top_k)
+
+
+def _filters(active_keys: list[str], doc_id: str | None, kind: str | None) -> MetadataFilters:
+    filters = [MetadataFilter(key="doc_key", value=active_keys, operator=FilterOperator.IN)]
+    if doc_id:
+        filters.append(MetadataFilter(key="doc_id", value=doc_id, operator=FilterOperator.EQ))
+    if kind:
+        filters.append(MetadataFilter(key="doc_kind", value=kind, operator=FilterOperator.EQ))
+    return MetadataFilters(filters=filters)

@@ -1,0 +1,67 @@
+"""Content words of questions and sentences: stemmed, stopwords removed, weighted by rarity."""
+from __future__ import annotations
+
+import difflib
+import math
+import re
+from collections import Counter
+from functools import lru_cache
+
+import Stemmer
+
+_WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+STOPWORDS = frozenset("""
+a about above after again against all also am an and any are as at be because been before being
+below between both but by can could did do does doing down during each few for from further had has
+have having he her here hers herself him himself his how i if in into is it its itself just me more
+most my myself no nor not now of off on once only or other our ours ourselves out over own same she
+should so some such than that the their theirs them themselves then there these they this those
+through to too under until up very was we were what when where which while who whom why will with
+would you your yours yourself yourselves tell say says said does report reports page pages give
+gives given according please show list name named describe explain mention mentions mentioned
+""".split())
+_stemmer = Stemmer.Stemmer("english")
+
+
+@lru_cache(maxsize=100_000)
+def _stem(word: str) -> str:
+    return _stemmer.stemWord(word)
+
+
+def words(text: str) -> list[str]:
+    return [w.replace("'s", "") for w in _WORD.findall(text.lower())]
+
+
+def content_terms(text: str) -> list[str]:
+    return [_stem(w) for w in words(text) if w not in STOPWORDS and len(w) > 1]
+
+
+class TermStats:
+    """Document frequencies over the live chunks: rarity weights and a vocabulary for spelling."""
+
+    def __init__(self, texts: list[str]):
+        self.n = max(len(texts), 1)
+        self.df = Counter(term for text in texts for term in set(content_terms(text)))
+        self.surface = sorted({w for text in texts for w in words(text) if len(w) > 3})
+
+    def idf(self, term: str) -> float:
+        return math.log(1 + self.n / (1 + self.df.get(term, 0)))
+
+    def known(self, term: str) -> bool:
+        return term in self.df
+
+    def correct(self, question: str) -> str:
+        """Replace words the corpus never uses by a close corpus word ("aversoin" → "aversion")."""
+        def fix(match: re.Match) -> str:
+            word = match.group(0)
+            lower = word.lower()
+            if len(lower) < 5 or lower in STOPWORDS or self.known(_stem(lower)):
+                return word
+            close = difflib.get_close_matches(lower, self.surface, n=1, cutoff=0.84)
+            return close[0] if close else word
+        return re.sub(r"[A-Za-z]+", fix, question)
+
+    def coverage(self, query_terms: list[str], text_terms: set[str]) -> float:
+        """Share of the question's rarity-weighted content found in a text."""
+        total = sum(self.idf(t) for t in query_terms)
+        return sum(self.idf(t) for t in query_terms if t in text_terms) / total if total else 0.0
