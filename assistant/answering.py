@@ -12,6 +12,9 @@ from .retrieval import Hit, HybridRetriever
 from .terms import TermStats, content_terms
 
 EVIDENCE_HITS = 8       # chunks whose sentences are considered
+# Answerability = this share of the best sentence's meaning match plus the rest of its rare-word
+# coverage; with `abstain_below` it was calibrated on evals/questions.yaml (evals/README.md).
+ANSWERABILITY_DENSE_WEIGHT = 0.4
 NEAREST_PAGES = 3       # pages suggested when abstaining
 
 
@@ -26,7 +29,10 @@ class Answer:
     nearest_pages: list[dict] = field(default_factory=list)
     timings_ms: dict = field(default_factory=dict)
     retrieval_query: str = ""
-    best_evidence: float = 0.0
+    best_evidence: float = 0.0     # answerability, compared with the abstention threshold
+    best_dense: float = 0.0
+    best_coverage: float = 0.0
+    retrieved: list[tuple[str, str]] = field(default_factory=list)  # (doc id, page) in rank order
 
     def to_json(self) -> dict:
         return {"answer": self.text, "abstained": self.abstained, "citations": self.citations,
@@ -45,7 +51,7 @@ class Assistant:
     def refresh(self) -> None:
         """Re-read the live chunks (after any ingest or forget)."""
         self.retriever = HybridRetriever(self.store, self.embedder, self.registry.active_keys())
-        self.stats = TermStats([c["text"] for c in self.retriever.chunks.values()])
+        self.stats = TermStats([c["text"] for c in self.retriever.chunks.values()], self.embedder.whole_words())
         self.finder = EvidenceFinder(self.retriever, self.embedder, self.stats)
 
     def ask(self, question: str, *, doc_id: str | None = None, kind: str | None = None,
@@ -68,9 +74,12 @@ class Assistant:
         self.finder.score(content_terms(query), query_vector, evidence)
         ranked = sorted(evidence, key=lambda e: e.score, reverse=True)
         clock.lap("evidence_ms")
-        best = ranked[0].score if ranked else 0.0
+        dense = max((e.dense for e in evidence), default=0.0)
+        coverage = max((e.coverage for e in evidence), default=0.0)
+        best = ANSWERABILITY_DENSE_WEIGHT * dense + (1 - ANSWERABILITY_DENSE_WEIGHT) * coverage
         base = Answer(question=question, text="", abstained=False, mode=mode, retrieval_query=query,
-                      best_evidence=best)
+                      best_evidence=best, best_dense=dense, best_coverage=coverage,
+                      retrieved=[(h.doc_id, h.page_label) for h in hits])
         if best < self.abstain_below:
             yield _abstain(base, hits, clock)
             return

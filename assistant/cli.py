@@ -29,7 +29,9 @@ def _is_known(exc: Exception) -> bool:
     from ingest.library import LibraryBusy
     from ingest.store import StoreError
 
-    return isinstance(exc, (EmbedderError, LibraryBusy, StoreError))
+    from .generative import GeneratorError
+
+    return isinstance(exc, (EmbedderError, LibraryBusy, StoreError, GeneratorError))
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -57,6 +59,21 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument("--mode", default="extractive", choices=["extractive", "llama-cpp", "openai"])
     ask.add_argument("--json", action="store_true", help="print one JSON object")
     ask.set_defaults(run=run_ask)
+
+    chat = commands.add_parser("chat", help="start the chat page (ingests corpus/ into an empty store)")
+    chat.add_argument("--host", help="listen address (default 127.0.0.1)")
+    chat.add_argument("--port", type=int, help="port (default 7860)")
+    chat.set_defaults(run=run_chat)
+
+    evaluate = commands.add_parser("eval", help="score answers on a question set (gates CI)")
+    evaluate.add_argument("--questions", type=Path, help="question file (default evals/questions.yaml)")
+    evaluate.add_argument("--json", type=Path, help="also write the JSON result here")
+    evaluate.add_argument("--mode", default="extractive", choices=["extractive", "llama-cpp", "openai"])
+    evaluate.add_argument("--results-dir", type=Path, help="default: DATA_DIR/eval-results")
+    evaluate.add_argument("--no-baseline", action="store_true", help="skip the LlamaIndex starter")
+    evaluate.add_argument("--calibrate", action="store_true",
+                          help="also print the best abstention weight/threshold for this question set")
+    evaluate.set_defaults(run=run_eval)
 
     forget = commands.add_parser("forget", help="remove one document from the store")
     forget.add_argument("doc_id")
@@ -110,6 +127,75 @@ def run_ask(args, settings: Settings) -> int:
         pdf = f", PDF page {c['pdf_page']}" if c["pdf_page"] else ""
         print(f"[{number}] {c['title']}, p. {c['page']}{pdf}")
     return 0
+
+
+def run_chat(args, settings: Settings) -> int:
+    import dataclasses
+    import os
+
+    from .components import Components
+
+    settings = dataclasses.replace(settings, host=args.host or settings.host, port=args.port or settings.port)
+    os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"  # read by Gradio at import time
+    components = Components(settings)
+    ensure_default_corpus(components)
+    from .ui import CSS, build_app
+
+    app = build_app(components)
+    auth = (settings.auth_username, settings.auth_password) if settings.auth_username else None
+    app.queue(default_concurrency_limit=2, max_size=32).launch(
+        server_name=settings.host, server_port=settings.port, auth=auth, share=False,
+        max_file_size=f"{settings.max_file_mb}mb", enable_monitoring=False, ssr_mode=False,
+        footer_links=["api"], css=CSS)
+    return 0
+
+
+def run_eval(args, settings: Settings) -> int:
+    import tempfile
+
+    import yaml
+
+    from evals import runner
+    from ingest.store import open_chroma_client
+
+    from .components import Components
+    from .page_view import PageViewer
+
+    components = Components(settings)
+    ensure_default_corpus(components)
+    questions = runner.load_questions(args.questions or runner.DEFAULT_QUESTIONS)
+    results = runner.run_questions(components.assistant, questions, PageViewer(components.library).page_text,
+                                   mode=args.mode)
+    baseline_rows = []
+    if not args.no_baseline:
+        from evals.baseline import StarterBaseline
+
+        with tempfile.TemporaryDirectory() as tmp:
+            baseline = StarterBaseline([settings.corpus_dir], components.embedder,
+                                       open_chroma_client(path=Path(tmp)))
+            baseline_rows = runner.run_baseline(baseline, questions)
+    summary = runner.summarise(results, baseline_rows)
+    print(runner.format_table(summary))
+    if args.calibrate:
+        print("\nabstention calibration (errors, false answers, false abstains, dense weight, threshold):")
+        for row in runner.calibrate(results)[:8]:
+            print("  ", row)
+    report = runner.write_outputs(summary, results, args.results_dir or settings.data_dir / "eval-results", args.json)
+    print(f"\nreport: {report}")
+    thresholds = yaml.safe_load(runner.THRESHOLDS.read_text()) if not args.questions else {}
+    failures = runner.check_thresholds(summary, thresholds)
+    for failure in failures:
+        print(f"FAIL: {failure}", file=sys.stderr)
+    return 1 if failures else 0
+
+
+def ensure_default_corpus(components) -> None:
+    """On first start with an empty store, ingest the default corpus (with progress)."""
+    if components.registry.load():
+        return
+    print(f"empty store: ingesting the default corpus from {components.settings.corpus_dir}", file=sys.stderr)
+    for result in components.library.ingest([components.settings.corpus_dir], progress=_progress_bar):
+        print(result.line(), file=sys.stderr)
 
 
 def run_forget(args, settings: Settings) -> int:

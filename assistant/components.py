@@ -41,7 +41,7 @@ class Components:
         s = self.settings
         limits = Limits(max_file_bytes=s.max_file_mb * 1024 * 1024, max_pages=s.max_pages,
                         max_chars_per_page=s.max_chars_per_page, parse_timeout_s=s.parse_timeout_s)
-        return Library(s.data_dir, self.store, self.embedder, chunk_max_tokens=s.chunk_max_tokens,
+        return Library(s.data_dir, self.store, lambda: self.embedder, chunk_max_tokens=s.chunk_max_tokens,
                        limits=limits)
 
     @cached_property
@@ -49,4 +49,32 @@ class Components:
         from .answering import Assistant
 
         return Assistant(self.store, self.embedder, self.registry,
-                         abstain_below=self.settings.abstain_below)
+                         abstain_below=self.settings.abstain_below, generators=Generators(self.settings))
+
+
+class Generators:
+    """Generative answerers by mode name, each loaded on first use."""
+    modes = ("llama-cpp", "openai")
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self._loaded: dict = {}
+
+    def get(self, mode: str):
+        if mode not in self.modes:
+            return None
+        if mode not in self._loaded:
+            self._loaded[mode] = self._build(mode)
+        return self._loaded[mode]
+
+    def __iter__(self):
+        return iter(self.modes)
+
+    def _build(self, mode: str):
+        from .generative import LlamaCppGenerator, OpenAICompatibleGenerator
+
+        s = self.settings
+        if mode == "llama-cpp":
+            return LlamaCppGenerator(s.gguf_model, threads=s.llm_threads, max_tokens=s.llm_max_tokens)
+        return OpenAICompatibleGenerator(s.openai_base_url, s.openai_model, s.openai_api_key,
+                                         timeout_s=s.llm_timeout_s, max_tokens=s.llm_max_tokens)

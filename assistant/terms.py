@@ -19,6 +19,9 @@ should so some such than that the their theirs them themselves then there these 
 through to too under until up very was we were what when where which while who whom why will with
 would you your yours yourself yourselves tell say says said does report reports page pages give
 gives given according please show list name named describe explain mention mentions mentioned
+much many actual actually happen happened happens think thinks feel feels matter matters overall
+anything something main roughly exactly really mean means kind sort thing things get got make made
+know known find found use used way ways whether
 """.split())
 _stemmer = Stemmer.Stemmer("english")
 
@@ -39,7 +42,8 @@ def content_terms(text: str) -> list[str]:
 class TermStats:
     """Document frequencies over the live chunks: rarity weights and a vocabulary for spelling."""
 
-    def __init__(self, texts: list[str]):
+    def __init__(self, texts: list[str], dictionary: frozenset[str] = frozenset()):
+        self.dictionary = dictionary  # real words (never "corrected"), e.g. the embedder's vocabulary
         self.n = max(len(texts), 1)
         self.df = Counter(term for text in texts for term in set(content_terms(text)))
         self.surface = sorted({w for text in texts for w in words(text) if len(w) > 3})
@@ -55,9 +59,10 @@ class TermStats:
         def fix(match: re.Match) -> str:
             word = match.group(0)
             lower = word.lower()
-            if len(lower) < 5 or lower in STOPWORDS or self.known(_stem(lower)):
+            if len(lower) < 4 or lower in STOPWORDS or lower in self.dictionary or self.known(_stem(lower)):
                 return word
-            close = difflib.get_close_matches(lower, self.surface, n=1, cutoff=0.84)
+            cutoff = 0.84 if len(lower) > 5 else 0.75  # one slip in a short word weighs more
+            close = difflib.get_close_matches(lower, self.surface, n=1, cutoff=cutoff)
             return close[0] if close else word
         return re.sub(r"[A-Za-z]+", fix, question)
 

@@ -67,7 +67,8 @@ def _page_spans(text: str, max_tokens: int, count_tokens: TokenCounter) -> list[
         current_tokens += tokens
     if current:
         spans.append(current)
-    return spans
+    # a heading kept with a piece that already fills the budget would overflow it: cut at words
+    return [piece for span in spans for piece in _split_long(text, *span, max_tokens, count_tokens)]
 
 
 def _is_heading(text: str, start: int, end: int) -> bool:

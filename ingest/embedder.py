@@ -47,6 +47,11 @@ class Embedder:
         self.max_tokens = self.model.max_seq_length
         self.dimension = self.model.get_embedding_dimension()
 
+    def whole_words(self) -> frozenset[str]:
+        """Words the model's tokenizer knows whole: a dictionary of real words."""
+        vocab = getattr(self.model.tokenizer, "vocab", {}) or {}
+        return frozenset(w for w in vocab if w.isalpha() and w.islower())
+
     def count_tokens(self, text: str) -> int:
         return len(self.model.tokenizer(text, add_special_tokens=False)["input_ids"])
 

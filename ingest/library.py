@@ -46,15 +46,21 @@ class IngestResult:
 
 
 class Library:
-    def __init__(self, data_dir: Path, store: ChunkStore, embedder, *, chunk_max_tokens: int,
-                 limits: Limits = Limits()):
+    def __init__(self, data_dir: Path, store: ChunkStore, embedder: Callable[[], object], *,
+                 chunk_max_tokens: int, limits: Limits = Limits()):
+        """`embedder` is a function returning the embedder, so forget, prune and unchanged
+        re-ingests never pay for loading the model."""
         self.data_dir = Path(data_dir)
         self.files_dir = self.data_dir / "files"
         self.registry = Registry(self.data_dir / "documents.json")
         self.store = store
-        self.embedder = embedder
-        self.chunk_max_tokens = min(chunk_max_tokens, embedder.max_tokens - 2)
+        self._embedder = embedder
+        self.chunk_max_tokens = chunk_max_tokens
         self.limits = limits
+
+    @property
+    def embedder(self):
+        return self._embedder()
 
     def documents(self) -> list[DocumentRecord]:
         return sorted(self.registry.load().values(), key=lambda r: r.id)
@@ -63,6 +69,7 @@ class Library:
                progress: ProgressFactory | None = None) -> list[IngestResult]:
         with self._lock():
             self.store.delete_all_but(self.registry.active_keys())
+            self._remove_stray_files()
             try:
                 entries = entries_for(paths)
             except (OSError, ValueError) as exc:
@@ -102,7 +109,7 @@ class Library:
             return IngestResult(str(entry.path), entry.doc_id, "unchanged", old.pages, old.chunks)
         loaded = load_document(entry.path, self.limits)
         if old and old.sha256 == loaded.text_sha256 and old.title == entry.title and old.kind == entry.kind:
-            old.file_sha256, old.source = file_sha, str(entry.path)
+            old.file_sha256, old.source = file_sha, str(entry.path.resolve())
             self.registry.save(records | {old.id: old})
             return IngestResult(str(entry.path), entry.doc_id, "unchanged", old.pages, old.chunks)
         record = self._write_version(entry, loaded, file_sha, version=old.version + 1 if old else 1,
@@ -116,8 +123,11 @@ class Library:
 
     def _write_version(self, entry: FileEntry, loaded: LoadedDocument, file_sha: str, *,
                        version: int, progress: ProgressFactory | None) -> DocumentRecord:
+        # the embedder reads the title line too (Chunk.embedding_text): leave room for it
+        title_tokens = self.embedder.count_tokens(entry.title + "\n")
+        max_tokens = max(16, min(self.chunk_max_tokens, self.embedder.max_tokens - 2 - title_tokens))
         chunks = chunk_pages(loaded.pages, doc_id=entry.doc_id, doc_kind=entry.kind,
-                             title=entry.title, version=version, max_tokens=self.chunk_max_tokens,
+                             title=entry.title, version=version, max_tokens=max_tokens,
                              count_tokens=self.embedder.count_tokens)
         if not chunks:
             raise DocumentError("no text to index")
@@ -136,6 +146,13 @@ class Library:
     def _retire(self, record: DocumentRecord) -> None:
         self.store.delete_key(record.doc_key)
         (self.files_dir / record.stored_file).unlink(missing_ok=True)
+
+    def _remove_stray_files(self) -> None:
+        """Stored copies of versions that were never committed or never retired (after a crash)."""
+        live = {record.stored_file for record in self.registry.load().values()}
+        for path in self.files_dir.glob("*"):
+            if path.is_file() and path.name not in live:
+                path.unlink()
 
     def _prune(self, seen: set[str]) -> list[IngestResult]:
         records = self.registry.load()

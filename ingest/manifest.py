@@ -63,11 +63,18 @@ def _read_manifest(folder: Path) -> dict:
     manifest_path = folder / MANIFEST_NAME
     if not manifest_path.is_file():
         return {}
-    data = yaml.safe_load(manifest_path.read_text(encoding="utf-8")) or {}
+    try:
+        data = yaml.safe_load(manifest_path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        raise ValueError(f"{manifest_path}: not valid YAML ({str(exc).splitlines()[0]})") from None
     entries: dict = {"__ignore__": data.get("ignore", [])}
     for item in data.get("documents", []):
+        if not isinstance(item, dict) or "file" not in item or "id" not in item:
+            raise ValueError(f"{manifest_path}: every document needs at least 'id' and 'file': {item}")
         if item.get("kind", "document") not in KINDS:
             raise ValueError(f"{manifest_path}: kind '{item['kind']}' is not one of {', '.join(KINDS)}")
+        if not re.fullmatch(r"[a-z0-9][a-z0-9-]{0,63}", str(item["id"])):
+            raise ValueError(f"{manifest_path}: id '{item['id']}' must be lowercase letters, digits and '-'")
         entries[item["file"]] = FileEntry(path=folder / item["file"], doc_id=item["id"],
                                           kind=item.get("kind", "document"),
                                           title=item.get("title") or title_from_name(item["file"]))

@@ -30,7 +30,7 @@ def parse_markdown_pages(text: str, limits: Limits = Limits()) -> LoadedDocument
     preamble = text[: markers[0].start()].strip()
     warnings = ["text before the first page marker is kept as page 'front'"] if preamble else []
     pages = [Page(index=1, label="front", text=preamble)] if preamble else []
-    seen: set[str] = set()
+    seen: set[str] = {"front"} if preamble else set()
     for number, marker in enumerate(markers):
         end = markers[number + 1].start() if number + 1 < len(markers) else len(text)
         label = marker.group(1).replace("–", "-")

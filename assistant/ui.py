@@ -1,0 +1,231 @@
+"""The chat page (Gradio): a thin shell over the same functions as the CLI."""
+from __future__ import annotations
+
+import html
+import re
+import shutil
+import tempfile
+from pathlib import Path
+
+import gradio as gr
+
+from ingest.loaders import SUPPORTED_SUFFIXES
+from ingest.manifest import doc_id_from_name
+
+from .conversation import Conversation, conversation_markdown
+from .page_view import PageViewer
+
+EXAMPLES = [
+    "What evidence supports letting go of risk aversion?",
+    "What are the seven characteristics of a resilient local economy?",
+    "Which areas took part in the pilots?",
+    "What did the Shropshire pilot do?",
+]
+CSS = """
+.page-text { white-space: pre-wrap; max-height: 28rem; overflow-y: auto; font-size: 0.92rem;
+             line-height: 1.45; padding: 0.6rem; border: 1px solid var(--border-color-primary); }
+.page-text mark { background: #ffe58a; color: #111; padding: 0 2px; }
+#citations label { font-size: 0.85rem; }
+"""
+
+
+def safe_markdown(text: str) -> str:
+    """Document text shown as Markdown: no raw HTML, no remote images, no auto-links to follow."""
+    text = html.escape(text, quote=False)
+    return re.sub(r"!\[", r"!\\[", text)
+
+
+def build_app(components) -> gr.Blocks:
+    assistant, library = components.assistant, components.library
+    viewer = PageViewer(library)
+    modes = ["extractive", *assistant.generators]
+    uploads = components.settings.data_dir / "uploads"
+
+    def doc_choices():
+        return [("All documents", "")] + [(f"{r.title} ({r.kind})", r.id) for r in library.documents()]
+
+    def library_rows():
+        return [[r.id, r.title, r.kind, r.version, r.pages, r.chunks, r.ingested_at] for r in library.documents()]
+
+    def chat_turn(question, history, state, mode, doc_id):
+        question = (question or "").strip()
+        if not question:
+            yield history, state, gr.update(), ""
+            return
+        conversation: Conversation = state["conversation"]
+        query = conversation.query_for(question)
+        history = history + [{"role": "user", "content": question},
+                             {"role": "assistant", "content": "_Searching the report…_"}]
+        yield history, state, gr.update(), ""
+        try:
+            answer = None
+            for answer in assistant.ask_stream(question, doc_id=doc_id or None, mode=mode, retrieval_query=query):
+                history[-1]["content"] = safe_markdown(answer.text) or "_Writing…_"
+                yield history, state, gr.update(), ""
+        except Exception as exc:  # a model or server failure: say so, keep the conversation
+            history[-1]["content"] = f"**Error:** {html.escape(str(exc))}. Try the extractive mode."
+            yield history, state, gr.update(), ""
+            return
+        conversation.add(answer.retrieval_query)
+        state["answers"].append(answer.to_json() | {"question": question})
+        history[-1]["content"] = _answer_markdown(answer)
+        yield history, state, _citation_choices(answer.to_json()), ""
+
+    def show_citation(index, state):
+        if index is None or not state["answers"]:
+            return "", "", None
+        citations = state["answers"][-1]["citations"]
+        c = citations[int(index)]
+        pdf = f" · PDF page {c['pdf_page']}" if c["pdf_page"] else ""
+        header = f"**{html.escape(c['title'])}** — printed page **{html.escape(c['page'])}**{pdf}"
+        return header, viewer.highlighted_html(c["doc_id"], c["page"], c["quote"]), \
+            viewer.render_pdf_page(c["doc_id"], c["pdf_page"])
+
+    def step(index, state, delta):
+        if not state["answers"] or not state["answers"][-1]["citations"]:
+            return gr.update()
+        count = len(state["answers"][-1]["citations"])
+        return gr.update(value=((index or 0) + delta) % count)
+
+    def new_conversation():
+        return [], _new_state(), gr.update(choices=[], value=None), "", "", None
+
+    def export(state):
+        path = Path(tempfile.mkdtemp(prefix="report-assistant-")) / "conversation.md"
+        path.write_text(conversation_markdown(state["answers"]), encoding="utf-8")
+        return str(path)
+
+    def upload(files):
+        if not files:
+            return "No file chosen.", library_rows(), gr.update(choices=doc_choices())
+        lines = []
+        staged = []
+        for file in files:
+            source = Path(file if isinstance(file, str) else file.name)
+            name = _safe_file_name(source.name)
+            if Path(name).suffix.lower() not in SUPPORTED_SUFFIXES:
+                lines.append(f"- **failed** {html.escape(name)}: unsupported file type (use PDF, Markdown or text)")
+                continue
+            target = uploads / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            staging = target.with_name(f".{target.name}.incoming")
+            shutil.copyfile(source, staging)
+            staged.append((staging, target))
+        for staging, target in staged:
+            lines += _ingest_upload(library, staging, target)
+        assistant.refresh()
+        return "\n".join(lines), library_rows(), gr.update(choices=doc_choices())
+
+    def remove(doc_id):
+        if not doc_id:
+            return "Choose a document to remove.", library_rows(), gr.update(choices=doc_choices())
+        removed = library.forget(doc_id)
+        assistant.refresh()
+        message = f"Removed `{doc_id}`." if removed else f"No document `{doc_id}`."
+        return message, library_rows(), gr.update(choices=doc_choices(), value="")
+
+    with gr.Blocks(title="Report assistant", analytics_enabled=False) as app:
+        state = gr.State(_new_state())
+        gr.Markdown("## Report assistant\nAsk about the reports in the library. Every point in an answer "
+                    "cites the page it comes from; when the reports don't cover a question, it says so.")
+        with gr.Tab("Ask"):
+            with gr.Row():
+                with gr.Column(scale=3, min_width=320):
+                    chatbot = gr.Chatbot(label="Conversation", height=480, feedback_options=None,
+                                         elem_id="chat")
+                    with gr.Row():
+                        question = gr.Textbox(placeholder="Ask a question about the report…", show_label=False,
+                                              scale=5, elem_id="question", autofocus=True)
+                        send = gr.Button("Ask", variant="primary", scale=1, elem_id="ask")
+                    gr.Examples(EXAMPLES, inputs=question, label="Examples")
+                    with gr.Row():
+                        mode = gr.Dropdown(modes, value="extractive", label="Answer mode", elem_id="mode")
+                        doc_filter = gr.Dropdown(doc_choices(), value="", label="Search in", elem_id="doc-filter")
+                    with gr.Row():
+                        new_chat = gr.Button("New conversation", elem_id="new-conversation")
+                        download = gr.DownloadButton("Export conversation (Markdown)", elem_id="export")
+                with gr.Column(scale=2, min_width=300):
+                    gr.Markdown("### Evidence")
+                    citations = gr.Radio([], label="Citations of the last answer", elem_id="citations")
+                    with gr.Row():
+                        previous_citation = gr.Button("◀ Previous", size="sm", elem_id="prev-citation")
+                        next_citation = gr.Button("Next ▶", size="sm", elem_id="next-citation")
+                    evidence_title = gr.Markdown(elem_id="evidence-title")
+                    evidence_text = gr.HTML(elem_id="evidence-text")
+                    evidence_image = gr.Image(label="Page", type="pil", interactive=False, elem_id="evidence-image",
+                                              buttons=["fullscreen"])
+        with gr.Tab("Library"):
+            table = gr.Dataframe(library_rows(), headers=["id", "title", "kind", "version", "pages", "chunks",
+                                                          "ingested at"], interactive=False, elem_id="library")
+            files = gr.File(label="Add or update documents (PDF, Markdown, text)", file_count="multiple",
+                            file_types=sorted(SUPPORTED_SUFFIXES), elem_id="upload")
+            result = gr.Markdown(elem_id="upload-result")
+            with gr.Row():
+                to_remove = gr.Dropdown(doc_choices()[1:], label="Remove a document", elem_id="remove-choice")
+                remove_button = gr.Button("Remove", variant="stop", elem_id="remove")
+
+        ask_outputs = [chatbot, state, citations, question]
+        send.click(chat_turn, [question, chatbot, state, mode, doc_filter], ask_outputs, api_visibility="private")
+        question.submit(chat_turn, [question, chatbot, state, mode, doc_filter], ask_outputs, api_visibility="private")
+        citations.change(show_citation, [citations, state], [evidence_title, evidence_text, evidence_image],
+                         api_visibility="private")
+        previous_citation.click(lambda i, s: step(i, s, -1), [citations, state], citations, api_visibility="private")
+        next_citation.click(lambda i, s: step(i, s, 1), [citations, state], citations, api_visibility="private")
+        new_chat.click(new_conversation, None, [chatbot, state, citations, evidence_title, evidence_text,
+                                                evidence_image], api_visibility="private")
+        download.click(export, state, download, api_visibility="private")
+        files.upload(upload, files, [result, table, doc_filter], api_visibility="private").then(
+            lambda: (gr.update(choices=doc_choices()[1:]), None), None, [to_remove, files], api_visibility="private")
+        remove_button.click(remove, to_remove, [result, table, doc_filter], api_visibility="private").then(
+            lambda: gr.update(choices=doc_choices()[1:], value=None), None, to_remove, api_visibility="private")
+
+        def api_ask(question: str, doc_id: str = "", mode: str = "extractive") -> dict:
+            """Ask one question; returns the same JSON as `report-assistant ask --json`."""
+            return assistant.ask(question, doc_id=doc_id or None, mode=mode).to_json()
+
+        gr.api(api_ask, api_name="ask")
+    return app
+
+
+def _new_state() -> dict:
+    return {"conversation": Conversation(), "answers": []}
+
+
+def _answer_markdown(answer) -> str:
+    text = safe_markdown(answer.text)
+    if answer.citations:
+        text += "\n\n" + "\n".join(
+            f"[{n}] {safe_markdown(c['title'])}, p. {safe_markdown(c['page'])}"
+            for n, c in enumerate(answer.citations, start=1))
+    return text
+
+
+def _citation_choices(answer_json: dict):
+    choices = [(f"[{n}] {c['title']}, p. {c['page']}", n - 1) for n, c in enumerate(answer_json["citations"], 1)]
+    return gr.update(choices=choices, value=0 if choices else None)
+
+
+def _safe_file_name(name: str) -> str:
+    """A user's file name made safe to store: no folders, no control characters, bounded length."""
+    name = Path(name.replace("\\", "/")).name
+    stem, suffix = Path(name).stem, Path(name).suffix.lower()[:10]
+    stem = re.sub(r"[^\w.\- ]+", "_", stem).strip(" ._")[:100] or "document"
+    return stem + suffix
+
+
+def _ingest_upload(library, staging: Path, target: Path) -> list[str]:
+    """Ingest a staged upload under its final name; a failed file is removed, the library kept."""
+    previous = target.with_name(f".{target.name}.previous")
+    if target.exists():
+        target.replace(previous)
+    staging.replace(target)
+    results = library.ingest([target])
+    failed = any(r.status == "failed" for r in results)
+    if failed and previous.exists():
+        previous.replace(target)
+    elif failed:
+        target.unlink(missing_ok=True)
+    previous.unlink(missing_ok=True)
+    return [f"- **{r.status}** {html.escape(r.doc_id if r.doc_id != '-' else doc_id_from_name(target.name))}"
+            f"{': ' + html.escape(r.detail) if r.detail else ''}"
+            f"{f' ({r.pages} pages, {r.chunks} chunks)' if r.status != 'failed' else ''}" for r in results]

@@ -1,0 +1,204 @@
+"""`report-assistant eval`: score the assistant on a question set, beside the plain LlamaIndex
+starter measured in the same run; write JSON, Markdown and a chart; fail below the thresholds."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import yaml
+
+from assistant.conversation import Conversation
+
+from . import metrics
+
+HERE = Path(__file__).resolve().parent
+DEFAULT_QUESTIONS = HERE / "questions.yaml"
+THRESHOLDS = HERE / "thresholds.yaml"
+RETRIEVAL_KEYS = ["hit@1", "hit@5", "mrr", "ndcg@10"]
+ANSWER_KEYS = ["citation_precision", "citation_recall", "quote_validity", "fact_recall"]
+TYPES = ["fact", "list", "evidence", "case-study", "paraphrase", "misspelled", "follow-up", "out-of-scope"]
+
+
+def load_questions(path: Path) -> list[dict]:
+    data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    questions = data["questions"]
+    ids = set()
+    for q in questions:
+        for key in ("id", "question", "type"):
+            if key not in q:
+                raise ValueError(f"{path}: a question lacks '{key}': {q}")
+        if q.get("follows") and q["follows"] not in ids:
+            raise ValueError(f"{path}: {q['id']} follows unknown or later question {q['follows']}")
+        ids.add(q["id"])
+        q["pages"] = [tuple(map(str, p)) for p in q.get("pages") or []]
+        q["facts"] = [str(f) for f in q.get("facts") or []]
+        q["abstain"] = bool(q.get("abstain", False))
+    return questions
+
+
+def run_questions(assistant, questions: list[dict], page_texts, mode: str = "extractive") -> list[dict]:
+    asked: dict[str, str] = {}
+    results = []
+    for q in questions:
+        conversation = Conversation([asked[q["follows"]]] if q.get("follows") else [])
+        query = conversation.query_for(q["question"])
+        answer = assistant.ask(q["question"], retrieval_query=query, mode=mode)
+        asked[q["id"]] = answer.retrieval_query
+        results.append(_score(q, answer, page_texts))
+    return results
+
+
+def _score(q: dict, answer, page_texts) -> dict:
+    relevant = set(q["pages"])
+    cited = [(c["doc_id"], c["page"]) for c in answer.citations]
+    row = {"id": q["id"], "type": q["type"], "question": q["question"], "must_abstain": q["abstain"],
+           "abstained": answer.abstained, "answer": answer.text, "cited": cited,
+           "retrieved": metrics.ranked_pages(answer.retrieved)[:10],
+           "latency_ms": answer.timings_ms.get("total_ms"), "evidence_score": answer.best_evidence,
+           "best_dense": answer.best_dense, "best_coverage": answer.best_coverage}
+    quotes = [metrics.quote_valid(c["quote"], page_texts(c["doc_id"], c["page"])) for c in answer.citations]
+    row["quote_validity"] = sum(quotes) / len(quotes) if quotes else None
+    if not q["abstain"]:
+        row.update(metrics.retrieval_scores(row["retrieved"], relevant))
+        if not answer.abstained:
+            row.update(metrics.citation_scores(cited, relevant))
+        else:
+            row["citation_recall"] = 0.0
+        row["fact_recall"] = metrics.fact_recall(answer.text if not answer.abstained else "", q["facts"])
+    return row
+
+
+def run_baseline(baseline, questions: list[dict]) -> list[dict]:
+    rows = []
+    for q in questions:
+        if q["abstain"] or q.get("follows"):
+            continue  # the starter has no abstention and no conversation
+        rows.append({"id": q["id"], "type": q["type"],
+                     **metrics.retrieval_scores(metrics.ranked_pages(baseline.retrieve_pages(q["question"])),
+                                                set(q["pages"]))})
+    return rows
+
+
+def summarise(results: list[dict], baseline_rows: list[dict]) -> dict:
+    answerable = [r for r in results if not r["must_abstain"]]
+    comparable = {r["id"] for r in baseline_rows}
+    latencies = [r["latency_ms"] for r in results if r["latency_ms"] is not None]
+    summary = {
+        "questions": len(results),
+        "ours": metrics.aggregate(answerable, RETRIEVAL_KEYS + ANSWER_KEYS),
+        "ours_on_baseline_questions": metrics.aggregate([r for r in answerable if r["id"] in comparable],
+                                                        RETRIEVAL_KEYS),
+        "baseline": metrics.aggregate(baseline_rows, RETRIEVAL_KEYS),
+        "abstention": metrics.abstention_scores(results),
+        "latency_ms": {"median": metrics.percentile(latencies, 0.5), "p95": metrics.percentile(latencies, 0.95)},
+        "by_type": {},
+    }
+    summary["ours"]["quote_validity"] = metrics.mean([r["quote_validity"] for r in results])
+    for kind in TYPES:
+        rows = [r for r in results if r["type"] == kind]
+        if rows:
+            summary["by_type"][kind] = {
+                "n": len(rows), **metrics.aggregate(rows, RETRIEVAL_KEYS + ["fact_recall", "citation_precision"]),
+                "abstained": sum(r["abstained"] for r in rows),
+                "baseline": metrics.aggregate([b for b in baseline_rows if b["type"] == kind], RETRIEVAL_KEYS)}
+    return summary
+
+
+def check_thresholds(summary: dict, thresholds: dict) -> list[str]:
+    """Every failed gate as one line; empty when all pass."""
+    failures = []
+    flat = {**summary["ours"], **summary["abstention"]}
+    for key, minimum in thresholds.get("minimum", {}).items():
+        value = flat.get(key)
+        if value is None or value < minimum:
+            failures.append(f"{key} = {_fmt(value)} is below the recorded minimum {minimum}")
+    return failures
+
+
+def calibrate(results: list[dict]) -> list[tuple]:
+    """Grid over (dense weight, threshold): the fewest wrong abstain decisions first, ties broken
+    by fewer false answers. Rows: (errors, false answers, false abstains, weight, threshold)."""
+    grid = []
+    for w in [i / 20 for i in range(21)]:
+        scores = [(w * r["best_dense"] + (1 - w) * r["best_coverage"], r["must_abstain"]) for r in results]
+        for t in [i / 100 for i in range(101)]:
+            false_answers = sum(must and s >= t for s, must in scores)
+            false_abstains = sum(not must and s < t for s, must in scores)
+            grid.append((false_answers + false_abstains, false_answers, false_abstains, w, t))
+    return sorted(grid)
+
+
+def format_table(summary: dict) -> str:
+    ours, base, same = summary["ours"], summary["baseline"], summary["ours_on_baseline_questions"]
+    lines = [f"{'metric':<20}{'ours':>9}{'starter':>9}{'ratio':>8}   (retrieval on the same "
+             f"{'questions'}; (document, page) relevance)"]
+    for key in RETRIEVAL_KEYS:
+        ratio = same[key] / base[key] if base.get(key) else None
+        lines.append(f"{key:<20}{_fmt(same[key]):>9}{_fmt(base[key]):>9}{_fmt(ratio):>8}")
+    for key in ANSWER_KEYS:
+        lines.append(f"{key:<20}{_fmt(ours[key]):>9}{'-':>9}")
+    for key, value in summary["abstention"].items():
+        lines.append(f"{key:<20}{_fmt(value):>9}{'-':>9}")
+    lat = summary["latency_ms"]
+    lines.append(f"{'latency median ms':<20}{_fmt(lat['median']):>9}")
+    lines.append(f"{'latency p95 ms':<20}{_fmt(lat['p95']):>9}")
+    lines.append("")
+    lines.append(f"{'type':<14}{'n':>4}{'hit@5':>8}{'starter':>9}{'facts':>8}{'cit.prec':>9}{'abstained':>10}")
+    for kind, row in summary["by_type"].items():
+        lines.append(f"{kind:<14}{row['n']:>4}{_fmt(row['hit@5']):>8}{_fmt(row['baseline']['hit@5']):>9}"
+                     f"{_fmt(row['fact_recall']):>8}{_fmt(row['citation_precision']):>9}{row['abstained']:>10}")
+    return "\n".join(lines)
+
+
+def write_outputs(summary: dict, results: list[dict], out_dir: Path, json_path: Path | None) -> Path:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    payload = {"summary": summary, "results": results,
+               "run_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")}
+    (json_path or out_dir / "eval.json").write_text(json.dumps(payload, indent=1, default=str), encoding="utf-8")
+    chart = out_dir / "eval.png"
+    _chart(summary, chart)
+    failing = [r for r in results if _failed(r)]
+    report = ["# Evaluation report", "", f"Run at {payload['run_at']}, {summary['questions']} questions.", "",
+              "![ours vs starter](eval.png)", "", "```", format_table(summary), "```", "",
+              "## Questions we still fail", ""]
+    report += [f"- `{r['id']}` ({r['type']}): {r['question']} — {_why(r)}" for r in failing] or ["- none"]
+    (out_dir / "eval.md").write_text("\n".join(report) + "\n", encoding="utf-8")
+    return out_dir / "eval.md"
+
+
+def _failed(row: dict) -> bool:
+    if row["must_abstain"] or row["abstained"]:
+        return row["must_abstain"] != row["abstained"]
+    return (row.get("fact_recall") or 0) < 1 or not row.get("citation_recall")
+
+
+def _why(row: dict) -> str:
+    if row["must_abstain"] != row["abstained"]:
+        return "answered but should abstain" if row["must_abstain"] else "abstained but answerable"
+    return f"facts {_fmt(row.get('fact_recall'))}, cited {row['cited'][:3]}, hit@5 {_fmt(row.get('hit@5'))}"
+
+
+def _chart(summary: dict, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    ours = [summary["ours_on_baseline_questions"][k] or 0 for k in RETRIEVAL_KEYS]
+    base = [summary["baseline"][k] or 0 for k in RETRIEVAL_KEYS]
+    fig, ax = plt.subplots(figsize=(6, 3.2))
+    xs = range(len(RETRIEVAL_KEYS))
+    ax.bar([x - 0.2 for x in xs], ours, width=0.4, label="report-assistant")
+    ax.bar([x + 0.2 for x in xs], base, width=0.4, label="LlamaIndex starter")
+    ax.set_xticks(list(xs), RETRIEVAL_KEYS)
+    ax.set_ylim(0, 1)
+    ax.set_title("Page-level retrieval, same questions")
+    ax.legend(loc="lower right")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def _fmt(value) -> str:
+    return "-" if value is None else f"{value:.3f}" if isinstance(value, float) else str(value)

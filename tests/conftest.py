@@ -1,0 +1,137 @@
+"""Shared fixtures: every store in a temp dir, one real embedder for the session, no network."""
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+CORPUS = REPO / "corpus"
+REAL_PDFS = Path(__file__).resolve().parents[2] / "shared" / "real-pdfs"
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # tests/pdf_factory.py
+
+
+def _tree_digest(folder: Path) -> dict[str, str]:
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def repo_left_alone():
+    """Nothing in the suite may write into the repo's corpus or create a data dir beside it."""
+    corpus_before = _tree_digest(CORPUS)
+    data_existed = (REPO / "data").exists()
+    yield
+    assert _tree_digest(CORPUS) == corpus_before, "a test changed the repo's corpus/"
+    assert (REPO / "data").exists() == data_existed, "a test wrote a data dir into the repo"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_network():
+    """Any connection beyond loopback fails loudly instead of reaching out."""
+    real_connect = socket.socket.connect
+
+    def guarded(sock, address):
+        if sock.family in (socket.AF_INET, socket.AF_INET6):
+            host = address[0]
+            if host not in ("localhost", "::1") and not str(host).startswith("127."):
+                raise OSError(f"test tried to reach the network: {address}")
+        return real_connect(sock, address)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(socket.socket, "connect", guarded)
+        yield
+
+
+@pytest.fixture(autouse=True)
+def isolated_env(tmp_path, monkeypatch):
+    """Home, caches, working dir and the default data dir all point into this test's tmp dir."""
+    for name in list(os.environ):
+        if name.startswith("REPORT_ASSISTANT_"):
+            monkeypatch.delenv(name)
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(home / ".cache"))
+    monkeypatch.setenv("HF_HOME", str(home / ".cache" / "huggingface"))
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setenv("TRANSFORMERS_OFFLINE", "1")
+    monkeypatch.setenv("ANONYMIZED_TELEMETRY", "False")
+    monkeypatch.setenv("REPORT_ASSISTANT_DATA_DIR", str(tmp_path / "default-data"))
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+@pytest.fixture(scope="session")
+def embedder():
+    """The real bundled model, loaded once (about 10 s)."""
+    from ingest.embedder import Embedder
+
+    return Embedder("bundled:all-MiniLM-L6-v2")
+
+
+@pytest.fixture
+def make_components(embedder, tmp_path):
+    """Components built as the app builds them, sharing the session's embedder."""
+    from assistant.components import Components
+    from assistant.settings import Settings
+
+    def make(data_dir: Path | None = None, **overrides):
+        settings = Settings.from_env(environ={}, data_dir=data_dir or tmp_path / "data", **overrides)
+        components = Components(settings)
+        components.__dict__["embedder"] = embedder
+        return components
+
+    return make
+
+
+@pytest.fixture
+def components(make_components):
+    return make_components()
+
+
+class EmbedCounter:
+    def __init__(self):
+        self.calls = 0
+        self.texts: list[str] = []
+
+    def reset(self):
+        self.calls, self.texts = 0, []
+
+
+@pytest.fixture
+def embed_counter(embedder, monkeypatch):
+    """Counts what the real embedder is asked to embed; the real method still runs."""
+    counter = EmbedCounter()
+    real_embed = embedder.embed
+
+    def counting(texts, progress=None):
+        counter.calls += 1
+        counter.texts.extend(texts)
+        return real_embed(texts, progress=progress)
+
+    monkeypatch.setattr(embedder, "embed", counting)
+    return counter
+
+
+@pytest.fixture
+def corpus_copy(tmp_path) -> Path:
+    """The default corpus, copied so a test may edit it."""
+    target = tmp_path / "corpus"
+    shutil.copytree(CORPUS, target)
+    return target
+
+
+def run_python(args: list[str], *, cwd: Path, timeout: int = 300) -> subprocess.CompletedProcess:
+    """Run the venv's Python in a subprocess with this test's environment (tmp home, no network)."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join([str(REPO), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
+    return subprocess.run([sys.executable, *args], cwd=cwd, env=env, capture_output=True, text=True,
+                          timeout=timeout, stdin=subprocess.DEVNULL)

@@ -1,0 +1,126 @@
+"""An ingest killed at the worst moments leaves a registry that loads and a complete live version;
+the next ingest cleans up what the dead one left."""
+from __future__ import annotations
+
+import signal
+import textwrap
+
+import pytest
+from conftest import run_python
+
+# Runs one ingest in a child process that SIGKILLs itself at the chosen moment of an update.
+CHILD = textwrap.dedent("""
+    import os, signal, sys
+    from pathlib import Path
+
+    import ingest.library
+    import ingest.registry
+    from assistant.components import Components
+    from assistant.settings import Settings
+
+    moment, data_dir, folder = sys.argv[1:4]
+    if moment == "before-commit":
+        real_save = ingest.registry.Registry.save
+        def save(self, records):
+            if any(record.version > 1 for record in records.values()):  # the save that commits
+                os.kill(os.getpid(), signal.SIGKILL)
+            real_save(self, records)
+        ingest.registry.Registry.save = save
+    elif moment == "after-commit":
+        def retire(self, record):  # the registry names the new version; the old is still stored
+            os.kill(os.getpid(), signal.SIGKILL)
+        ingest.library.Library._retire = retire
+    library = Components(Settings.from_env(environ={}, data_dir=Path(data_dir))).library
+    library.ingest([Path(folder)])
+    print("ingest finished without being killed")
+""")
+
+OLD_SENTENCE = "The old edition counted forty two anchor institutions in the borough."
+NEW_SENTENCE = "The new edition counts fifty seven anchor institutions across the county."
+
+
+def _pages(middle: str) -> str:
+    return (f"<!-- page 1 -->\nThe first page introduces community wealth building.\n\n"
+            f"<!-- page 2 -->\n{middle}\n\n"
+            f"<!-- page 3 -->\nThe third page lists recommendations for commissioners.\n")
+
+
+def _setup_v1(tmp_path, make_components):
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "report.md").write_text(_pages(OLD_SENTENCE), encoding="utf-8")
+    (folder / "other.md").write_text("A second document that never changes.\n", encoding="utf-8")
+    data_dir = tmp_path / "data"
+    components = make_components(data_dir)
+    assert {r.status for r in components.library.ingest([folder])} == {"new"}
+    before = components.registry.load()
+    (folder / "report.md").write_text(_pages(NEW_SENTENCE), encoding="utf-8")
+    return folder, data_dir, before
+
+
+def _kill_during_update(tmp_path, moment, folder, data_dir):
+    child = run_python(["-c", CHILD, moment, str(data_dir), str(folder)], cwd=tmp_path)
+    assert child.returncode == -signal.SIGKILL, child.stdout + child.stderr
+    assert "finished without being killed" not in child.stdout
+
+
+def _live_texts(components):
+    return [c["text"] for c in components.store.get_chunks(components.registry.active_keys())]
+
+
+def _rerun_cleans_up(make_components, data_dir, folder, expected_status):
+    components = make_components(data_dir)
+    results = {r.doc_id: r.status for r in components.library.ingest([folder])}
+    assert results == {"report": expected_status, "other": "unchanged"}
+    records = components.registry.load()
+    assert components.store.count() == sum(r.chunks for r in records.values())
+    stored = sorted(p.name for p in (data_dir / "files").iterdir())
+    assert stored == sorted(r.stored_file for r in records.values())
+    assert any(NEW_SENTENCE in t for t in _live_texts(components))
+    assert not any(OLD_SENTENCE in t for t in _live_texts(components))
+
+
+@pytest.mark.slow
+def test_killed_right_before_the_commit_keeps_the_old_version(tmp_path, make_components):
+    folder, data_dir, before = _setup_v1(tmp_path, make_components)
+    _kill_during_update(tmp_path, "before-commit", folder, data_dir)
+
+    components = make_components(data_dir)
+    records = components.registry.load()  # loads: the registry was never half-written
+    assert records == before
+    old = records["report"]
+    assert old.version == 1
+    live = components.store.get_chunks(components.registry.active_keys())
+    report_chunks = [c for c in live if c["metadata"]["doc_id"] == "report"]
+    assert len(report_chunks) == old.chunks
+    assert {c["metadata"]["version"] for c in report_chunks} == {1}
+    assert sorted(c["metadata"]["page_label"] for c in report_chunks) == ["1", "2", "3"]
+    texts = " ".join(c["text"] for c in live)
+    assert OLD_SENTENCE in texts and NEW_SENTENCE not in texts
+    # the dead run did write the new version's chunks, but nobody reads them
+    assert components.store.count("report@2") > 0
+
+    _rerun_cleans_up(make_components, data_dir, folder, expected_status="updated")
+
+
+@pytest.mark.slow
+def test_killed_right_after_the_commit_has_the_new_version_live(tmp_path, make_components):
+    folder, data_dir, before = _setup_v1(tmp_path, make_components)
+    _kill_during_update(tmp_path, "after-commit", folder, data_dir)
+
+    components = make_components(data_dir)
+    records = components.registry.load()
+    new = records["report"]
+    assert new.version == 2 and records["other"] == before["other"]
+    live = components.store.get_chunks(components.registry.active_keys())
+    report_chunks = [c for c in live if c["metadata"]["doc_id"] == "report"]
+    assert len(report_chunks) == new.chunks == components.store.count("report@2")
+    assert sorted(c["metadata"]["page_label"] for c in report_chunks) == ["1", "2", "3"]
+    texts = " ".join(c["text"] for c in live)
+    assert NEW_SENTENCE in texts and OLD_SENTENCE not in texts
+    # the old version was never retired: its chunks and stored file are leftovers
+    assert components.store.count("report@1") == before["report"].chunks
+    assert (data_dir / "files" / before["report"].stored_file).exists()
+
+    _rerun_cleans_up(make_components, data_dir, folder, expected_status="unchanged")
+    assert not (data_dir / "files" / before["report"].stored_file).exists()

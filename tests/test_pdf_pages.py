@@ -1,0 +1,136 @@
+"""PDF → pages: physical index and printed label, on generated and real PDFs."""
+from __future__ import annotations
+
+import pytest
+from conftest import REAL_PDFS
+from pdf_factory import PageSpec, encrypt_pdf, make_pdf, report_with_front_matter
+
+from ingest.loaders import load_document
+from ingest.pages import DocumentError
+from ingest.pdf_loader import label_pages
+
+# cover, ii, iii, then printed 1..6 with body page 3 a full-page figure that prints no number
+EXPECTED_LABELS = ["i", "ii", "iii", "1", "2", "3", "4", "5", "6"]
+
+
+def _labels_and_indexes(path):
+    pages = load_document(path).pages
+    assert [p.index for p in pages] == list(range(1, len(pages) + 1))
+    assert [p.pdf_page for p in pages] == [p.index for p in pages]
+    assert all(p.is_pdf for p in pages)
+    return [p.label for p in pages], pages
+
+
+def test_footer_numbers_after_cover_and_roman_front_matter(tmp_path):
+    labels, pages = _labels_and_indexes(report_with_front_matter(tmp_path / "report.pdf"))
+
+    assert labels == EXPECTED_LABELS
+    assert len(set(labels)) == len(labels), "two pages share a label, so a citation is ambiguous"
+    # the printed page 1 is the 4th physical page; the figure page (printed 3) is the 6th
+    by_label = {p.label: p for p in pages}
+    assert by_label["1"].index == 4 and "Section p1 sentence 1" in by_label["1"].text
+    assert by_label["3"].index == 6 and "Figure two" in by_label["3"].text
+    assert by_label["6"].index == 9 and "Section p6" in by_label["6"].text
+    assert "Powerful Places Annual Review" in by_label["i"].text
+
+
+def test_running_header_numbers(tmp_path):
+    path = report_with_front_matter(tmp_path / "report.pdf", running_header="Powerful Places Annual Review")
+    labels, pages = _labels_and_indexes(path)
+
+    assert labels == EXPECTED_LABELS
+    assert pages[7].text.startswith("Powerful Places Annual Review 5")
+    assert pages[7].label == "5" and pages[7].index == 8
+
+
+def test_figure_page_late_in_run_and_numbering_starting_later(tmp_path):
+    """The printed numbers need not start at 1, and an unnumbered page near the end is filled."""
+    specs = [PageSpec(body=["Title page of the review"])]
+    specs += [PageSpec(body=[f"Chapter text number {n} about local spending."], footer=f"Page {n}")
+              for n in range(10, 14)]
+    specs.append(PageSpec(body=["Map of the pilot areas"], figure="drawing"))
+    specs.append(PageSpec(body=["Closing remarks about local spending."], footer="Page 15"))
+    labels, _ = _labels_and_indexes(make_pdf(tmp_path / "late.pdf", specs))
+
+    assert labels[1:] == ["10", "11", "12", "13", "14", "15"]
+
+
+def test_pdf_without_printed_numbers_uses_physical_numbers(tmp_path):
+    specs = [PageSpec(body=[f"Plain page about topic {name}."]) for name in ("alpha", "beta", "gamma")]
+    labels, _ = _labels_and_indexes(make_pdf(tmp_path / "plain.pdf", specs))
+    assert labels == ["1", "2", "3"]
+
+
+def test_label_pages_ignores_stray_numbers_in_body_text():
+    """A single number that happens to end a line near the edge must not relabel the document."""
+    texts = ["Intro line\nbody\nWe counted 42", "More body\nand more\nend", "Final body\ntext\nend"]
+    assert label_pages(texts, ["1", "2", "3"]) == ["1", "2", "3"]
+
+
+def test_encrypted_pdf_with_empty_user_password_loads(tmp_path):
+    plain = report_with_front_matter(tmp_path / "plain.pdf")
+    locked = encrypt_pdf(plain, tmp_path / "locked.pdf", user_password="")
+    assert b"/Encrypt" in locked.read_bytes()
+
+    labels, pages = _labels_and_indexes(locked)
+    assert labels == EXPECTED_LABELS
+    assert "Section p2 sentence 3" in pages[4].text
+
+
+def test_pdf_with_one_image_page_among_text_pages_warns(tmp_path):
+    specs = [PageSpec(body=["First page of text."], footer="1"), PageSpec(figure="image"),
+             PageSpec(body=["Third page of text."], footer="3")]
+    loaded = load_document(make_pdf(tmp_path / "mixed.pdf", specs))
+    assert [p.label for p in loaded.pages] == ["1", "2", "3"]
+    assert loaded.pages[1].text.strip() == ""
+    assert loaded.warnings == ["PDF pages with no text (images only?): 2"]
+
+
+@pytest.mark.parametrize("figure", ["image", "drawing"])
+def test_pdf_with_no_text_layer_is_refused(tmp_path, figure):
+    path = make_pdf(tmp_path / "scan.pdf", [PageSpec(figure=figure), PageSpec(figure=figure)])
+    with pytest.raises(DocumentError, match="no text layer"):
+        load_document(path)
+
+
+def test_pdf_with_user_password_is_refused(tmp_path):
+    locked = encrypt_pdf(report_with_front_matter(tmp_path / "plain.pdf"), tmp_path / "locked.pdf",
+                         user_password="s3cret")
+    with pytest.raises(DocumentError, match="encrypted.*password"):
+        load_document(locked)
+
+
+def test_truncated_pdf_is_refused(tmp_path):
+    whole = report_with_front_matter(tmp_path / "whole.pdf").read_bytes()
+    (tmp_path / "half.pdf").write_bytes(whole[: len(whole) // 2])
+    with pytest.raises(DocumentError, match="damaged or truncated"):
+        load_document(tmp_path / "half.pdf")
+
+
+def test_html_renamed_pdf_is_refused(tmp_path):
+    (tmp_path / "page.pdf").write_text("<!DOCTYPE html><html><body>Not found</body></html>")
+    with pytest.raises(DocumentError, match=r"not really a PDF \(starts like an HTML page\)"):
+        load_document(tmp_path / "page.pdf")
+
+
+# --- the real PDFs kept in shared/ (CI has them at the same place; skipped when absent) ---
+
+def _real_pdf(name: str):
+    path = REAL_PDFS / name
+    if not path.is_file():
+        pytest.skip(f"{path} is not present")
+    return path
+
+
+def test_real_multi_page_pdf():
+    labels, pages = _labels_and_indexes(_real_pdf("multi_page.pdf"))
+    assert labels == ["1", "2", "3", "4", "5"]
+    assert pages[0].text.startswith("The Evolution of the Word Processor")
+    assert "Specialized Word Processing Tools" in pages[2].text
+
+
+def test_real_single_page_pdf_keeps_its_printed_number():
+    labels, pages = _labels_and_indexes(_real_pdf("2305.03393v1-pg9.pdf"))
+    assert labels == ["9"]
+    assert pages[0].pdf_page == 1
+    assert "Optimized Table Tokenization for Table Structure Recognition" in pages[0].text
