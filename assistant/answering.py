@@ -33,11 +33,12 @@ class Answer:
     best_dense: float = 0.0
     best_coverage: float = 0.0
     retrieved: list[tuple[str, str]] = field(default_factory=list)  # (doc id, page) in rank order
+    note: str = ""                 # e.g. why a model's answer was replaced
 
     def to_json(self) -> dict:
         return {"answer": self.text, "abstained": self.abstained, "citations": self.citations,
                 "sentences": self.sentences, "nearest_pages": self.nearest_pages,
-                "mode": self.mode, "retrieval_query": self.retrieval_query,
+                "mode": self.mode, "note": self.note, "retrieval_query": self.retrieval_query,
                 "evidence_score": round(self.best_evidence, 4), "timings_ms": self.timings_ms}
 
 
@@ -83,10 +84,8 @@ class Assistant:
         if best < self.abstain_below:
             yield _abstain(base, hits, clock)
             return
-        if mode == "extractive":
-            text, sources = compose(select_sentences(query, ranked, self.finder))
-            checked = check_answer(text, sources, self.finder)
-        else:
+        checked = None
+        if mode != "extractive":
             generator = self.generators.get(mode)
             if generator is None:
                 raise ValueError(f"answer mode '{mode}' is not available; modes: "
@@ -98,6 +97,13 @@ class Assistant:
                 yield base
             clock.lap("generate_ms")
             checked = check_answer(text, sources, self.finder, numbers=[e.hit_rank + 1 for e in sources])
+            if not any(c.supported for c in checked):
+                base.note = ("The model's answer had no sentence the report supports, so the report's "
+                             "own sentences are shown instead.")
+                checked = None
+        if checked is None:
+            text, sources = compose(select_sentences(query, ranked, self.finder))
+            checked = check_answer(text, sources, self.finder)
         clock.lap("answer_ms")
         yield _finish(base, checked, hits, clock)
 
@@ -127,6 +133,8 @@ def _finish(answer: Answer, checked: list[CheckedSentence], hits: list[Hit], clo
     dropped = len(checked) - len(supported)
     if dropped:
         answer.text += f"\n\n({dropped} sentence(s) without support in the report were left out.)"
+    if answer.note:
+        answer.text += f"\n\n({answer.note})"
     answer.citations = citations
     answer.timings_ms = clock.laps
     return answer

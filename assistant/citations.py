@@ -55,7 +55,7 @@ def check_answer(answer: str, sources: list[Evidence], finder: EvidenceFinder,
         scores = _support_scores(text, vector, sources, source_vectors)
         preferred = [i for i, n in enumerate(numbers) if n in cited and scores[i] >= SUPPORT_THRESHOLD]
         best = max(preferred, key=lambda i: scores[i]) if preferred else int(np.argmax(scores))
-        supported = scores[best] >= SUPPORT_THRESHOLD
+        supported = bool(scores[best] >= SUPPORT_THRESHOLD)
         checked.append(CheckedSentence(text, supported, float(scores[best]), sources[best] if supported else None))
     return checked
 
