@@ -2,23 +2,37 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: chat test eval bench clean
+.PHONY: chat test eval bench browser clean
 
 $(BIN)/report-assistant: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.test-deps: $(BIN)/report-assistant
+	@echo "installing test dependencies (llama-cpp-python compiles once: 5-15 minutes on 2 cores)"
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $@
+
+# Debian's Chromium for the browser tests (never a downloaded browser build).
+browser:
+	@command -v chromium >/dev/null || ($(SUDO) apt-get update -qq && \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver)
 
 chat: $(BIN)/report-assistant
 	$(BIN)/report-assistant chat
 
-test: $(BIN)/report-assistant
+test: $(VENV)/.test-deps browser
 	$(BIN)/pytest
+	$(MAKE) eval
 
+# The eval gate, on a fresh store holding only the default corpus.
 eval: $(BIN)/report-assistant
-	$(BIN)/report-assistant eval
+	tmp=$$(mktemp -d) && $(BIN)/report-assistant --data-dir $$tmp eval --results-dir evals/results; \
+	  status=$$?; rm -rf $$tmp; exit $$status
 
 clean:
 	rm -rf $(VENV) data
