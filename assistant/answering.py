@@ -14,7 +14,7 @@ from .terms import TermStats, content_terms
 EVIDENCE_HITS = 8       # chunks whose sentences are considered
 # Answerability = this share of the best sentence's meaning match plus the rest of its rare-word
 # coverage; with `abstain_below` it was calibrated on evals/questions.yaml (evals/README.md).
-ANSWERABILITY_DENSE_WEIGHT = 0.4
+ANSWERABILITY_DENSE_WEIGHT = 0.55
 NEAREST_PAGES = 3       # pages suggested when abstaining
 
 
@@ -43,17 +43,21 @@ class Answer:
 
 
 class Assistant:
-    def __init__(self, store, embedder, registry, *, abstain_below: float, generators: dict | None = None):
-        self.store, self.embedder, self.registry = store, embedder, registry
+    def __init__(self, store, embedder, library, *, abstain_below: float, generators: dict | None = None):
+        self.store, self.embedder, self.library = store, embedder, library
         self.abstain_below = abstain_below
         self.generators = generators or {}   # mode name → generative answerer
         self.refresh()
 
+    @property
+    def registry(self):
+        return self.library.registry
+
     def refresh(self) -> None:
         """Re-read the live chunks (after any ingest or forget)."""
-        self.retriever = HybridRetriever(self.store, self.embedder, self.registry.active_keys())
+        self.retriever = HybridRetriever(self.store, self.embedder, self.library.registry.active_keys())
         self.stats = TermStats([c["text"] for c in self.retriever.chunks.values()], self.embedder.whole_words())
-        self.finder = EvidenceFinder(self.retriever, self.embedder, self.stats)
+        self.finder = EvidenceFinder(self.retriever, self.embedder, self.stats, self.library.sentence_vectors())
 
     def ask(self, question: str, *, doc_id: str | None = None, kind: str | None = None,
             mode: str = "extractive", retrieval_query: str | None = None) -> Answer:
@@ -72,7 +76,11 @@ class Assistant:
         hits = self.retriever.retrieve(query, doc_id=doc_id, kind=kind, query_vector=query_vector)
         clock.lap("retrieve_ms")
         evidence = self.finder.sentences(hits[:EVIDENCE_HITS])
-        self.finder.score(content_terms(query), query_vector, evidence)
+        # a follow-up is searched with the earlier subject, but its own words weigh double when the
+        # sentences are scored, so the answer is about what was asked now, not what was asked before
+        asked = self.stats.correct(question)
+        terms = content_terms(query) + (content_terms(asked) if asked != query else [])
+        self.finder.score(terms, query_vector, evidence)
         ranked = sorted(evidence, key=lambda e: e.score, reverse=True)
         clock.lap("evidence_ms")
         dense = max((e.dense for e in evidence), default=0.0)
@@ -102,7 +110,7 @@ class Assistant:
                              "own sentences are shown instead.")
                 checked = None
         if checked is None:
-            text, sources = compose(select_sentences(query, ranked, self.finder))
+            text, sources = compose(select_sentences(query, ranked, self.finder, asked))
             checked = check_answer(text, sources, self.finder)
         clock.lap("answer_ms")
         yield _finish(base, checked, hits, clock)

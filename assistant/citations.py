@@ -49,7 +49,7 @@ def check_answer(answer: str, sources: list[Evidence], finder: EvidenceFinder,
     if not pieces or not sources:
         return [CheckedSentence(text, False, 0.0, None) for text, _ in pieces]
     source_vectors = finder.vectors(sources)
-    sentence_vectors = finder.embedder.embed([text for text, _ in pieces])
+    sentence_vectors = _vectors_of([text for text, _ in pieces], sources, source_vectors, finder.embedder)
     checked = []
     for (text, cited), vector in zip(pieces, sentence_vectors):
         scores = _support_scores(text, vector, sources, source_vectors)
@@ -58,6 +58,15 @@ def check_answer(answer: str, sources: list[Evidence], finder: EvidenceFinder,
         supported = bool(scores[best] >= SUPPORT_THRESHOLD)
         checked.append(CheckedSentence(text, supported, float(scores[best]), sources[best] if supported else None))
     return checked
+
+
+def _vectors_of(texts: list[str], sources: list[Evidence], source_vectors: np.ndarray, embedder) -> np.ndarray:
+    """Embeddings of answer sentences; a sentence quoted verbatim reuses its source's vector."""
+    known = {source.quote: vector for source, vector in zip(sources, source_vectors)}
+    missing = [t for t in texts if " ".join(t.split()) not in known]
+    if missing:
+        known.update(zip(missing, embedder.embed(missing)))
+    return np.stack([known.get(" ".join(t.split()), known.get(t)) for t in texts])
 
 
 def _support_scores(text: str, vector: np.ndarray, sources: list[Evidence],

@@ -75,6 +75,11 @@ def _parser() -> argparse.ArgumentParser:
                           help="also print the best abstention weight/threshold for this question set")
     evaluate.set_defaults(run=run_eval)
 
+    bench = commands.add_parser("bench", help="speed figures beside the plain LlamaIndex starter")
+    bench.add_argument("--quick", action="store_true", help="small inputs (for CI)")
+    bench.add_argument("--out", type=Path, help="results folder (default: DATA_DIR/bench-results)")
+    bench.set_defaults(run=run_bench)
+
     forget = commands.add_parser("forget", help="remove one document from the store")
     forget.add_argument("doc_id")
     forget.set_defaults(run=run_forget)
@@ -187,6 +192,14 @@ def run_eval(args, settings: Settings) -> int:
     for failure in failures:
         print(f"FAIL: {failure}", file=sys.stderr)
     return 1 if failures else 0
+
+
+def run_bench(args, settings: Settings) -> int:
+    from evals.bench import format_table, run_bench as bench
+
+    results = bench(settings, quick=args.quick, out_dir=args.out or settings.data_dir / "bench-results")
+    print(format_table(results))
+    return 0
 
 
 def ensure_default_corpus(components) -> None:

@@ -48,7 +48,7 @@ class Components:
     def assistant(self):
         from .answering import Assistant
 
-        return Assistant(self.store, self.embedder, self.registry,
+        return Assistant(self.store, self.embedder, self.library,
                          abstain_below=self.settings.abstain_below, generators=Generators(self.settings))
 
 

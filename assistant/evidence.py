@@ -1,24 +1,14 @@
 """Retrieved chunks → stored sentences (the units answers quote), scored against the question."""
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from ingest.sentences import sentence_spans
+from ingest.sentences import quotable_spans
 
 from .retrieval import Hit, HybridRetriever
 from .terms import TermStats, content_terms
-
-_BULLET = re.compile(r"^(?:[-*•]|\d{1,2}[.)])\s+")
-_HEADING = re.compile(r"^#{1,6}\s")
-# Text addressed to a language model is data, never evidence: it is neither quoted nor accepted
-# as support, so a document cannot talk an answer into being "supported".
-_INSTRUCTION = re.compile(
-    r"\b(ignore|disregard|forget)\b.{0,40}\b(instructions?|prompts?|rules|above|previous)\b|"
-    r"\bsystem prompt\b|\b(you are|act as) (now )?(an?|the) (ai|assistant|language model|chatbot)\b|"
-    r"^\s*(system|assistant|user)\s*:|<\|?(im_start|system)\|?>", re.I)
 
 
 @dataclass
@@ -49,8 +39,10 @@ class Evidence:
 
 
 class EvidenceFinder:
-    def __init__(self, retriever: HybridRetriever, embedder, stats: TermStats, max_cache: int = 200_000):
+    def __init__(self, retriever: HybridRetriever, embedder, stats: TermStats,
+                 stored: dict[tuple, np.ndarray] | None = None, max_cache: int = 50_000):
         self.retriever, self.embedder, self.stats = retriever, embedder, stats
+        self.stored = stored or {}   # sentence vectors computed at ingest, keyed like cache_key
         self._vectors: dict[tuple, np.ndarray] = {}
         self.max_cache = max_cache
 
@@ -84,25 +76,19 @@ class EvidenceFinder:
             item.score = 0.5 * item.dense + 0.5 * item.coverage + 0.02 / (1 + item.hit_rank)
 
     def vectors(self, evidence: list[Evidence]) -> np.ndarray:
-        missing = [e for e in evidence if e.cache_key not in self._vectors]
+        missing = [e for e in evidence if e.cache_key not in self.stored and e.cache_key not in self._vectors]
         if missing:
             if len(self._vectors) + len(missing) > self.max_cache:
                 self._vectors.clear()
             for item, vector in zip(missing, self.embedder.embed([e.quote for e in missing])):
                 self._vectors[item.cache_key] = vector
-        return np.stack([self._vectors[e.cache_key] for e in evidence])
+        return np.stack([self.stored.get(e.cache_key, self._vectors.get(e.cache_key)) for e in evidence])
 
 
 def _chunk_sentences(text: str, metadata: dict, rank: int) -> list[Evidence]:
     out = []
-    for start, end in sentence_spans(text):
+    for start, end, is_bullet in quotable_spans(text):
         sentence = text[start:end]
-        if _HEADING.match(sentence) or _INSTRUCTION.search(sentence):
-            continue
-        bullet = _BULLET.match(sentence)
-        if bullet:
-            start += bullet.end()
-            sentence = text[start:end]
         terms = frozenset(content_terms(sentence))
         if len(terms) < 2:
             continue
@@ -110,5 +96,5 @@ def _chunk_sentences(text: str, metadata: dict, rank: int) -> list[Evidence]:
             quote=" ".join(sentence.split()), doc_id=metadata["doc_id"], title=metadata["title"],
             page_label=metadata["page_label"], pdf_page=metadata.get("pdf_page"),
             doc_key=metadata["doc_key"], page_index=metadata["page_index"],
-            start=metadata["char_start"] + start, hit_rank=rank, is_bullet=bool(bullet), terms=terms))
+            start=metadata["char_start"] + start, hit_rank=rank, is_bullet=is_bullet, terms=terms))
     return out

@@ -6,6 +6,7 @@ import re
 import numpy as np
 
 from .evidence import Evidence, EvidenceFinder
+from .terms import content_terms
 
 _LIST_QUESTION = re.compile(
     r"\b(what|which|who) (are|were)\b|\blist\b|\bname the\b|\b(two|three|four|five|six|seven|eight|"
@@ -14,14 +15,17 @@ MAX_POINTS = 6
 MAX_LIST_ITEMS = 12
 RELATIVE_FLOOR = 0.6    # keep sentences scoring at least this share of the best one
 NEAR_DUPLICATE = 0.92   # cosine above which two sentences say the same thing
+LIST_MATCH_MARGIN = 0.25  # a later list must match the question this much better to be preferred
 
 
 def is_list_question(question: str) -> bool:
     return bool(_LIST_QUESTION.search(question))
 
 
-def select_sentences(question: str, ranked: list[Evidence], finder: EvidenceFinder) -> list[Evidence]:
-    """Best sentences, without near-duplicates; for list questions, the whole list they belong to."""
+def select_sentences(question: str, ranked: list[Evidence], finder: EvidenceFinder,
+                     asked: str | None = None) -> list[Evidence]:
+    """Best sentences, without near-duplicates; for list questions, the whole list they belong to.
+    `asked` is the user's own question when `question` also carries an earlier turn's subject."""
     if not ranked:
         return []
     best = ranked[0].score
@@ -36,13 +40,16 @@ def select_sentences(question: str, ranked: list[Evidence], finder: EvidenceFind
         chosen.append(item)
         chosen_vectors.append(vector)
     if is_list_question(question):
-        chosen = _with_whole_list(chosen, finder)
+        chosen = _with_whole_list(chosen, finder, content_terms(asked or question))
     return chosen
 
 
-def _with_whole_list(chosen: list[Evidence], finder: EvidenceFinder) -> list[Evidence]:
-    """Add the whole list that the best-ranked bullet (or list introduction) belongs to, so
-    'the seven X' brings all seven."""
+def _with_whole_list(chosen: list[Evidence], finder: EvidenceFinder, terms: list[str]) -> list[Evidence]:
+    """Add the whole list that a chosen bullet (or list introduction) belongs to, so 'the seven X'
+    brings all seven. When the chosen sentences touch several lists, the one whose items best match
+    the question's words wins (a follow-up "who were its anchor organisations?" wants the list of
+    organisations, not the list of the workshop's aims); near-ties go to the better-ranked sentence."""
+    candidates, seen = [], set()
     for anchor in chosen:
         page = finder.page_sentences(anchor)
         at = next((i for i, e in enumerate(page) if e.start == anchor.start), None)
@@ -50,17 +57,33 @@ def _with_whole_list(chosen: list[Evidence], finder: EvidenceFinder) -> list[Evi
             continue
         if not anchor.is_bullet and at + 1 < len(page) and page[at + 1].is_bullet:
             at += 1  # a sentence that introduces a list
-        if page[at].is_bullet:
-            return _list_block(chosen, page, at)
-    return chosen
+        if not page[at].is_bullet:
+            continue
+        first, last = _list_bounds(page, at)
+        if (anchor.doc_key, anchor.page_index, first) in seen:
+            continue
+        seen.add((anchor.doc_key, anchor.page_index, first))
+        items = page[first:last + 1]
+        match = sum(finder.stats.coverage(terms, item.terms) for item in items) / len(items)
+        candidates.append((match, page, at))
+    if not candidates:
+        return chosen
+    best = max(match for match, _, _ in candidates)
+    _, page, at = next(c for c in candidates if c[0] >= best - LIST_MATCH_MARGIN)
+    return _list_block(chosen, page, at)
 
 
-def _list_block(chosen: list[Evidence], page: list[Evidence], at: int) -> list[Evidence]:
+def _list_bounds(page: list[Evidence], at: int) -> tuple[int, int]:
     first, last = at, at
     while first > 0 and page[first - 1].is_bullet:
         first -= 1
     while last + 1 < len(page) and page[last + 1].is_bullet:
         last += 1
+    return first, last
+
+
+def _list_block(chosen: list[Evidence], page: list[Evidence], at: int) -> list[Evidence]:
+    first, last = _list_bounds(page, at)
     intro = page[first - 1:first] if first > 0 else []  # the sentence that introduces the list
     block = intro + page[first:last + 1][:MAX_LIST_ITEMS]
     taken = {e.cache_key for e in block}

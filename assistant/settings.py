@@ -34,7 +34,7 @@ class Settings:
     chunk_max_tokens: int = _setting(
         200, "Largest chunk, in the embedder's word pieces (all-MiniLM-L6-v2 reads at most 256).")
     abstain_below: float = _setting(
-        0.47, "Abstain when the answerability of the best evidence is below this (0-1: meaning match "
+        0.48, "Abstain when the answerability of the best evidence is below this (0-1: meaning match "
         "and rare-word coverage). Calibrated on evals/questions.yaml: see evals/README.md.")
     gguf_model: str = _setting(
         "bundled:smollm2", "GGUF file for --mode llama-cpp; 'bundled:smollm2' is SmolLM2-135M-Instruct "

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import html
+import logging
 import re
 import shutil
 import tempfile
@@ -9,6 +10,7 @@ from pathlib import Path
 
 import gradio as gr
 
+from ingest.library import IngestResult, LibraryBusy
 from ingest.loaders import SUPPORTED_SUFFIXES
 from ingest.manifest import doc_id_from_name
 
@@ -22,11 +24,30 @@ EXAMPLES = [
     "What did the Shropshire pilot do?",
 ]
 CSS = """
-.page-text { white-space: pre-wrap; max-height: 28rem; overflow-y: auto; font-size: 0.92rem;
+.page-text { position: relative; white-space: pre-wrap; max-height: 28rem; overflow-y: auto; font-size: 0.92rem;
              line-height: 1.45; padding: 0.6rem; border: 1px solid var(--border-color-primary); }
 .page-text mark { background: #ffe58a; color: #111; padding: 0 2px; }
 #citations label { font-size: 0.85rem; }
+#ask-row { align-items: stretch; }
+#library table { font-size: 0.85rem; }
+#remove-row { align-items: flex-end; }
+#remove-row > #remove { margin-bottom: 11px !important; min-height: 40px; }
+@media (max-width: 640px) {
+  #ask-row { flex-wrap: nowrap; }
+  #ask-row > :first-child { flex: 1 1 0 !important; min-width: 0 !important; }
+  #ask-row > #ask { flex: 0 0 5rem !important; min-width: 5rem !important; }
+  #chat-actions { flex-wrap: wrap; }
+  #chat-actions > button { flex: 1 1 100% !important; }
+  .page-text { max-height: 20rem; }
+}
 """
+# After a citation is shown: scroll its page text (not the whole page) to the highlighted sentence.
+SCROLL_TO_MARK = """() => { setTimeout(() => {
+  const box = document.querySelector('#evidence-text .page-text');
+  const mark = box && box.querySelector('mark');
+  if (mark) box.scrollTop = Math.max(0, mark.offsetTop - box.clientHeight / 3);
+}, 60); }"""
+log = logging.getLogger(__name__)
 
 
 def safe_markdown(text: str) -> str:
@@ -40,46 +61,63 @@ def build_app(components) -> gr.Blocks:
     viewer = PageViewer(library)
     modes = ["extractive", *assistant.generators]
     uploads = components.settings.data_dir / "uploads"
+    exports = Path(tempfile.mkdtemp(prefix="report-assistant-exports-"))
+
+    def sync_assistant():
+        """Another process (the CLI) may have ingested or removed documents since the last search."""
+        if sorted(assistant.registry.active_keys()) != sorted(assistant.retriever.active_keys):
+            assistant.refresh()
 
     def doc_choices():
         return [("All documents", "")] + [(f"{r.title} ({r.kind})", r.id) for r in library.documents()]
 
     def library_rows():
-        return [[r.id, r.title, r.kind, r.version, r.pages, r.chunks, r.ingested_at] for r in library.documents()]
+        return [[r.id, r.title, r.kind, r.version, r.pages, r.chunks, _when(r.ingested_at)]
+                for r in library.documents()]
 
     def chat_turn(question, history, state, mode, doc_id):
+        """Outputs: chat, state, citations, question box, evidence title/text/image, export button."""
         question = (question or "").strip()
         if not question:
-            yield history, state, gr.update(), ""
+            yield history, state, gr.update(), question, gr.update(), gr.update(), gr.update(), gr.update()
             return
         conversation: Conversation = state["conversation"]
         query = conversation.query_for(question)
         history = history + [{"role": "user", "content": question},
                              {"role": "assistant", "content": "_Searching the report…_"}]
-        yield history, state, gr.update(), ""
+        # the previous answer's citations no longer belong to the last answer: clear them while this one runs
+        no_evidence = (gr.update(choices=[], value=None), "", "", gr.update(value=None, visible=False))
+        yield history, state, *no_evidence[:1], "", *no_evidence[1:], gr.update()
         try:
+            sync_assistant()
             answer = None
             for answer in assistant.ask_stream(question, doc_id=doc_id or None, mode=mode, retrieval_query=query):
                 history[-1]["content"] = safe_markdown(answer.text) or "_Writing…_"
-                yield history, state, gr.update(), ""
+                yield history, state, gr.update(), "", gr.update(), gr.update(), gr.update(), gr.update()
         except Exception as exc:  # a model or server failure: say so, keep the conversation
+            log.exception("answering failed")
             history[-1]["content"] = f"**Error:** {html.escape(str(exc))}. Try the extractive mode."
-            yield history, state, gr.update(), ""
+            yield history, state, gr.update(), "", gr.update(), gr.update(), gr.update(), gr.update()
             return
         conversation.add(answer.retrieval_query)
         state["answers"].append(answer.to_json() | {"question": question})
         history[-1]["content"] = _answer_markdown(answer)
-        yield history, state, _citation_choices(answer.to_json()), ""
+        first = 0 if answer.citations else None
+        # the evidence of citation [1] is sent here, not left to the radio's change event: when the new
+        # answer's first citation has the same index (0) as the old one, the radio does not change
+        yield (history, state, _citation_choices(answer.to_json()), "", *show_citation(first, state),
+               gr.update(value=export(state), interactive=True))
 
     def show_citation(index, state):
-        if index is None or not state["answers"]:
-            return "", "", None
+        if index is None or not state["answers"] or not state["answers"][-1]["citations"]:
+            return "", "", gr.update(value=None, visible=False)
         citations = state["answers"][-1]["citations"]
-        c = citations[int(index)]
+        c = citations[int(index) % len(citations)]
         pdf = f" · PDF page {c['pdf_page']}" if c["pdf_page"] else ""
         header = f"**{html.escape(c['title'])}** — printed page **{html.escape(c['page'])}**{pdf}"
-        return header, viewer.highlighted_html(c["doc_id"], c["page"], c["quote"]), \
-            viewer.render_pdf_page(c["doc_id"], c["pdf_page"])
+        image = viewer.render_pdf_page(c["doc_id"], c["pdf_page"])
+        return (header, viewer.highlighted_html(c["doc_id"], c["page"], c["quote"]),
+                gr.update(value=image, visible=image is not None))
 
     def step(index, state, delta):
         if not state["answers"] or not state["answers"][-1]["citations"]:
@@ -88,12 +126,18 @@ def build_app(components) -> gr.Blocks:
         return gr.update(value=((index or 0) + delta) % count)
 
     def new_conversation():
-        return [], _new_state(), gr.update(choices=[], value=None), "", "", None
+        return ([], _new_state(), gr.update(choices=[], value=None), "", "", gr.update(value=None, visible=False),
+                gr.update(value=None, interactive=False))
 
     def export(state):
-        path = Path(tempfile.mkdtemp(prefix="report-assistant-")) / "conversation.md"
+        """The conversation so far as a Markdown file, set as the export button's value after each answer
+        (a DownloadButton downloads the value it holds when clicked, so it must be ready beforehand)."""
+        path = Path(tempfile.mkdtemp(dir=exports)) / "conversation.md"
         path.write_text(conversation_markdown(state["answers"]), encoding="utf-8")
         return str(path)
+
+    def refresh_library():
+        return library_rows(), gr.update(choices=doc_choices()), gr.update(choices=doc_choices()[1:])
 
     def upload(files):
         if not files:
@@ -107,6 +151,10 @@ def build_app(components) -> gr.Blocks:
                 lines.append(f"- **failed** {html.escape(name)}: unsupported file type (use PDF, Markdown or text)")
                 continue
             target = uploads / name
+            if any(t == target for _, t in staged):  # two files of one name (from different folders)
+                lines.append(f"- **failed** {html.escape(name)}: a file of the same name is already in this "
+                             "upload; upload it on its own")
+                continue
             target.parent.mkdir(parents=True, exist_ok=True)
             staging = target.with_name(f".{target.name}.incoming")
             shutil.copyfile(source, staging)
@@ -119,7 +167,10 @@ def build_app(components) -> gr.Blocks:
     def remove(doc_id):
         if not doc_id:
             return "Choose a document to remove.", library_rows(), gr.update(choices=doc_choices())
-        removed = library.forget(doc_id)
+        try:
+            removed = library.forget(doc_id)
+        except LibraryBusy as exc:
+            return f"**Not removed:** {html.escape(str(exc))}", library_rows(), gr.update(choices=doc_choices())
         assistant.refresh()
         message = f"Removed `{doc_id}`." if removed else f"No document `{doc_id}`."
         return message, library_rows(), gr.update(choices=doc_choices(), value="")
@@ -131,19 +182,20 @@ def build_app(components) -> gr.Blocks:
         with gr.Tab("Ask"):
             with gr.Row():
                 with gr.Column(scale=3, min_width=320):
-                    chatbot = gr.Chatbot(label="Conversation", height=480, feedback_options=None,
-                                         elem_id="chat")
-                    with gr.Row():
+                    chatbot = gr.Chatbot(label="Conversation", show_label=False, height=480, feedback_options=None,
+                                         buttons=["copy", "copy_all"], elem_id="chat")
+                    with gr.Row(elem_id="ask-row"):
                         question = gr.Textbox(placeholder="Ask a question about the report…", show_label=False,
                                               scale=5, elem_id="question", autofocus=True)
-                        send = gr.Button("Ask", variant="primary", scale=1, elem_id="ask")
+                        send = gr.Button("Ask", variant="primary", scale=1, min_width=80, elem_id="ask")
                     gr.Examples(EXAMPLES, inputs=question, label="Examples")
                     with gr.Row():
                         mode = gr.Dropdown(modes, value="extractive", label="Answer mode", elem_id="mode")
                         doc_filter = gr.Dropdown(doc_choices(), value="", label="Search in", elem_id="doc-filter")
-                    with gr.Row():
-                        new_chat = gr.Button("New conversation", elem_id="new-conversation")
-                        download = gr.DownloadButton("Export conversation (Markdown)", elem_id="export")
+                    with gr.Row(elem_id="chat-actions"):
+                        new_chat = gr.Button("New conversation", size="md", elem_id="new-conversation")
+                        download = gr.DownloadButton("Export conversation (Markdown)", size="md",
+                                                     interactive=False, elem_id="export")
                 with gr.Column(scale=2, min_width=300):
                     gr.Markdown("### Evidence")
                     citations = gr.Radio([], label="Citations of the last answer", elem_id="citations")
@@ -153,34 +205,48 @@ def build_app(components) -> gr.Blocks:
                     evidence_title = gr.Markdown(elem_id="evidence-title")
                     evidence_text = gr.HTML(elem_id="evidence-text")
                     evidence_image = gr.Image(label="Page", type="pil", interactive=False, elem_id="evidence-image",
-                                              buttons=["fullscreen"])
+                                              buttons=["fullscreen"], visible=False)
         with gr.Tab("Library"):
             table = gr.Dataframe(library_rows(), headers=["id", "title", "kind", "version", "pages", "chunks",
-                                                          "ingested at"], interactive=False, elem_id="library")
+                                                          "ingested"], interactive=False, wrap=True,
+                                 column_widths=["220px", "400px", "110px", "80px", "70px", "80px", "190px"],
+                                 elem_id="library")
             files = gr.File(label="Add or update documents (PDF, Markdown, text)", file_count="multiple",
-                            file_types=sorted(SUPPORTED_SUFFIXES), elem_id="upload")
+                            file_types=sorted(SUPPORTED_SUFFIXES), height=160, elem_id="upload")
             result = gr.Markdown(elem_id="upload-result")
-            with gr.Row():
-                to_remove = gr.Dropdown(doc_choices()[1:], label="Remove a document", elem_id="remove-choice")
-                remove_button = gr.Button("Remove", variant="stop", elem_id="remove")
+            with gr.Row(elem_id="remove-row"):
+                # nothing chosen by default: a pre-selected document next to a red button invites accidents
+                to_remove = gr.Dropdown(doc_choices()[1:], value=None, label="Remove a document", scale=3,
+                                        elem_id="remove-choice")
+                remove_button = gr.Button("Remove", variant="stop", size="md", scale=1, min_width=100,
+                                          elem_id="remove")
 
-        ask_outputs = [chatbot, state, citations, question]
-        send.click(chat_turn, [question, chatbot, state, mode, doc_filter], ask_outputs, api_visibility="private")
-        question.submit(chat_turn, [question, chatbot, state, mode, doc_filter], ask_outputs, api_visibility="private")
-        citations.change(show_citation, [citations, state], [evidence_title, evidence_text, evidence_image],
-                         api_visibility="private")
+        evidence = [evidence_title, evidence_text, evidence_image]
+        ask_inputs = [question, chatbot, state, mode, doc_filter]
+        ask_outputs = [chatbot, state, citations, question, *evidence, download]
+        send.click(chat_turn, ask_inputs, ask_outputs, api_visibility="private")
+        question.submit(chat_turn, ask_inputs, ask_outputs, api_visibility="private")
+        citations.change(show_citation, [citations, state], evidence, api_visibility="private").then(
+            None, js=SCROLL_TO_MARK)
         previous_citation.click(lambda i, s: step(i, s, -1), [citations, state], citations, api_visibility="private")
         next_citation.click(lambda i, s: step(i, s, 1), [citations, state], citations, api_visibility="private")
-        new_chat.click(new_conversation, None, [chatbot, state, citations, evidence_title, evidence_text,
-                                                evidence_image], api_visibility="private")
-        download.click(export, state, download, api_visibility="private")
-        files.upload(upload, files, [result, table, doc_filter], api_visibility="private").then(
-            lambda: (gr.update(choices=doc_choices()[1:]), None), None, [to_remove, files], api_visibility="private")
-        remove_button.click(remove, to_remove, [result, table, doc_filter], api_visibility="private").then(
+        reset_outputs = [chatbot, state, citations, *evidence, download]
+        new_chat.click(new_conversation, None, reset_outputs, api_visibility="private")
+        chatbot.clear(new_conversation, None, reset_outputs, api_visibility="private")  # its bin icon
+        # one library change at a time (the library's lock would refuse a second one)
+        files.upload(upload, files, [result, table, doc_filter], api_visibility="private",
+                     concurrency_limit=1, concurrency_id="library").then(
+            lambda: (gr.update(choices=doc_choices()[1:], value=None), None), None, [to_remove, files],
+            api_visibility="private")
+        remove_button.click(remove, to_remove, [result, table, doc_filter], api_visibility="private",
+                            concurrency_limit=1, concurrency_id="library").then(
             lambda: gr.update(choices=doc_choices()[1:], value=None), None, to_remove, api_visibility="private")
+        # the values above were read when the app was built: a reload shows the library as it is now
+        app.load(refresh_library, None, [table, doc_filter, to_remove], api_visibility="private")
 
         def api_ask(question: str, doc_id: str = "", mode: str = "extractive") -> dict:
             """Ask one question; returns the same JSON as `report-assistant ask --json`."""
+            sync_assistant()
             return assistant.ask(question, doc_id=doc_id or None, mode=mode).to_json()
 
         gr.api(api_ask, api_name="ask")
@@ -205,6 +271,11 @@ def _citation_choices(answer_json: dict):
     return gr.update(choices=choices, value=0 if choices else None)
 
 
+def _when(iso_time: str) -> str:
+    """'2026-11-26T02:20:21+00:00' → '2026-11-26 02:20 UTC' (ingest times are stored in UTC)."""
+    return iso_time[:16].replace("T", " ") + (" UTC" if iso_time.endswith("+00:00") else "")
+
+
 def _safe_file_name(name: str) -> str:
     """A user's file name made safe to store: no folders, no control characters, bounded length."""
     name = Path(name.replace("\\", "/")).name
@@ -219,7 +290,12 @@ def _ingest_upload(library, staging: Path, target: Path) -> list[str]:
     if target.exists():
         target.replace(previous)
     staging.replace(target)
-    results = library.ingest([target])
+    try:
+        results = library.ingest([target])
+    except Exception as exc:  # e.g. another ingest holds the library, or the embedder failed
+        log.exception("ingesting %s failed", target.name)
+        results = [IngestResult(str(target), doc_id_from_name(target.name), "failed",
+                                detail=f"{target.name}: {exc}")]
     failed = any(r.status == "failed" for r in results)
     if failed and previous.exists():
         previous.replace(target)

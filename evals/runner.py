@@ -130,7 +130,8 @@ def calibrate(results: list[dict]) -> list[tuple]:
 
 
 def format_table(summary: dict) -> str:
-    ours, base, same = summary["ours"], summary["baseline"], summary["ours_on_baseline_questions"]
+    ours, base = summary["ours"], summary["baseline"]
+    same = summary["ours_on_baseline_questions"] if base.get("hit@1") is not None else ours
     lines = [f"{'metric':<20}{'ours':>9}{'starter':>9}{'ratio':>8}   (retrieval on the same "
              f"{'questions'}; (document, page) relevance)"]
     for key in RETRIEVAL_KEYS:

@@ -67,5 +67,41 @@ class Embedder:
                 progress(len(batch))
         return out
 
+    def embed_with_spans(self, texts: list[str], spans: list[list[tuple[int, int]]],
+                         progress=None) -> tuple[np.ndarray, list[np.ndarray]]:
+        """Text vectors (exactly as `embed`) and, from the same forward pass, a vector per character
+        span: the mean of the span's contextual token vectors (sentence vectors at no extra cost).
+        A span the model never saw (cut off by truncation) gets a zero vector."""
+        import torch
+
+        transformer = self.model[0]
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        text_vectors = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        span_vectors: list[np.ndarray] = [np.zeros((len(s), self.dimension), dtype=np.float32) for s in spans]
+        for first in range(0, len(order), self.batch_size):
+            batch = order[first:first + self.batch_size]
+            inputs = self.model.tokenizer([texts[i] for i in batch], padding=True, truncation=True,
+                                          max_length=self.max_tokens, return_offsets_mapping=True,
+                                          return_tensors="pt")
+            offsets = inputs.pop("offset_mapping").numpy()
+            with torch.inference_mode():
+                tokens = transformer.auto_model(**inputs).last_hidden_state.numpy()
+            mask = inputs["attention_mask"].numpy().astype(bool)
+            for row, i in enumerate(batch):
+                text_vectors[i] = _unit(tokens[row][mask[row]].mean(axis=0))
+                real = mask[row] & (offsets[row][:, 1] > offsets[row][:, 0])  # no [CLS]/[SEP]/padding
+                for k, (start, end) in enumerate(spans[i]):
+                    inside = real & (offsets[row][:, 0] >= start) & (offsets[row][:, 1] <= end)
+                    if inside.any():
+                        span_vectors[i][k] = _unit(tokens[row][inside].mean(axis=0))
+            if progress:
+                progress(len(batch))
+        return text_vectors, span_vectors
+
     def embed_query(self, text: str) -> np.ndarray:
         return self.embed([text])[0]
+
+
+def _unit(vector: np.ndarray) -> np.ndarray:
+    norm = float(np.linalg.norm(vector))
+    return vector / norm if norm else vector

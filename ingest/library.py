@@ -15,11 +15,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+import numpy as np
+
 from .chunking import chunk_pages
 from .loaders import load_document
 from .manifest import FileEntry, entries_for
 from .pages import DocumentError, Limits, LoadedDocument
 from .registry import DocumentRecord, Registry
+from .sentences import quotable_spans
 from .store import ChunkStore
 
 ProgressFactory = Callable[[int, str], Callable[[int], None]]
@@ -132,7 +135,7 @@ class Library:
         if not chunks:
             raise DocumentError("no text to index")
         tick = progress(len(chunks), entry.path.name) if progress else None
-        vectors = self.embedder.embed([c.embedding_text() for c in chunks], progress=tick)
+        vectors = self._embed_with_sentences(chunks, tick)
         stored = self.files_dir / f"{entry.doc_id}@{version}{entry.path.suffix.lower()}"
         stored.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(entry.path, stored)
@@ -143,15 +146,44 @@ class Library:
             file_sha256=file_sha, ingested_at=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
             source=str(entry.path.resolve()), stored_file=stored.name, page_hashes=loaded.page_hashes())
 
+    def _embed_with_sentences(self, chunks: list, tick) -> "np.ndarray":
+        """Chunk vectors, and from the same pass the vector of every quotable sentence, saved
+        beside the stored file so answering never embeds stored text again."""
+        texts = [c.embedding_text() for c in chunks]
+        spans = [quotable_spans(c.text) for c in chunks]
+        shift = [len(t) - len(c.text) for t, c in zip(texts, chunks)]  # the title line before the text
+        vectors, sentence_vectors = self.embedder.embed_with_spans(
+            texts, [[(s + d, e + d) for s, e, _ in chunk_spans] for chunk_spans, d in zip(spans, shift)],
+            progress=tick)
+        keys = [(c.page_index, c.char_start + s) for c, chunk_spans in zip(chunks, spans) for s, _, _ in chunk_spans]
+        path = self.files_dir / f"{chunks[0].doc_key}.sentences.npz"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        np.savez(path, keys=np.array(keys, dtype=np.int64).reshape(-1, 2),
+                 vectors=np.concatenate(sentence_vectors) if keys else np.zeros((0, vectors.shape[1]), np.float32))
+        return vectors
+
+    def sentence_vectors(self) -> dict[tuple, "np.ndarray"]:
+        """(doc key, page index, start) → unit vector, for every live document's sentences."""
+        out = {}
+        for record in self.registry.load().values():
+            path = self.files_dir / f"{record.doc_key}.sentences.npz"
+            if path.exists():
+                data = np.load(path)
+                for (page_index, start), vector in zip(data["keys"], data["vectors"]):
+                    if vector.any():
+                        out[(record.doc_key, int(page_index), int(start))] = vector
+        return out
+
     def _retire(self, record: DocumentRecord) -> None:
         self.store.delete_key(record.doc_key)
-        (self.files_dir / record.stored_file).unlink(missing_ok=True)
+        for path in self.files_dir.glob(f"{record.doc_key}.*"):
+            path.unlink(missing_ok=True)
 
     def _remove_stray_files(self) -> None:
-        """Stored copies of versions that were never committed or never retired (after a crash)."""
-        live = {record.stored_file for record in self.registry.load().values()}
+        """Stored files of versions that were never committed or never retired (after a crash)."""
+        live = {record.doc_key for record in self.registry.load().values()}
         for path in self.files_dir.glob("*"):
-            if path.is_file() and path.name not in live:
+            if path.is_file() and path.name.split(".", 1)[0] not in live:
                 path.unlink()
 
     def _prune(self, seen: set[str]) -> list[IngestResult]:

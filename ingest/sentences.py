@@ -46,3 +46,29 @@ def _merge_abbreviations(text: str, spans: list[tuple[int, int]]) -> list[tuple[
         else:
             merged.append((start, end))
     return merged
+
+
+_BULLET = re.compile(r"^(?:[-*•]|\d{1,2}[.)])\s+")
+_HEADING = re.compile(r"^#{1,6}\s")
+# Text addressed to a language model is data, never evidence: it is neither quoted nor accepted
+# as support, so a document cannot talk an answer into being "supported".
+_INSTRUCTION = re.compile(
+    r"\b(ignore|disregard|forget)\b.{0,40}\b(instructions?|prompts?|rules|above|previous)\b|"
+    r"\bsystem prompt\b|\b(you are|act as) (now )?(an?|the) (ai|assistant|language model|chatbot)\b|"
+    r"^\s*(system|assistant|user)\s*:|<\|?(im_start|system)\|?>", re.I)
+
+
+def quotable_spans(text: str) -> list[tuple[int, int, bool]]:
+    """Sentences an answer may quote, as (start, end, is_bullet): headings, list markers and
+    text addressed to a model are left out."""
+    out = []
+    for start, end in sentence_spans(text):
+        sentence = text[start:end]
+        if _HEADING.match(sentence) or _INSTRUCTION.search(sentence):
+            continue
+        bullet = _BULLET.match(sentence)
+        if bullet:
+            start += bullet.end()
+        if len(text[start:end].split()) >= 3:
+            out.append((start, end, bool(bullet)))
+    return out
