@@ -40,7 +40,8 @@ class Components:
     def library(self) -> Library:
         s = self.settings
         limits = Limits(max_file_bytes=s.max_file_mb * 1024 * 1024, max_pages=s.max_pages,
-                        max_chars_per_page=s.max_chars_per_page, parse_timeout_s=s.parse_timeout_s)
+                        max_chars_per_page=s.max_chars_per_page, parse_timeout_s=s.parse_timeout_s,
+                        parse_memory_mb=s.parse_memory_mb)
         return Library(s.data_dir, self.store, lambda: self.embedder, chunk_max_tokens=s.chunk_max_tokens,
                        limits=limits)
 

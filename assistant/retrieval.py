@@ -30,13 +30,13 @@ class Hit:
 class DenseRetriever(BaseRetriever):
     """Dense search in Chroma with our own embedder (keeps LlamaIndex's global Settings out)."""
 
-    def __init__(self, vector_store, embedder, filters: MetadataFilters, top_k: int):
+    def __init__(self, store, embedder, filters: MetadataFilters, top_k: int):
         super().__init__()
-        self.vector_store, self.embedder, self.filters, self.top_k = vector_store, embedder, filters, top_k
+        self.store, self.embedder, self.filters, self.top_k = store, embedder, filters, top_k
 
     def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
         vector = query_bundle.embedding or self.embedder.embed_query(query_bundle.query_str).tolist()
-        result = self.vector_store.query(VectorStoreQuery(
+        result = self.store.query(VectorStoreQuery(
             query_embedding=vector, similarity_top_k=self.top_k, filters=self.filters))
         return [NodeWithScore(node=n, score=s) for n, s in zip(result.nodes, result.similarities)]
 
@@ -85,7 +85,7 @@ class HybridRetriever:
         nodes = [TextNode(id_=c["id"], text=c["text"], metadata=c["metadata"],
                           excluded_embed_metadata_keys=list(c["metadata"])) for c in wanted]
         bm25 = BM25Retriever.from_defaults(nodes=nodes, similarity_top_k=min(self.top_k * 2, len(nodes)))
-        dense = DenseRetriever(self.store.vector_store, self.embedder,
+        dense = DenseRetriever(self.store, self.embedder,
                                _filters(self.active_keys, doc_id, kind), self.top_k * 2)
         # num_queries=1 and reciprocal_rerank: no query rewriting, so the LLM is never called;
         # MockLLM only keeps LlamaIndex from resolving its default (OpenAI) model.

@@ -56,7 +56,8 @@ class Settings:
     max_file_mb: int = _setting(200, "Largest file accepted for ingest, in MB.")
     max_pages: int = _setting(3000, "Most pages accepted in one document.")
     max_chars_per_page: int = _setting(200_000, "Longest page text accepted, in characters.")
-    parse_timeout_s: int = _setting(120, "Longest time parsing one file may take, in seconds.")
+    parse_timeout_s: int = _setting(120, "Longest time parsing one PDF may take, in seconds.")
+    parse_memory_mb: int = _setting(2048, "Most memory parsing one PDF may use, in MB (child process).")
 
     @classmethod
     def from_env(cls, environ: dict | None = None, **overrides) -> "Settings":

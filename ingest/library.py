@@ -110,7 +110,7 @@ class Library:
         file_sha = _file_sha256(entry.path)
         if old and old.file_sha256 == file_sha and old.title == entry.title and old.kind == entry.kind:
             return IngestResult(str(entry.path), entry.doc_id, "unchanged", old.pages, old.chunks)
-        loaded = load_document(entry.path, self.limits)
+        loaded = load_document(entry.path, self.limits, isolate=True)
         if old and old.sha256 == loaded.text_sha256 and old.title == entry.title and old.kind == entry.kind:
             old.file_sha256, old.source = file_sha, str(entry.path.resolve())
             self.registry.save(records | {old.id: old})

@@ -27,6 +27,7 @@ class Limits:
     max_pages: int = 3000
     max_chars_per_page: int = 200_000
     parse_timeout_s: int = 120
+    parse_memory_mb: int = 2048
 
 
 @dataclass

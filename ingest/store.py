@@ -5,6 +5,7 @@ registry are ever read, so a half-written new version stays invisible until it i
 """
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import numpy as np
@@ -14,6 +15,20 @@ from .chunking import Chunk
 
 class StoreError(Exception):
     pass
+
+
+def _store_call(method):
+    """Any failure of the store (a Chroma server gone away, a full disk) becomes one StoreError line."""
+    @functools.wraps(method)
+    def wrapper(*args, **kwargs):
+        try:
+            return method(*args, **kwargs)
+        except StoreError:
+            raise
+        except Exception as exc:
+            detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            raise StoreError(f"the chunk store failed during {method.__name__.strip('_')}: {detail}") from None
+    return wrapper
 
 
 def open_chroma_client(*, path: Path | None = None, host: str = "", port: int = 8000):
@@ -42,14 +57,22 @@ class ChunkStore:
             raise StoreError(f"cannot reach the chunk store: {exc}".splitlines()[0]) from None
         self.vector_store = ChromaVectorStore(chroma_collection=self.collection)
 
+    @_store_call
+    def query(self, query):
+        """Dense search through LlamaIndex's Chroma adapter (similarities are exp(-distance))."""
+        return self.vector_store.query(query)
+
+    @_store_call
     def add(self, chunks: list[Chunk], embeddings: np.ndarray) -> None:
         nodes = [_to_node(chunk, vector) for chunk, vector in zip(chunks, embeddings)]
         for first in range(0, len(nodes), 1000):
             self.vector_store.add(nodes[first:first + 1000])
 
+    @_store_call
     def delete_key(self, doc_key: str) -> None:
         self.collection.delete(where={"doc_key": doc_key})
 
+    @_store_call
     def delete_all_but(self, active_keys: list[str]) -> int:
         """Remove chunks of versions that were never committed or never retired (after a crash)."""
         where = {"doc_key": {"$nin": active_keys}} if active_keys else None
@@ -58,11 +81,13 @@ class ChunkStore:
             self.collection.delete(ids=stale[first:first + 5000])
         return len(stale)
 
+    @_store_call
     def count(self, doc_key: str | None = None) -> int:
         if doc_key is None:
             return self.collection.count()
         return len(self.collection.get(where={"doc_key": doc_key}, include=[])["ids"])
 
+    @_store_call
     def get_chunks(self, active_keys: list[str]) -> list[dict]:
         """All active chunks as {id, text, metadata} records (for BM25 and sentence lookup)."""
         if not active_keys:

@@ -117,7 +117,15 @@ def embed_counter(embedder, monkeypatch):
         counter.texts.extend(texts)
         return real_embed(texts, progress=progress)
 
+    real_with_spans = embedder.embed_with_spans
+
+    def counting_with_spans(texts, spans, progress=None):
+        counter.calls += 1
+        counter.texts.extend(texts)
+        return real_with_spans(texts, spans, progress=progress)
+
     monkeypatch.setattr(embedder, "embed", counting)
+    monkeypatch.setattr(embedder, "embed_with_spans", counting_with_spans)
     return counter
 
 

@@ -21,7 +21,9 @@ def _store_matches_registry(components):
     for record in records.values():
         assert store.count(record.doc_key) == record.chunks
     files = sorted(p.name for p in components.library.files_dir.glob("*"))
-    assert files == sorted(r.stored_file for r in records.values())
+    # each live version keeps its file copy and its sentence vectors, nothing else
+    assert files == sorted([r.stored_file for r in records.values()]
+                           + [f"{r.doc_key}.sentences.npz" for r in records.values()])
     return records
 
 
