@@ -96,7 +96,8 @@ def build_app(components) -> gr.Blocks:
                 yield history, state, gr.update(), "", gr.update(), gr.update(), gr.update(), gr.update()
         except Exception as exc:  # a model or server failure: say so, keep the conversation
             log.exception("answering failed")
-            history[-1]["content"] = f"**Error:** {html.escape(str(exc))}. Try the extractive mode."
+            advice = " Try the extractive mode." if mode != "extractive" else ""
+            history[-1]["content"] = f"**Error:** {html.escape(str(exc))}.{advice}"
             yield history, state, gr.update(), "", gr.update(), gr.update(), gr.update(), gr.update()
             return
         conversation.add(answer.retrieval_query)

@@ -117,14 +117,21 @@ class Page:
     def ask(self, question: str, wait_for: str = "[1]") -> None:
         """Type a question, click Ask, wait until the last answer in the chat contains `wait_for`."""
         page = self.page
+        before = self._count(wait_for)
         page.locator("#question textarea").fill(question)
         page.locator("#ask").click()
-        page.wait_for_function(
-            """([needle, before]) => {
-                 const chat = document.querySelector('#chat');
-                 const text = chat ? chat.innerText : '';
-                 return text.split(needle).length - 1 > before && !text.includes('Searching the report');
-               }""", arg=[wait_for, self._count(wait_for)], timeout=ANSWER_TIMEOUT_MS)
+        try:
+            page.wait_for_function(
+                """([needle, before]) => {
+                     const chat = document.querySelector('#chat');
+                     const text = chat ? chat.innerText : '';
+                     return text.split(needle).length - 1 > before && !text.includes('Searching the report');
+                   }""", arg=[wait_for, before], timeout=ANSWER_TIMEOUT_MS)
+        except Exception:
+            chat = page.locator("#chat").inner_text()
+            pytest.fail(f"no answer containing {wait_for!r} to {question!r}; the chat shows:\n{chat}\n"
+                        f"question box: {page.locator('#question textarea').input_value()!r}; "
+                        f"console errors: {self.errors}")
 
     def _count(self, needle: str) -> int:
         return self.page.evaluate("n => (document.querySelector('#chat')?.innerText || '').split(n).length - 1",
@@ -132,6 +139,15 @@ class Page:
 
     def citations(self) -> list[str]:
         return [t.strip() for t in self.page.locator("#citations label").all_inner_texts()]
+
+    def wait_for_citations(self, previous: list[str] | None = None) -> list[str]:
+        """The radio is drawn by the same response as the answer, though not always in the same frame."""
+        self.page.wait_for_function(
+            """previous => {
+                 const labels = Array.from(document.querySelectorAll('#citations label')).map(l => l.innerText.trim());
+                 return labels.length > 0 && JSON.stringify(labels) !== JSON.stringify(previous);
+               }""", arg=previous or [], timeout=10_000)
+        return self.citations()
 
     def selected_citation(self) -> str:
         return self.page.locator("#citations label:has(input:checked)").inner_text().strip()
@@ -248,7 +264,7 @@ def test_cited_answer_evidence_and_library_uploads(server, open_page, tmp_path):
     # a cited answer; [1] is selected and shown at once
     view.ask("What evidence supports letting go of risk aversion?")
     chat_text = _normalise(page.locator("#chat").inner_text())
-    labels = view.citations()
+    labels = view.wait_for_citations()
     assert labels and labels[0].startswith("[1] ")
     assert view.selected_citation() == labels[0]
     view.wait_for_evidence(labels[0])
@@ -287,8 +303,7 @@ def test_cited_answer_evidence_and_library_uploads(server, open_page, tmp_path):
     page.wait_for_function("() => document.querySelector('#citations input:checked')?.value === '0'",
                            timeout=10_000)
     view.ask("What are the four areas of action?", wait_for="top-level leadership")
-    new_labels = view.citations()
-    assert new_labels and new_labels != labels
+    new_labels = view.wait_for_citations(previous=labels)
     assert view.selected_citation() == new_labels[0]
     heading, marked = view.wait_for_evidence(new_labels[0])
     assert "area" in marked.lower(), marked
@@ -344,6 +359,8 @@ def test_export_downloads_the_conversation(server, open_page, tmp_path):
     assert page.locator("#export").is_disabled(), "export offered before there is anything to export"
     question = "What did the Shropshire pilot do?"
     view.ask(question)
+    view.wait_for_citations()
+    page.wait_for_function("() => !document.querySelector('#export').disabled", timeout=10_000)
     with page.expect_download(timeout=15_000) as download_info:
         page.locator("#export").click()
     download = download_info.value
@@ -360,9 +377,9 @@ def test_export_downloads_the_conversation(server, open_page, tmp_path):
 
     # a new conversation empties the chat, the citations and the evidence, and has nothing to export
     page.locator("#new-conversation").click()
-    page.wait_for_function("() => !document.querySelector('#chat').innerText.includes('[1]')", timeout=10_000)
+    page.wait_for_function("""() => !document.querySelector('#chat').innerText.includes('[1]')
+        && document.querySelector('#evidence-title').innerText.trim() === ''
+        && document.querySelector('#export').disabled""", timeout=10_000)
     assert view.citations() == []
-    assert page.locator("#evidence-title").inner_text().strip() == ""
-    assert page.locator("#export").is_disabled()
     assert view.errors == [], view.errors
     assert view.off_host == [], view.off_host
