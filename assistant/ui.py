@@ -48,6 +48,8 @@ SCROLL_TO_MARK = """() => { setTimeout(() => {
   if (mark) box.scrollTop = Math.max(0, mark.offsetTop - box.clientHeight / 3);
 }, 60); }"""
 log = logging.getLogger(__name__)
+NEEDS_LOGIN = ("**Not changed:** adding or removing documents on a page shared on the network needs a "
+               "login (set REPORT_ASSISTANT_AUTH_USERNAME and REPORT_ASSISTANT_AUTH_PASSWORD).")
 
 
 def safe_markdown(text: str) -> str:
@@ -82,7 +84,10 @@ def build_app(components) -> gr.Blocks:
             yield history, state, gr.update(), question, gr.update(), gr.update(), gr.update(), gr.update()
             return
         conversation: Conversation = state["conversation"]
-        query = conversation.query_for(question)
+        try:
+            query = conversation.query_for(question, condense=_condenser(assistant, mode))
+        except Exception:  # a model that cannot condense still lets the heuristic carry the subject
+            query = conversation.query_for(question)
         history = history + [{"role": "user", "content": question},
                              {"role": "assistant", "content": "_Searching the report…_"}]
         # the previous answer's citations no longer belong to the last answer: clear them while this one runs
@@ -140,7 +145,14 @@ def build_app(components) -> gr.Blocks:
     def refresh_library():
         return library_rows(), gr.update(choices=doc_choices()), gr.update(choices=doc_choices()[1:])
 
-    def upload(files):
+    def may_change_library(request: gr.Request | None) -> bool:
+        """Anyone at this machine may change the library; on a shared page only a logged-in user."""
+        local = components.settings.host in ("127.0.0.1", "localhost", "::1")
+        return local or bool(request is not None and getattr(request, "username", None))
+
+    def upload(files, request: gr.Request = None):
+        if not may_change_library(request):
+            return NEEDS_LOGIN, library_rows(), gr.update(choices=doc_choices())
         if not files:
             return "No file chosen.", library_rows(), gr.update(choices=doc_choices())
         lines = []
@@ -165,7 +177,9 @@ def build_app(components) -> gr.Blocks:
         assistant.refresh()
         return "\n".join(lines), library_rows(), gr.update(choices=doc_choices())
 
-    def remove(doc_id):
+    def remove(doc_id, request: gr.Request = None):
+        if not may_change_library(request):
+            return NEEDS_LOGIN, library_rows(), gr.update(choices=doc_choices())
         if not doc_id:
             return "Choose a document to remove.", library_rows(), gr.update(choices=doc_choices())
         try:
@@ -252,6 +266,12 @@ def build_app(components) -> gr.Blocks:
 
         gr.api(api_ask, api_name="ask")
     return app
+
+
+def _condenser(assistant, mode: str):
+    """With a model at hand, follow-ups are rewritten as standalone questions by that model."""
+    generator = assistant.generators.get(mode) if mode != "extractive" else None
+    return generator.condense if generator is not None else None
 
 
 def _new_state() -> dict:
