@@ -42,6 +42,10 @@ class Answer:
                 "evidence_score": round(self.best_evidence, 4), "timings_ms": self.timings_ms}
 
 
+class QuestionError(Exception):
+    """A question that cannot be asked as given (an unknown document or answer mode)."""
+
+
 class Assistant:
     def __init__(self, store, embedder, library, *, abstain_below: float, generators: dict | None = None):
         self.store, self.embedder, self.library = store, embedder, library
@@ -70,6 +74,8 @@ class Assistant:
     def ask_stream(self, question: str, *, doc_id: str | None = None, kind: str | None = None,
                    mode: str = "extractive", retrieval_query: str | None = None) -> Iterator[Answer]:
         """Yields partial answers while a model writes (text only), then the checked final answer."""
+        if doc_id and doc_id not in {r.id for r in self.library.documents()}:
+            raise QuestionError(f"no document with id '{doc_id}' (see: report-assistant status)")
         clock = _Clock()
         query = self.stats.correct(retrieval_query or question)
         query_vector = self.embedder.embed_query(query)
@@ -96,7 +102,7 @@ class Assistant:
         if mode != "extractive":
             generator = self.generators.get(mode)
             if generator is None:
-                raise ValueError(f"answer mode '{mode}' is not available; modes: "
+                raise QuestionError(f"answer mode '{mode}' is not available; modes: "
                                  f"{', '.join(['extractive', *self.generators])}")
             sources = _hit_sources(hits[:generator.max_sources], evidence)
             text = ""

@@ -14,6 +14,7 @@ from .terms import content_terms
 
 SUPPORT_THRESHOLD = 0.62  # mean of cosine and content-word recall; verbatim quotes score 1.0
 _MARKER = re.compile(r"\s*\[(\d{1,2})\]")
+_LEADING_MARKERS = re.compile(r"^(?:\s*\[\d{1,2}\])+")
 _LIST_PREFIX = re.compile(r"^\s*(?:[-*•]|\d{1,2}[.)])\s+")
 
 
@@ -30,8 +31,14 @@ def split_answer(answer: str) -> list[tuple[str, list[int]]]:
     out = []
     for line in answer.splitlines():
         line = _LIST_PREFIX.sub("", line).strip()
+        line_start = len(out)
         for start, end in sentence_spans(line):
             sentence = line[start:end]
+            lead = _LEADING_MARKERS.match(sentence)
+            if lead and len(out) > line_start:
+                # "... barriers. [1]" splits after the full stop: the marker cites the sentence before
+                out[-1][1].extend(int(n) for n in _MARKER.findall(lead.group(0)))
+                sentence = sentence[lead.end():]
             cited = [int(n) for n in _MARKER.findall(sentence)]
             text = _MARKER.sub("", sentence).strip()
             if content_terms(text):

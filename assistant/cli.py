@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -12,6 +13,9 @@ from .settings import Settings, describe
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     settings = Settings.from_env(data_dir=args.data_dir)
+    # Gradio imports matplotlib on every request (and the eval draws a chart with it); its font cache
+    # and config folder would otherwise land in ~/.cache and ~/.config: keep them in the data dir
+    os.environ.setdefault("MPLCONFIGDIR", str(Path(settings.data_dir).resolve() / "cache" / "matplotlib"))
     try:
         return args.run(args, settings)
     except KeyboardInterrupt:
@@ -29,9 +33,10 @@ def _is_known(exc: Exception) -> bool:
     from ingest.library import LibraryBusy
     from ingest.store import StoreError
 
+    from .answering import QuestionError
     from .generative import GeneratorError
 
-    return isinstance(exc, (EmbedderError, LibraryBusy, StoreError, GeneratorError))
+    return isinstance(exc, (EmbedderError, LibraryBusy, StoreError, GeneratorError, QuestionError))
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -148,7 +153,7 @@ def run_chat(args, settings: Settings) -> int:
 
     app = build_app(components)
     auth = (settings.auth_username, settings.auth_password) if settings.auth_username else None
-    app.queue(default_concurrency_limit=2, max_size=32).launch(
+    app.queue(default_concurrency_limit=2, max_size=32, api_open=False).launch(
         server_name=settings.host, server_port=settings.port, auth=auth, share=False,
         max_file_size=f"{settings.max_file_mb}mb", enable_monitoring=False, ssr_mode=False,
         footer_links=["api"], css=CSS)

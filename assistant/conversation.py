@@ -19,11 +19,16 @@ MAX_TURNS = 6
 class Conversation:
     turns: list[str] = field(default_factory=list)  # retrieval queries of earlier turns, newest last
 
-    def query_for(self, question: str) -> str:
-        """What to search for: the question itself, or the question plus the previous subject."""
+    def query_for(self, question: str, condense=None) -> str:
+        """What to search for: the question itself, or the question plus the previous subject.
+        `condense(previous, question)`, when a model is at hand, rewrites it as one question."""
         if not self.turns or not _leans_on_previous(question):
             return question
         previous = self.turns[-1]
+        if condense is not None:
+            rewritten = condense(previous, question)
+            if rewritten:
+                return rewritten
         if _NAME.search(question):  # the follow-up names its own subject: drop the old names
             previous = _NAME.sub("", previous)
         return f"{' '.join(previous.split())} {question}"

@@ -35,7 +35,10 @@ def select_sentences(question: str, ranked: list[Evidence], finder: EvidenceFind
         if item.score < best * RELATIVE_FLOOR or len(chosen) >= MAX_POINTS:
             break
         vector = finder.vectors([item])[0]
-        if any(float(vector @ other) > NEAR_DUPLICATE for other in chosen_vectors):
+        # the same sentence on two pages (a summary repeating the report) has two different
+        # contextual vectors, so equal text is checked as well as the cosine
+        if any(item.quote == other.quote for other in chosen) \
+                or any(float(vector @ other) > NEAR_DUPLICATE for other in chosen_vectors):
             continue
         chosen.append(item)
         chosen_vectors.append(vector)
@@ -86,8 +89,8 @@ def _list_block(chosen: list[Evidence], page: list[Evidence], at: int) -> list[E
     first, last = _list_bounds(page, at)
     intro = page[first - 1:first] if first > 0 else []  # the sentence that introduces the list
     block = intro + page[first:last + 1][:MAX_LIST_ITEMS]
-    taken = {e.cache_key for e in block}
-    rest = [e for e in chosen if e.cache_key not in taken]
+    keys, quotes = {e.cache_key for e in block}, {e.quote for e in block}
+    rest = [e for e in chosen if e.cache_key not in keys and e.quote not in quotes]
     lead = rest[:1] if rest and rest[0].score >= chosen[0].score else []
     return lead + block + rest[len(lead):len(lead) + 2]
 

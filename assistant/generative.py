@@ -15,8 +15,24 @@ SYSTEM_PROMPT = (
     "not answer the question, say that the report does not appear to cover it.")
 
 
+CONDENSE_PROMPT = (
+    "Rewrite the follow-up question as one standalone question that names its subject, using the "
+    "previous question for context. Reply with the question only.")
+
+
 class GeneratorError(Exception):
     pass
+
+
+def condense_messages(previous: str, question: str) -> list[dict]:
+    return [{"role": "system", "content": CONDENSE_PROMPT},
+            {"role": "user", "content": f"Previous question: {previous}\nFollow-up: {question}"}]
+
+
+def usable_condensed(text: str, question: str) -> str | None:
+    """A model's rewrite, if it looks like one question; otherwise None (the caller falls back)."""
+    text = " ".join(text.strip().strip('"').split())
+    return text if 3 <= len(text) <= 3 * len(question) + 200 and "\n" not in text else None
 
 
 def build_messages(question: str, hits: list[Hit]) -> list[dict]:
@@ -44,6 +60,11 @@ class LlamaCppGenerator:
         except Exception as exc:  # llama.cpp reports a bad file as a bare ValueError
             raise GeneratorError(f"cannot load GGUF model {path.name}: {exc}".splitlines()[0]) from None
         self.max_tokens = max_tokens
+
+    def condense(self, previous: str, question: str) -> str | None:
+        reply = self.llm.create_chat_completion(condense_messages(previous, question), max_tokens=60,
+                                                temperature=0.0)
+        return usable_condensed(reply["choices"][0]["message"]["content"] or "", question)
 
     def stream(self, question: str, hits: list[Hit]) -> Iterator[str]:
         text = ""
@@ -82,14 +103,22 @@ class OpenAICompatibleGenerator:
         self.client = OpenAI(base_url=base_url, api_key=api_key or "not-needed", timeout=timeout_s, max_retries=0)
         self.model, self.base_url, self.max_tokens = model, base_url, max_tokens
 
+    def condense(self, previous: str, question: str) -> str | None:
+        text = ""
+        for text in self._stream(condense_messages(previous, question), max_tokens=60):
+            pass
+        return usable_condensed(text, question)
+
     def stream(self, question: str, hits: list[Hit]) -> Iterator[str]:
+        return self._stream(build_messages(question, hits), self.max_tokens)
+
+    def _stream(self, messages: list[dict], max_tokens: int) -> Iterator[str]:
         import openai
 
         text = ""
         try:
             for part in self.client.chat.completions.create(
-                    model=self.model, messages=build_messages(question, hits), temperature=0.0,
-                    max_tokens=self.max_tokens, stream=True):
+                    model=self.model, messages=messages, temperature=0.0, max_tokens=max_tokens, stream=True):
                 if part.choices:
                     text += part.choices[0].delta.content or ""
                     yield text

@@ -7,6 +7,7 @@ import re
 import shutil
 import tempfile
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import gradio as gr
 
@@ -147,8 +148,9 @@ def build_app(components) -> gr.Blocks:
 
     def may_change_library(request: gr.Request | None) -> bool:
         """Anyone at this machine may change the library; on a shared page only a logged-in user."""
-        local = components.settings.host in ("127.0.0.1", "localhost", "::1")
-        return local or bool(request is not None and getattr(request, "username", None))
+        if request is not None and getattr(request, "username", None):
+            return True
+        return components.settings.host in LOOPBACK and _from_loopback_page(request)
 
     def upload(files, request: gr.Request = None):
         if not may_change_library(request):
@@ -266,6 +268,19 @@ def build_app(components) -> gr.Blocks:
 
         gr.api(api_ask, api_name="ask")
     return app
+
+
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
+def _from_loopback_page(request: gr.Request | None) -> bool:
+    """A request sent by a page this machine serves on loopback. A page of another site that reaches the
+    port through DNS rebinding names its own host (and origin): it is not a local user."""
+    if request is None:  # called in-process, not over HTTP
+        return True
+    headers = getattr(request, "headers", None) or {}
+    names = [headers.get("host", "")] + ([urlsplit(headers["origin"]).netloc] if headers.get("origin") else [])
+    return all(urlsplit(f"//{name}").hostname in LOOPBACK for name in names)
 
 
 def _condenser(assistant, mode: str):
