@@ -24,7 +24,8 @@ WORDS = ("council community commissioning local economy resilience social value 
 
 def run_bench(settings, quick: bool = False, out_dir: Path | None = None) -> dict:
     sizes = {"pdf_pages": 30 if quick else 300, "scale_pages": 200 if quick else 2000,
-             "questions": 12 if quick else None, "rss_questions": 12 if quick else None}
+             "questions": 12 if quick else None, "rss_questions": 12 if quick else None,
+             "llm_questions": 2 if quick else 8}
     with tempfile.TemporaryDirectory(prefix="ra-bench-") as tmp:
         bench = _Bench(settings, Path(tmp), sizes)
         results = bench.run()
@@ -121,8 +122,10 @@ class _Bench:
         except Exception as exc:  # the llm extra is optional
             self._row("warm SmolLM2 answer", "ms", None, note=f"not measured: {exc}")
             return
-        llm = _timed(lambda q: assistant.ask(q, mode="llama-cpp"), self.questions[:8])
-        self._latency_rows("warm SmolLM2 answer (8 questions)", llm, None)
+        count = self.sizes["llm_questions"]
+        assistant.ask(self.questions[0], mode="llama-cpp")  # warm-up
+        llm = _timed(lambda q: assistant.ask(q, mode="llama-cpp"), self.questions[:count])
+        self._latency_rows(f"warm SmolLM2 answer ({count} questions)", llm, None)
         del generator
 
     def _latency_rows(self, name: str, ours: list[float], starter: list[float] | None) -> None:
@@ -228,6 +231,7 @@ def _peak_rss_kb(pid: int) -> int | None:
 
 
 def _sentences(rng: random.Random, count: int) -> str:
+    """Filler prose from a fixed vocabulary: realistic sentence lengths, nothing to answer."""
     return " ".join(" ".join(rng.choice(WORDS) for _ in range(rng.randint(8, 20))).capitalize() + "."
                     for _ in range(count))
 
@@ -251,7 +255,7 @@ def _generate_text_corpus(folder: Path, pages: int, pages_per_file: int = 100) -
     rng = random.Random(11)
     folder.mkdir(parents=True, exist_ok=True)
     for first in range(0, pages, pages_per_file):
-        body = "\f".join(_sentences(rng, 30) for _ in range(min(pages_per_file, pages - first)))
+        body = "\f".join(_sentences(rng, 40) for _ in range(min(pages_per_file, pages - first)))
         (folder / f"scale-{first // pages_per_file:03d}.txt").write_text(body, encoding="utf-8")
 
 
