@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: chat test eval bench browser clean
+.PHONY: chat test eval system-deps clean
 
 $(BIN)/report-assistant: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,15 +17,16 @@ $(VENV)/.test-deps: $(BIN)/report-assistant
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $@
 
-# Debian's Chromium for the browser tests (never a downloaded browser build).
-browser:
-	@command -v chromium >/dev/null || ($(SUDO) apt-get update -qq && \
-	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver)
+# Debian's Chromium for the browser tests (never a downloaded browser build) and strace for the
+# test that watches the chat server's outbound connections.
+system-deps:
+	@(command -v chromium && command -v strace) >/dev/null || ($(SUDO) apt-get update -qq && \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver strace)
 
 chat: $(BIN)/report-assistant
 	$(BIN)/report-assistant chat
 
-test: $(VENV)/.test-deps browser
+test: $(VENV)/.test-deps system-deps
 	$(BIN)/pytest
 	$(MAKE) eval
 

@@ -10,6 +10,7 @@ import contextlib
 import datetime as dt
 import fcntl
 import hashlib
+import re
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -77,7 +78,15 @@ class Library:
                 entries = entries_for(paths)
             except (OSError, ValueError) as exc:
                 return [IngestResult(" ".join(map(str, paths)), "-", "failed", detail=str(exc))]
-            results = [self._ingest_entry(entry, progress) for entry in entries]
+            results, first_of = [], {}
+            for entry in entries:
+                first = first_of.setdefault(entry.doc_id, entry.path)
+                if first.resolve() != entry.path.resolve():  # would silently replace the other file
+                    results.append(IngestResult(str(entry.path), entry.doc_id, "failed", detail=(
+                        f"{_printable(entry.path.name)}: has the same document id '{entry.doc_id}' as "
+                        f"{_printable(first.name)} in this run; rename one or give ids in manifest.yaml")))
+                    continue
+                results.append(self._ingest_entry(entry, progress))
             if prune:
                 results += self._prune(seen={e.doc_id for e in entries})
             return results
@@ -94,12 +103,13 @@ class Library:
 
     def _ingest_entry(self, entry: FileEntry, progress: ProgressFactory | None) -> IngestResult:
         result = IngestResult(str(entry.path), entry.doc_id, "failed")
+        name = _printable(entry.path.name)  # a file name may hold newlines: the reason stays one line
         try:
             return self._ingest_file(entry, progress)
         except DocumentError as exc:
-            result.detail = f"{entry.path.name}: {exc}"
+            result.detail = f"{name}: {exc}"
         except OSError as exc:
-            result.detail = f"{entry.path.name}: cannot read the file ({exc.strerror or exc})"
+            result.detail = f"{name}: cannot read the file ({exc.strerror or exc})"
         return result
 
     def _ingest_file(self, entry: FileEntry, progress: ProgressFactory | None) -> IngestResult:
@@ -205,6 +215,14 @@ class Library:
                 raise LibraryBusy(f"another ingest is already running on {self.data_dir}; "
                                   "wait for it to finish") from None
             yield
+
+
+def _printable(name: str) -> str:
+    """A file name for a one-line message: control and line-breaking characters become '?'."""
+    return _UNPRINTABLE.sub("?", name)
+
+
+_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")  # surrogates: undecodable bytes
 
 
 def _file_sha256(path: Path) -> str:

@@ -5,7 +5,9 @@ name get an id from their file name and the kind `document`; files under `ignore
 """
 from __future__ import annotations
 
+import hashlib
 import re
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,13 +28,21 @@ class FileEntry:
 
 
 def doc_id_from_name(name: str) -> str:
-    slug = re.sub(r"[^a-z0-9]+", "-", Path(name).stem.lower()).strip("-")
-    return slug[:64].strip("-") or "document"
+    """Lowercase a-z, 0-9 and '-', at most 64 characters: accents are dropped ('Café' → 'cafe');
+    a name with no such letters at all ('報告書.pdf') gets a short hash, so two of them never collide."""
+    stem = Path(name).stem
+    ascii_stem = unicodedata.normalize("NFKD", stem).encode("ascii", "ignore").decode("ascii")
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_stem.lower()).strip("-")[:64].strip("-")
+    if slug:
+        return slug
+    return "document-" + hashlib.sha256(stem.encode("utf-8", "surrogateescape")).hexdigest()[:8] if stem else "document"
 
 
 def title_from_name(name: str) -> str:
-    stem = Path(name).stem
-    return re.sub(r"[\s_]+", " ", re.sub(r"[\x00-\x1f\x7f]", "", stem)).strip()[:200] or "Untitled"
+    # bytes that are not UTF-8 (lone surrogates from the file system) become U+FFFD: the tokenizer,
+    # the registry and the store all need real text
+    stem = Path(name).stem.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    return re.sub(r"[\x00-\x1f\x7f-\x9f]", "", re.sub(r"[\s_]+", " ", stem)).strip()[:200] or "Untitled"
 
 
 def entries_for(paths: list[Path]) -> list[FileEntry]:

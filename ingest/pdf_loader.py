@@ -25,7 +25,7 @@ def parse_pdf_pages(path: Path, limits: Limits = Limits()) -> LoadedDocument:
     try:
         pdf = pdfium.PdfDocument(str(path))
     except pdfium.PdfiumError as exc:
-        raise DocumentError(_explain_open_error(str(exc))) from None
+        raise DocumentError(_explain_open_error(str(exc), getattr(exc, "err_code", None))) from None
     try:
         count = len(pdf)
         if count == 0:
@@ -45,8 +45,10 @@ def parse_pdf_pages(path: Path, limits: Limits = Limits()) -> LoadedDocument:
     return LoadedDocument(pages=pages, warnings=warnings)
 
 
-def _explain_open_error(message: str) -> str:
+def _explain_open_error(message: str, err_code: int | None = None) -> str:
     lowered = message.lower()
+    if err_code == 0:  # FPDF_ERR_SUCCESS: the file parsed, but it has no page tree (or zero pages)
+        return "the PDF has no pages"
     if "password" in lowered:
         return "the PDF is encrypted and needs a password"
     if "format" in lowered or "file" in lowered:

@@ -13,6 +13,11 @@ _FORM_FEED = "\f"  # plain-text exports of PDFs separate pages with form feeds
 
 def read_text_file(path: Path) -> str:
     raw = path.read_bytes()
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16 with a byte-order mark (Windows "Unicode")
+        try:
+            return raw.decode("utf-16")
+        except UnicodeDecodeError:
+            raise DocumentError("the file starts like UTF-16 text but is not valid UTF-16") from None
     if b"\x00" in raw[:8192]:
         raise DocumentError("the file looks binary, not text")
     for encoding in ("utf-8-sig", "cp1252"):
