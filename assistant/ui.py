@@ -279,8 +279,11 @@ def _from_loopback_page(request: gr.Request | None) -> bool:
     if request is None:  # called in-process, not over HTTP
         return True
     headers = getattr(request, "headers", None) or {}
-    names = [headers.get("host", "")] + ([urlsplit(headers["origin"]).netloc] if headers.get("origin") else [])
-    return all(urlsplit(f"//{name}").hostname in LOOPBACK for name in names)
+    try:
+        names = [headers.get("host", "")] + ([urlsplit(headers["origin"]).netloc] if headers.get("origin") else [])
+        return all(urlsplit(f"//{name}").hostname in LOOPBACK for name in names)
+    except ValueError:  # a malformed host or origin
+        return False
 
 
 def _condenser(assistant, mode: str):
