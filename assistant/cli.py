@@ -155,7 +155,7 @@ def run_chat(args, settings: Settings) -> int:
     auth = (settings.auth_username, settings.auth_password) if settings.auth_username else None
     app.queue(default_concurrency_limit=2, max_size=32, api_open=False).launch(
         server_name=settings.host, server_port=settings.port, auth=auth, share=False,
-        max_file_size=f"{settings.max_file_mb}mb", enable_monitoring=False, ssr_mode=False,
+        max_file_size=f"{settings.max_file_mb}mb", enable_monitoring=False, ssr_mode=False, run_history=False,
         footer_links=["api"], css=CSS)
     return 0
 
