@@ -6,7 +6,6 @@ import dataclasses
 import json
 import os
 import random
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -260,7 +259,7 @@ def _generate_text_corpus(folder: Path, pages: int, pages_per_file: int = 100) -
 
 
 def format_table(results: dict) -> str:
-    lines = [f"| figure | ours | starter | ours/starter | unit |", "|---|---|---|---|---|"]
+    lines = ["| figure | ours | starter | ours/starter | unit |", "|---|---|---|---|---|"]
     for row in results["rows"]:
         lines.append(f"| {row['figure']} | {_fmt(row['ours'])} | {_fmt(row['starter'])} | "
                      f"{_fmt(row['ratio'])} | {row['unit']} |")

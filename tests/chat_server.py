@@ -9,14 +9,11 @@ import os
 import socket
 import subprocess
 import sys
-import time
-import urllib.error
-import urllib.request
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from conftest import REPO
+from conftest import REPO, stop_process, wait_until_answers
 
 START_TIMEOUT_S = 180
 
@@ -69,13 +66,7 @@ class Server:
         raise AssertionError("no VmRSS line")
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=15)
+        stop_process(self.process)
 
 
 def start(name: str, root: Path, *args: str, env: dict | None = None) -> Server:
@@ -93,24 +84,8 @@ def start(name: str, root: Path, *args: str, env: dict | None = None) -> Server:
 
 def wait_ready(server: Server) -> Server:
     """Until GET / answers (200, or 401/200 login page with a login configured)."""
-    deadline = time.monotonic() + START_TIMEOUT_S
-    while True:
-        if server.process.poll() is not None:
-            raise AssertionError(f"{server.name}: the chat server exited with {server.process.returncode}:\n"
-                                 f"{server.log.read_text()[-3000:]}")
-        try:
-            with urllib.request.urlopen(server.url, timeout=2) as response:
-                if response.status == 200:
-                    return server
-        except urllib.error.HTTPError as exc:
-            if exc.code in (401, 403):
-                return server
-        except (urllib.error.URLError, OSError):
-            pass
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{server.name}: no answer within {START_TIMEOUT_S} s:\n"
-                                 f"{server.log.read_text()[-3000:]}")
-        time.sleep(0.5)
+    wait_until_answers(server.url, server.process, server.log, START_TIMEOUT_S, ready_statuses=(200, 401, 403))
+    return server
 
 
 # ------------------------------------------------------------------ raw HTTP (no path normalising)

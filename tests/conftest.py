@@ -6,6 +6,9 @@ import os
 import shutil
 import socket
 import subprocess
+import urllib.request
+import urllib.error
+import time
 import sys
 from pathlib import Path
 
@@ -135,6 +138,40 @@ def corpus_copy(tmp_path) -> Path:
     target = tmp_path / "corpus"
     shutil.copytree(CORPUS, target)
     return target
+
+
+def wait_until_answers(url: str, process: subprocess.Popen, log: Path, timeout_s: float,
+                       ready_statuses: tuple[int, ...] = (200,)) -> None:
+    """Poll `url` until it answers with one of `ready_statuses`; fail with the log's tail if the
+    process exits or the time runs out."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        if process.poll() is not None:
+            pytest.fail(f"{process.args[:4]} exited with {process.returncode}:\n{log.read_text()[-3000:]}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status in ready_statuses:
+                    return
+        except urllib.error.HTTPError as exc:
+            if exc.code in ready_statuses:
+                return
+        except (urllib.error.URLError, OSError):
+            pass
+        if time.monotonic() > deadline:
+            pytest.fail(f"{url} did not answer within {timeout_s} s:\n{log.read_text()[-3000:]}")
+        time.sleep(0.3)
+
+
+def stop_process(process: subprocess.Popen | None, timeout_s: float = 15) -> None:
+    """Terminate, then kill if it lingers (a server may ignore SIGTERM while busy)."""
+    if process is None or process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(timeout=timeout_s)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=timeout_s)
 
 
 def run_python(args: list[str], *, cwd: Path, timeout: int = 300) -> subprocess.CompletedProcess:

@@ -7,13 +7,10 @@ import shutil
 import socket
 import subprocess
 import sys
-import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 import pytest
-from conftest import CORPUS, run_python
+from conftest import CORPUS, run_python, stop_process, wait_until_answers
 
 from ingest.store import StoreError
 
@@ -45,28 +42,10 @@ class ChromaServer:
             self.process = subprocess.Popen(
                 [str(CHROMA), "run", "--path", str(self.path), "--host", "127.0.0.1", "--port", str(self.port)],
                 stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-        deadline = time.monotonic() + timeout
-        while True:
-            if self.process.poll() is not None:
-                pytest.fail(f"chroma run exited with {self.process.returncode}:\n{self.log.read_text()[-3000:]}")
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/api/v2/heartbeat", timeout=2) as r:
-                    if r.status == 200:
-                        return
-            except (urllib.error.URLError, OSError):
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"chroma run did not answer within {timeout} s:\n{self.log.read_text()[-3000:]}")
-            time.sleep(0.2)
+        wait_until_answers(f"http://127.0.0.1:{self.port}/api/v2/heartbeat", self.process, self.log, timeout)
 
     def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=20)
+        stop_process(self.process, timeout_s=20)
         self.process = None
 
 

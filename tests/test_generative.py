@@ -11,7 +11,7 @@ import time
 import urllib.request
 
 import pytest
-from conftest import ANSWER_LLM_MAX_TOKENS, HOSTILE_DOC_ID
+from conftest import ANSWER_LLM_MAX_TOKENS, HOSTILE_DOC_ID, stop_process
 
 from assistant.citations import check_answer, split_answer
 from assistant.components import Generators
@@ -183,12 +183,7 @@ def llm_server(tmp_path_factory):
         model = _wait_for_models(base_url, process, log_path, timeout_s=120)
         yield base_url, model
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=15)
+        stop_process(process)
 
 
 def _wait_for_models(base_url: str, process: subprocess.Popen, log_path, timeout_s: float) -> str:

@@ -11,13 +11,10 @@ import signal
 import socket
 import subprocess
 import sys
-import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 import pytest
-from conftest import REPO
+from conftest import REPO, wait_until_answers
 
 pytestmark = pytest.mark.slow
 
@@ -173,19 +170,7 @@ def test_chat_server_connects_only_to_loopback_and_writes_only_data_and_temp(wor
         server = subprocess.Popen(command, cwd=workspace.cwd, env=workspace.env, stdout=out,
                                   stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
     try:
-        deadline = time.monotonic() + START_TIMEOUT_S
-        while True:
-            if server.poll() is not None:
-                pytest.fail(f"the traced chat server exited with {server.returncode}:\n{log.read_text()[-3000:]}")
-            try:
-                with urllib.request.urlopen(url, timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except (urllib.error.URLError, OSError):
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"the chat server did not answer within {START_TIMEOUT_S} s:\n{log.read_text()[-3000:]}")
-            time.sleep(0.5)
+        wait_until_answers(url, server, log, START_TIMEOUT_S)
 
         from gradio_client import Client
 
