@@ -243,7 +243,7 @@ def _generate_pdf(path: Path, pages: int) -> Path:
     pdf.set_font("helvetica", size=10)
     for number in range(1, pages + 1):
         pdf.add_page()
-        pdf.multi_cell(0, 5, _sentences(rng, 24))
+        pdf.multi_cell(0, 5, _sentences(rng, 14))  # fits one page, so N pages means N pages
         pdf.set_y(-15)
         pdf.cell(0, 10, str(number), align="C")
     pdf.output(str(path))

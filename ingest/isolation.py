@@ -1,45 +1,48 @@
 """Untrusted PDFs are parsed in a child process with a time and memory limit, so a parser hang,
-a decompression bomb or a crash in native code costs one file, never the app."""
+a decompression bomb or a crash in native code costs one file, never the app.
+
+The child is a fresh interpreter (`python -m ingest.isolation`), not a multiprocessing spawn,
+which would re-run the caller's main script."""
 from __future__ import annotations
 
-import multiprocessing
+import dataclasses
+import json
+import os
+import pickle
+import subprocess
+import sys
 from pathlib import Path
 
 from .pages import DocumentError, Limits, LoadedDocument
 
+_PACKAGE_ROOT = str(Path(__file__).resolve().parents[1])
+
 
 def parse_isolated(path: Path, limits: Limits) -> LoadedDocument:
-    context = multiprocessing.get_context("spawn")  # a clean interpreter: no inherited threads or locks
-    receiver, sender = context.Pipe(duplex=False)
-    child = context.Process(target=_parse_in_child, args=(str(path), limits, sender), daemon=True)
-    child.start()
-    sender.close()
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [_PACKAGE_ROOT, os.environ.get("PYTHONPATH")])))
+    command = [sys.executable, "-m", "ingest.isolation", str(path), json.dumps(dataclasses.asdict(limits))]
     try:
-        if not receiver.poll(limits.parse_timeout_s):
-            raise DocumentError(f"parsing took longer than {limits.parse_timeout_s} s (limit); "
-                                "the file may be malformed or hostile")
-        status, payload = receiver.recv()
-    except EOFError:
-        child.join(5)
-        raise DocumentError(_crash_reason(child.exitcode, limits)) from None
-    finally:
-        if child.is_alive():
-            child.kill()
-        child.join(5)
-        receiver.close()
+        child = subprocess.run(command, capture_output=True, timeout=limits.parse_timeout_s, env=env,
+                               stdin=subprocess.DEVNULL)
+    except subprocess.TimeoutExpired:  # subprocess.run has killed the child
+        raise DocumentError(f"parsing took longer than {limits.parse_timeout_s} s (limit); "
+                            "the file may be malformed or hostile") from None
+    if child.returncode != 0 or not child.stdout:
+        raise DocumentError(_crash_reason(child.returncode, limits))
+    status, payload = pickle.loads(child.stdout)
     if status == "error":
         raise DocumentError(payload)
     return payload
 
 
-def _crash_reason(exitcode: int | None, limits: Limits) -> str:
-    if exitcode is not None and exitcode < 0:
+def _crash_reason(exitcode: int, limits: Limits) -> str:
+    if exitcode < 0:
         return (f"the PDF parser was killed by signal {-exitcode} (out of its "
                 f"{limits.parse_memory_mb} MB memory limit, or a malformed file)")
     return f"the PDF parser crashed (exit code {exitcode}); the file is likely malformed"
 
 
-def _parse_in_child(path: str, limits: Limits, sender) -> None:
+def _parse_in_child(path: str, limits: Limits) -> tuple[str, object]:
     import resource
 
     memory = limits.parse_memory_mb * 1024 * 1024
@@ -47,13 +50,16 @@ def _parse_in_child(path: str, limits: Limits, sender) -> None:
     from .pdf_loader import parse_pdf_pages
 
     try:
-        sender.send(("ok", parse_pdf_pages(Path(path), limits)))
+        return "ok", parse_pdf_pages(Path(path), limits)
     except DocumentError as exc:
-        sender.send(("error", str(exc)))
+        return "error", str(exc)
     except MemoryError:
-        sender.send(("error", f"parsing needed more than the {limits.parse_memory_mb} MB memory limit "
-                              "(a decompression bomb?)"))
+        return "error", (f"parsing needed more than the {limits.parse_memory_mb} MB memory limit "
+                         "(a decompression bomb?)")
     except Exception as exc:  # any parser failure is this file's problem, reported in one line
-        sender.send(("error", f"the PDF cannot be read ({type(exc).__name__}: {exc})".splitlines()[0]))
-    finally:
-        sender.close()
+        return "error", f"the PDF cannot be read ({type(exc).__name__}: {exc})".splitlines()[0]
+
+
+if __name__ == "__main__":
+    result = _parse_in_child(sys.argv[1], Limits(**json.loads(sys.argv[2])))
+    sys.stdout.buffer.write(pickle.dumps(result))
