@@ -240,6 +240,7 @@ def _generate_pdf(path: Path, pages: int) -> Path:
 
     rng = random.Random(7)
     pdf = FPDF()
+    pdf.set_auto_page_break(False)  # the footer sits in the bottom margin
     pdf.set_font("helvetica", size=10)
     for number in range(1, pages + 1):
         pdf.add_page()
