@@ -255,7 +255,7 @@ def _generate_text_corpus(folder: Path, pages: int, pages_per_file: int = 100) -
     rng = random.Random(11)
     folder.mkdir(parents=True, exist_ok=True)
     for first in range(0, pages, pages_per_file):
-        body = "\f".join(_sentences(rng, 40) for _ in range(min(pages_per_file, pages - first)))
+        body = "\f".join(_sentences(rng, 55) for _ in range(min(pages_per_file, pages - first)))
         (folder / f"scale-{first // pages_per_file:03d}.txt").write_text(body, encoding="utf-8")
 
 
