@@ -101,17 +101,20 @@ def test_out_of_scope_question_abstains_and_points_to_the_nearest_pages(corpus_c
     json.dumps(data)
 
 
-def test_follow_up_is_searched_with_the_earlier_subject(corpus_components):
-    assistant = corpus_components.assistant
+def _ask_after(assistant, first_question: str, question: str):
+    """Ask `question` right after `first_question` in one conversation: (first, query, follow-up)."""
     conversation = Conversation()
-    first_question = "Which council ran a workshop with Locality?"
     first = assistant.ask(first_question, retrieval_query=conversation.query_for(first_question))
-    assert "Shropshire" in first.text
     conversation.add(first.retrieval_query)
-
-    question = "Who were its anchor organisations?"
     query = conversation.query_for(question)
-    follow = assistant.ask(question, retrieval_query=query)
+    return first, query, assistant.ask(question, retrieval_query=query)
+
+
+def test_follow_up_is_searched_with_the_earlier_subject(corpus_components):
+    question = "Who were its anchor organisations?"
+    first, query, follow = _ask_after(corpus_components.assistant, "Which council ran a workshop with Locality?",
+                                      question)
+    assert "Shropshire" in first.text
 
     assert query != question and "workshop" in query and question in query
     assert "workshop" in follow.retrieval_query
@@ -125,14 +128,10 @@ def test_follow_up_is_searched_with_the_earlier_subject(corpus_components):
 def test_follow_up_answers_only_with_the_conversation(corpus_components):
     """The bare follow-up has nothing to stand on; with the earlier question it finds the figure."""
     assistant = corpus_components.assistant
-    conversation = Conversation()
-    first_question = "What earlier Locality report does the Keep it Local campaign build on?"
-    first = assistant.ask(first_question, retrieval_query=conversation.query_for(first_question))
-    assert "2014" in first.text
-    conversation.add(first.retrieval_query)
     question = "How much did it reckon councils could save?"
-
-    follow = assistant.ask(question, retrieval_query=conversation.query_for(question))
+    first, _, follow = _ask_after(
+        assistant, "What earlier Locality report does the Keep it Local campaign build on?", question)
+    assert "2014" in first.text
     bare = assistant.ask(question)
 
     assert not follow.abstained and "16bn" in follow.text, follow.text
