@@ -1,12 +1,11 @@
 """Retrieved chunks → stored sentences (the units answers quote), scored against the question."""
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from ingest.sentences import _INSTRUCTION, quotable_spans, sentence_spans
+from ingest.sentences import quotable_spans
 
 from .retrieval import Hit, HybridRetriever
 from .terms import TermStats, content_terms
@@ -86,28 +85,9 @@ class EvidenceFinder:
         return np.stack([self.stored.get(e.cache_key, self._vectors.get(e.cache_key)) for e in evidence])
 
 
-_PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
-
-
-def _hostile_paragraphs(text: str) -> list[tuple[int, int]]:
-    """Paragraphs holding text addressed to a model. None of their sentences is evidence: the claim
-    an injection wants repeated ("... The report recommends X.") sits beside the instruction, and
-    would otherwise be quoted, or accepted as support for a model that obeyed."""
-    out, cursor = [], 0
-    for end, next_start in [(m.start(), m.end()) for m in _PARAGRAPH_BREAK.finditer(text)] + [(len(text), 0)]:
-        paragraph = text[cursor:end]
-        if any(_INSTRUCTION.search(paragraph[s:e]) for s, e in sentence_spans(paragraph)):
-            out.append((cursor, end))
-        cursor = next_start
-    return out
-
-
 def _chunk_sentences(text: str, metadata: dict, rank: int) -> list[Evidence]:
     out = []
-    hostile = _hostile_paragraphs(text)
     for start, end, is_bullet in quotable_spans(text):
-        if any(low <= start < high for low, high in hostile):
-            continue
         sentence = text[start:end]
         terms = frozenset(content_terms(sentence))
         if len(terms) < 2:

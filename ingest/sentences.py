@@ -58,17 +58,33 @@ _INSTRUCTION = re.compile(
     r"^\s*(system|assistant|user)\s*:|<\|?(im_start|system)\|?>", re.I)
 
 
+_PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
+
+
 def quotable_spans(text: str) -> list[tuple[int, int, bool]]:
     """Sentences an answer may quote, as (start, end, is_bullet): headings, list markers and
-    text addressed to a model are left out."""
+    every sentence of a paragraph addressed to a model are left out (the claim an injection wants
+    repeated sits beside the instruction, and would otherwise be quoted or accepted as support)."""
+    hostile = _hostile_paragraphs(text)
     out = []
     for start, end in sentence_spans(text):
         sentence = text[start:end]
-        if _HEADING.match(sentence) or _INSTRUCTION.search(sentence):
+        if _HEADING.match(sentence) or any(low <= start < high for low, high in hostile):
             continue
         bullet = _BULLET.match(sentence)
         if bullet:
             start += bullet.end()
         if len(text[start:end].split()) >= 3:
             out.append((start, end, bool(bullet)))
+    return out
+
+
+def _hostile_paragraphs(text: str) -> list[tuple[int, int]]:
+    """(start, end) of paragraphs holding a sentence addressed to a model."""
+    out, cursor = [], 0
+    for end, next_start in [(m.start(), m.end()) for m in _PARAGRAPH_BREAK.finditer(text)] + [(len(text), 0)]:
+        paragraph = text[cursor:end]
+        if any(_INSTRUCTION.search(paragraph[s:e]) for s, e in sentence_spans(paragraph)):
+            out.append((cursor, end))
+        cursor = next_start
     return out
