@@ -5,6 +5,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Iterator
 
+from ingest.pages import page_reference
+
 from .citations import CheckedSentence, check_answer
 from .evidence import Evidence, EvidenceFinder
 from .extractive import compose, select_sentences
@@ -158,11 +160,12 @@ def _abstain(answer: Answer, hits: list[Hit], clock: "_Clock") -> Answer:
     pages = []
     for hit in hits:
         page = {"doc_id": hit.doc_id, "title": hit.metadata["title"], "page": hit.page_label,
-                "pdf_page": hit.metadata.get("pdf_page")}
+                "pdf_page": hit.metadata.get("pdf_page"), "section": hit.metadata.get("section") or None}
         if page not in pages:
             pages.append(page)
     answer.nearest_pages = pages[:NEAREST_PAGES]
-    where = "; ".join(f"{p['title']}, p. {p['page']}" for p in answer.nearest_pages)
+    where = "; ".join(f"{p['title']}, {page_reference(p['page'])}"
+                      + (f" ({p['section']})" if p["section"] else "") for p in answer.nearest_pages)
     answer.text = ("The report doesn't appear to cover this: nothing in the stored documents answers it "
                    "closely enough to quote." + (f" The nearest pages are: {where}." if where else ""))
     answer.abstained = True
@@ -172,7 +175,7 @@ def _abstain(answer: Answer, hits: list[Hit], clock: "_Clock") -> Answer:
 
 def _citation(evidence: Evidence) -> dict:
     return {"doc_id": evidence.doc_id, "title": evidence.title, "page": evidence.page_label,
-            "pdf_page": evidence.pdf_page, "quote": evidence.quote}
+            "pdf_page": evidence.pdf_page, "section": evidence.section, "quote": evidence.quote}
 
 
 class _Clock:

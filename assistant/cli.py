@@ -7,6 +7,8 @@ import os
 import sys
 from pathlib import Path
 
+from ingest.pages import page_reference
+
 from .settings import Settings, describe
 
 
@@ -46,18 +48,22 @@ def _parser() -> argparse.ArgumentParser:
         epilog="settings (environment variables):\n" + settings_help,
         formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data-dir", type=Path, help="store folder (env REPORT_ASSISTANT_DATA_DIR)")
+    # global options are accepted after the command too; SUPPRESS keeps a value given before it
+    global_options = argparse.ArgumentParser(add_help=False)
+    global_options.add_argument("--data-dir", type=Path, default=argparse.SUPPRESS,
+                                help="store folder (env REPORT_ASSISTANT_DATA_DIR)")
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
 
-    ingest = commands.add_parser("ingest", help="add or update documents (files or folders)")
+    ingest = commands.add_parser("ingest", parents=[global_options], help="add or update documents (files or folders)")
     ingest.add_argument("paths", nargs="+", type=Path)
     ingest.add_argument("--prune", action="store_true", help="remove documents whose files are gone")
     ingest.set_defaults(run=run_ingest)
 
-    status = commands.add_parser("status", help="list the ingested documents")
+    status = commands.add_parser("status", parents=[global_options], help="list the ingested documents")
     status.add_argument("--json", action="store_true")
     status.set_defaults(run=run_status)
 
-    ask = commands.add_parser("ask", help="ask one question; the answer cites pages")
+    ask = commands.add_parser("ask", parents=[global_options], help="ask one question; the answer cites pages")
     ask.add_argument("question")
     ask.add_argument("--doc", help="only this document id")
     ask.add_argument("--kind", help="only documents of this kind (report, summary, case-study, ...)")
@@ -65,12 +71,12 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument("--json", action="store_true", help="print one JSON object")
     ask.set_defaults(run=run_ask)
 
-    chat = commands.add_parser("chat", help="start the chat page (ingests corpus/ into an empty store)")
+    chat = commands.add_parser("chat", parents=[global_options], help="start the chat page (ingests corpus/ into an empty store)")
     chat.add_argument("--host", help="listen address (default 127.0.0.1)")
     chat.add_argument("--port", type=int, help="port (default 7860)")
     chat.set_defaults(run=run_chat)
 
-    evaluate = commands.add_parser("eval", help="score answers on a question set (gates CI)")
+    evaluate = commands.add_parser("eval", parents=[global_options], help="score answers on a question set (gates CI)")
     evaluate.add_argument("--questions", type=Path, help="question file (default evals/questions.yaml)")
     evaluate.add_argument("--json", type=Path, help="also write the JSON result here")
     evaluate.add_argument("--mode", default="extractive", choices=["extractive", "llama-cpp", "openai"])
@@ -80,12 +86,17 @@ def _parser() -> argparse.ArgumentParser:
                           help="also print the best abstention weight/threshold for this question set")
     evaluate.set_defaults(run=run_eval)
 
-    bench = commands.add_parser("bench", help="speed figures beside the plain LlamaIndex starter")
+    bench = commands.add_parser("bench", parents=[global_options], help="speed figures beside the plain LlamaIndex starter")
     bench.add_argument("--quick", action="store_true", help="small inputs (for CI)")
     bench.add_argument("--out", type=Path, help="results folder (default: DATA_DIR/bench-results)")
     bench.set_defaults(run=run_bench)
 
-    forget = commands.add_parser("forget", help="remove one document from the store")
+    outline = commands.add_parser("outline", parents=[global_options], help="a document's sections and the pages they start on")
+    outline.add_argument("doc_id")
+    outline.add_argument("--json", action="store_true", help="print one JSON object")
+    outline.set_defaults(run=run_outline)
+
+    forget = commands.add_parser("forget", parents=[global_options], help="remove one document from the store")
     forget.add_argument("doc_id")
     forget.set_defaults(run=run_forget)
     return parser
@@ -135,7 +146,8 @@ def run_ask(args, settings: Settings) -> int:
         print()
     for number, c in enumerate(answer.citations, start=1):
         pdf = f", PDF page {c['pdf_page']}" if c["pdf_page"] else ""
-        print(f"[{number}] {c['title']}, p. {c['page']}{pdf}")
+        section = f", {c['section']}" if c.get("section") else ""
+        print(f"[{number}] {c['title']}{section}, {page_reference(c['page'])}{pdf}")
     return 0
 
 
@@ -214,6 +226,26 @@ def ensure_default_corpus(components) -> None:
     print(f"empty store: ingesting the default corpus from {components.settings.corpus_dir}", file=sys.stderr)
     for result in components.library.ingest([components.settings.corpus_dir], progress=_progress_bar):
         print(result.line(), file=sys.stderr)
+
+
+def run_outline(args, settings: Settings) -> int:
+    from ingest.library import Library
+
+    library = Library(settings.data_dir, store=None, embedder=lambda: None, chunk_max_tokens=0)
+    sections = library.outline(args.doc_id)
+    if sections is None:
+        print(f"error: no document with id '{args.doc_id}' (see: report-assistant status)", file=sys.stderr)
+        return 1
+    if args.json:
+        print(json.dumps({"doc_id": args.doc_id, "sections": sections}, indent=2, ensure_ascii=False))
+        return 0
+    if not sections:
+        print(f"{args.doc_id} has no outline (no bookmarks, contents page or headings were found)")
+    for section in sections:
+        pdf = f" (PDF page {section['pdf_page']})" if section["pdf_page"] else ""
+        where = page_reference(section["page"]) if section["page"] else "page unknown"
+        print(f"{'  ' * (section['level'] - 1)}{section['title']} — {where}{pdf}")
+    return 0
 
 
 def run_forget(args, settings: Settings) -> int:

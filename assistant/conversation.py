@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from ingest.pages import page_reference
+
 from .terms import content_terms
 
 _LEANS_ON_PREVIOUS = re.compile(
@@ -50,8 +52,10 @@ def conversation_markdown(answers: list[dict]) -> str:
     for turn in answers:
         lines += [f"## Q: {turn['question']}", "", turn["answer"], ""]
         if turn["abstained"] and turn.get("nearest_pages"):
-            lines += ["Nearest pages: " + "; ".join(f"{p['title']}, p. {p['page']}" for p in turn["nearest_pages"]), ""]
+            lines += ["Nearest pages: " + "; ".join(f"{p['title']}, {page_reference(p['page'])}"
+                                                    for p in turn["nearest_pages"]), ""]
         for number, c in enumerate(turn["citations"], start=1):
             pdf = f" (PDF page {c['pdf_page']})" if c["pdf_page"] else ""
-            lines += [f"[{number}] {c['title']}, p. {c['page']}{pdf}", f"> {c['quote']}", ""]
+            section = f", {c['section']}" if c.get("section") else ""
+            lines += [f"[{number}] {c['title']}{section}, {page_reference(c['page'])}{pdf}", f"> {c['quote']}", ""]
     return "\n".join(lines)

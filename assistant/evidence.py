@@ -24,6 +24,7 @@ class Evidence:
     start: int              # offset of the sentence in the page text
     hit_rank: int           # rank of the chunk it came from (0 = best)
     is_bullet: bool
+    section: str | None = None   # heading path of the chunk it came from
     terms: frozenset = field(default_factory=frozenset)
     dense: float = 0.0
     coverage: float = 0.0
@@ -96,5 +97,6 @@ def _chunk_sentences(text: str, metadata: dict, rank: int) -> list[Evidence]:
             quote=" ".join(sentence.split()), doc_id=metadata["doc_id"], title=metadata["title"],
             page_label=metadata["page_label"], pdf_page=metadata.get("pdf_page"),
             doc_key=metadata["doc_key"], page_index=metadata["page_index"],
-            start=metadata["char_start"] + start, hit_rank=rank, is_bullet=is_bullet, terms=terms))
+            start=metadata["char_start"] + start, hit_rank=rank, is_bullet=is_bullet,
+            section=metadata.get("section") or None, terms=terms))
     return out

@@ -17,22 +17,28 @@ class PageViewer:
         return next((r for r in self.library.documents() if r.id == doc_id), None)
 
     def page_text(self, doc_id: str, label: str) -> str:
+        return self._page(doc_id, label)[0]
+
+    def _page(self, doc_id: str, label: str) -> tuple[str, tuple[str, ...]]:
         record = self._record(doc_id)
         if record is None:
-            return ""
-        return _pages_of(str(self.library.files_dir / record.stored_file), self.library.limits).get(label, "")
+            return "", ()
+        return _pages_of(str(self.library.files_dir / record.stored_file), self.library.limits).get(label, ("", ()))
 
     def highlighted_html(self, doc_id: str, label: str, quote: str) -> str:
-        """The page text, escaped, with the quoted sentence marked (whitespace may differ)."""
-        text = self.page_text(doc_id, label)
+        """The page text, escaped, with the quoted sentence marked (whitespace may differ), and the
+        editor's notes on that page beside it (never quoted as evidence)."""
+        text, notes = self._page(doc_id, label)
         if not text:
             return "<p><em>The page text is no longer stored (the document was updated or removed).</em></p>"
+        notes_html = "".join(f"<div class='editor-note'><strong>Editor's note:</strong> {html.escape(n)}</div>"
+                             for n in notes)
         pattern = r"\s+".join(re.escape(word) for word in quote.split())
         match = re.search(pattern, text)
         if not match:
-            return f"<div class='page-text'>{html.escape(text)}</div>"
+            return f"<div class='page-text'>{html.escape(text)}</div>{notes_html}"
         return ("<div class='page-text'>" + html.escape(text[:match.start()]) + "<mark>"
-                + html.escape(match.group(0)) + "</mark>" + html.escape(text[match.end():]) + "</div>")
+                + html.escape(match.group(0)) + "</mark>" + html.escape(text[match.end():]) + "</div>" + notes_html)
 
     def render_pdf_page(self, doc_id: str, pdf_page: int | None, scale: float = 1.4):
         """PIL image of a physical PDF page (1-based), or None for non-PDF documents."""
@@ -49,8 +55,10 @@ class PageViewer:
 
 
 @lru_cache(maxsize=16)
-def _pages_of(path: str, limits) -> dict[str, str]:
-    pages: dict[str, str] = {}
+def _pages_of(path: str, limits) -> dict[str, tuple[str, tuple[str, ...]]]:
+    """label → (text, editor's notes); pages sharing a label are read as one."""
+    pages: dict[str, tuple[str, tuple[str, ...]]] = {}
     for page in load_document(path, limits).pages:
-        pages[page.label] = (pages[page.label] + "\n" if page.label in pages else "") + page.text
+        text, notes = pages.get(page.label, ("", ()))
+        pages[page.label] = ((text + "\n" if text else "") + page.text, notes + page.notes)
     return pages

@@ -14,6 +14,7 @@ import gradio as gr
 from ingest.library import IngestResult, LibraryBusy
 from ingest.loaders import SUPPORTED_SUFFIXES
 from ingest.manifest import doc_id_from_name
+from ingest.pages import page_reference
 
 from .conversation import Conversation, conversation_markdown
 from .page_view import PageViewer
@@ -28,6 +29,7 @@ CSS = """
 .page-text { position: relative; white-space: pre-wrap; max-height: 28rem; overflow-y: auto; font-size: 0.92rem;
              line-height: 1.45; padding: 0.6rem; border: 1px solid var(--border-color-primary); }
 .page-text mark { background: #ffe58a; color: #111; padding: 0 2px; }
+.editor-note { margin-top: 8px; padding: 6px 8px; border-left: 3px solid #888; font-style: italic; }
 #citations label { font-size: 0.85rem; }
 #ask-row { align-items: stretch; }
 #library table { font-size: 0.85rem; }
@@ -121,7 +123,8 @@ def build_app(components) -> gr.Blocks:
         citations = state["answers"][-1]["citations"]
         c = citations[int(index) % len(citations)]
         pdf = f" · PDF page {c['pdf_page']}" if c["pdf_page"] else ""
-        header = f"**{html.escape(c['title'])}** — printed page **{html.escape(c['page'])}**{pdf}"
+        section = f" · {html.escape(c['section'])}" if c.get("section") else ""
+        header = f"**{html.escape(c['title'])}** — **{html.escape(page_reference(c['page']))}**{pdf}{section}"
         image = viewer.render_pdf_page(c["doc_id"], c["pdf_page"])
         return (header, viewer.highlighted_html(c["doc_id"], c["page"], c["quote"]),
                 gr.update(value=image, visible=image is not None))
@@ -300,14 +303,19 @@ def _answer_markdown(answer) -> str:
     text = safe_markdown(answer.text)
     if answer.citations:
         text += "\n\n" + "\n".join(
-            f"[{n}] {safe_markdown(c['title'])}, p. {safe_markdown(c['page'])}"
+            f"[{n}] {safe_markdown(_where(c))}"
             for n, c in enumerate(answer.citations, start=1))
     return text
 
 
 def _citation_choices(answer_json: dict):
-    choices = [(f"[{n}] {c['title']}, p. {c['page']}", n - 1) for n, c in enumerate(answer_json["citations"], 1)]
+    choices = [(f"[{n}] {_where(c)}", n - 1) for n, c in enumerate(answer_json["citations"], 1)]
     return gr.update(choices=choices, value=0 if choices else None)
+
+
+def _where(citation: dict) -> str:
+    section = f", {citation['section']}" if citation.get("section") else ""
+    return f"{citation['title']}{section}, {page_reference(citation['page'])}"
 
 
 def _when(iso_time: str) -> str:

@@ -5,6 +5,7 @@ import re
 from dataclasses import dataclass
 from typing import Callable
 
+from .outline import Section
 from .pages import Page
 from .sentences import sentence_spans
 
@@ -25,6 +26,7 @@ class Chunk:
     char_start: int
     char_end: int
     text: str
+    section: str = ""     # heading path, e.g. "3 Lessons > 3.1 Variations"; "" before any heading
 
     @property
     def doc_key(self) -> str:
@@ -40,15 +42,42 @@ def approximate_tokens(text: str) -> int:
 
 
 def chunk_pages(pages: list[Page], *, doc_id: str, doc_kind: str, title: str, version: int,
-                max_tokens: int, count_tokens: TokenCounter = approximate_tokens) -> list[Chunk]:
+                max_tokens: int, count_tokens: TokenCounter = approximate_tokens,
+                outline: list[Section] | None = None) -> list[Chunk]:
+    """Chunks with the section each lies in, from the document's outline."""
+    starts = _section_starts(pages, outline or [])
     chunks: list[Chunk] = []
+    open_sections: list[Section] = []   # outermost first; runs across pages
     for page in pages:
         for start, end in _page_spans(page.text, max_tokens, count_tokens):
+            while starts and starts[0][0] <= (page.index, start):
+                section = starts.pop(0)[1]
+                open_sections = [s for s in open_sections if s.level < section.level] + [section]
             chunks.append(Chunk(
                 id=f"{doc_id}@{version}:{page.index}:{start}", doc_id=doc_id, doc_kind=doc_kind,
                 title=title, version=version, page_label=page.label, page_index=page.index,
-                pdf_page=page.pdf_page, char_start=start, char_end=end, text=page.text[start:end]))
+                pdf_page=page.pdf_page, char_start=start, char_end=end, text=page.text[start:end],
+                section=" > ".join(s.title for s in open_sections)[:300]))
     return chunks
+
+
+def _section_starts(pages: list[Page], outline: list[Section]) -> list[tuple[tuple[int, int], Section]]:
+    """Where each section starts: (page index, offset of its title in that page's text, or 0),
+    in reading order. A section whose page is unknown is left out."""
+    index_of = {}
+    for page in pages:
+        index_of.setdefault(("pdf", page.pdf_page), page.index)
+        index_of.setdefault(("label", page.label), page.index)
+    text_of = {page.index: page.text for page in pages}
+    starts = []
+    for section in outline:
+        index = index_of.get(("pdf", section.pdf_page)) if section.pdf_page else index_of.get(("label", section.page))
+        if index is None:
+            continue
+        words = [re.escape(w) for w in section.title.split()[:8]]
+        found = re.search(r"\W+".join(words), text_of[index], re.I) if words else None
+        starts.append(((index, found.start() if found else 0), section))
+    return sorted(starts, key=lambda item: item[0])
 
 
 def _page_spans(text: str, max_tokens: int, count_tokens: TokenCounter) -> list[tuple[int, int]]:
@@ -60,7 +89,9 @@ def _page_spans(text: str, max_tokens: int, count_tokens: TokenCounter) -> list[
     current_tokens = 0
     for start, end in pieces:
         tokens = count_tokens(text[start:end])
-        if current and current_tokens + tokens > max_tokens and not _is_heading(text, *current):
+        # a heading starts a chunk, so every chunk lies in one section (headings stay with their text)
+        full = current_tokens + tokens > max_tokens or _is_heading(text, start, end)
+        if current and full and not _is_heading(text, *current):
             spans.append(current)
             current, current_tokens = None, 0
         current = (current[0] if current else start, end)

@@ -10,6 +10,7 @@ import contextlib
 import datetime as dt
 import fcntl
 import hashlib
+import json
 import re
 import shutil
 from dataclasses import dataclass, field
@@ -141,7 +142,7 @@ class Library:
         max_tokens = max(16, min(self.chunk_max_tokens, self.embedder.max_tokens - 2 - title_tokens))
         chunks = chunk_pages(loaded.pages, doc_id=entry.doc_id, doc_kind=entry.kind,
                              title=entry.title, version=version, max_tokens=max_tokens,
-                             count_tokens=self.embedder.count_tokens)
+                             count_tokens=self.embedder.count_tokens, outline=loaded.outline)
         if not chunks:
             raise DocumentError("no text to index")
         tick = progress(len(chunks), entry.path.name) if progress else None
@@ -149,6 +150,8 @@ class Library:
         stored = self.files_dir / f"{entry.doc_id}@{version}{entry.path.suffix.lower()}"
         stored.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(entry.path, stored)
+        outline = [section.to_json() for section in loaded.outline]
+        (self.files_dir / f"{entry.doc_id}@{version}.outline.json").write_text(json.dumps(outline), encoding="utf-8")
         self.store.add(chunks, vectors)
         return DocumentRecord(
             id=entry.doc_id, title=entry.title, kind=entry.kind, version=version,
@@ -171,6 +174,14 @@ class Library:
         np.savez(path, keys=np.array(keys, dtype=np.int64).reshape(-1, 2),
                  vectors=np.concatenate(sentence_vectors) if keys else np.zeros((0, vectors.shape[1]), np.float32))
         return vectors
+
+    def outline(self, doc_id: str) -> list[dict] | None:
+        """The live version's sections ({title, level, page, pdf_page}), or None for no such document."""
+        record = self.registry.load().get(doc_id)
+        if record is None:
+            return None
+        path = self.files_dir / f"{record.doc_key}.outline.json"
+        return json.loads(path.read_text(encoding="utf-8")) if path.exists() else []
 
     def sentence_vectors(self) -> dict[tuple, "np.ndarray"]:
         """(doc key, page index, start) → unit vector, for every live document's sentences."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from .isolation import parse_isolated
+from .outline import from_headings
 from .pages import DocumentError, Limits, LoadedDocument
 from .pdf_loader import parse_pdf_pages
 from .text_loader import parse_markdown_pages, parse_plain_text_pages, read_text_file
@@ -46,7 +47,9 @@ def load_document(path: Path, limits: Limits = Limits(), *, isolate: bool = Fals
         raise DocumentError(f"not really text: the file is {kind}")
     text = read_text_file(path)
     if suffix in (".md", ".markdown"):
-        return parse_markdown_pages(text, limits)
+        loaded = parse_markdown_pages(text, limits)
+        loaded.outline = from_headings(loaded.pages)
+        return loaded
     return parse_plain_text_pages(text, limits)
 
 

@@ -2,7 +2,10 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass, field
+
+_RANGE = re.compile(r"^(\d+|[ivxlc]+)-(\d+|[ivxlc]+)$", re.I)
 
 
 class DocumentError(Exception):
@@ -15,6 +18,8 @@ class Page:
     label: str            # the printed page label a reader would look for
     text: str
     is_pdf: bool = False  # whether `index` is a physical PDF page
+    furniture: tuple[str, ...] = ()  # running headers, footers and page numbers taken out of `text`
+    notes: tuple[str, ...] = ()      # editor's notes: shown with the page, never quoted as evidence
 
     @property
     def pdf_page(self) -> int | None:
@@ -34,6 +39,9 @@ class Limits:
 class LoadedDocument:
     pages: list[Page]
     warnings: list[str] = field(default_factory=list)  # e.g. pages with no text layer
+    outline: list = field(default_factory=list)         # outline.Section, in reading order
+    contents_lines: int = 0                              # contents-page lines kept out of the text
+    tables: int = 0
 
     @property
     def text_sha256(self) -> str:
@@ -53,3 +61,11 @@ class LoadedDocument:
                 key = f"{page.label}#{n}"
             hashes[key] = hashlib.sha256(page.text.encode()).hexdigest()[:16]
         return hashes
+
+
+def page_reference(label: str) -> str:
+    """How a page is named to a reader: 'p. 43', or for a section whose exact page is not known,
+    'pp. 3-27 (exact page not known)' — never a single page nobody checked."""
+    if _RANGE.match(label or ""):
+        return f"pp. {label} (exact page not known)"
+    return f"p. {label}"

@@ -1,11 +1,16 @@
-"""PDF → pages, each with its physical index and the page number printed on it."""
+"""PDF → pages, each with its physical index, the page number printed on it, and its text as a
+reader reads it (see pdf_layout); plus the document's outline."""
 from __future__ import annotations
 
 import re
 from collections import Counter
 from pathlib import Path
 
+from .outline import contents_entries, contents_line_indexes, from_bookmarks, from_contents, from_headings
+from .page_furniture import edge_spans, find_furniture
 from .pages import DocumentError, Limits, LoadedDocument, Page
+from .pdf_layout import span_rows, document_style, find_tables, page_text
+from .pdf_spans import Span, page_spans
 
 # A header or footer line that is only a page number, or a number beside a running title.
 _ARABIC_LINE = [
@@ -16,7 +21,6 @@ _ARABIC_LINE = [
 _ROMAN_LINE = re.compile(r"^(?:page\s+)?([ivxlc]{1,7})$", re.I)
 _ROMAN_VALUES = {"i": 1, "v": 5, "x": 10, "l": 50, "c": 100}
 _EDGE_LINES = 3
-_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def parse_pdf_pages(path: Path, limits: Limits = Limits()) -> LoadedDocument:
@@ -32,17 +36,77 @@ def parse_pdf_pages(path: Path, limits: Limits = Limits()) -> LoadedDocument:
             raise DocumentError("the PDF has no pages")
         if count > limits.max_pages:
             raise DocumentError(f"the PDF has {count} pages, more than the limit of {limits.max_pages}")
-        texts = [_page_text(pdf, i, limits) for i in range(count)]
+        spans, heights = zip(*(_page_spans(pdf, i, limits) for i in range(count)))
         own_labels = [pdf.get_page_label(i) or str(i + 1) for i in range(count)]
+        bookmarks = _bookmarks(pdf)
     finally:
         pdf.close()
-    labels = label_pages(texts, own_labels)
-    pages = [Page(index=i + 1, label=labels[i], text=texts[i], is_pdf=True) for i in range(count)]
+    edge_texts = ["\n".join(s.text for s in edge_spans(page, height)) for page, height in zip(spans, heights)]
+    labels = label_pages(edge_texts, own_labels)
+    return _read_pages(list(spans), list(heights), labels, bookmarks)
+
+
+def _read_pages(spans: list[list[Span]], heights: list[float], labels: list[str],
+                bookmarks: list[tuple[str, int, int | None]]) -> LoadedDocument:
+    furniture = find_furniture(spans, heights, labels)
+    body = [[s for j, s in enumerate(page) if j not in furniture[i]] for i, page in enumerate(spans)]
+    style = document_style(body)
+    pages, contents, tables = [], [], 0
+    for i, page_spans in enumerate(body):
+        page_spans, entries = _without_contents(page_spans)
+        contents += [(title, page, i) for title, page in entries]
+        found_tables, _ = find_tables(page_spans, style)
+        tables += len(found_tables)
+        text = page_text(page_spans, style)
+        pages.append(Page(index=i + 1, label=labels[i], text=text, is_pdf=True,
+                          furniture=tuple(spans[i][j].text for j in sorted(furniture[i]))))
     empty = [p.index for p in pages if not p.text.strip()]
-    if len(empty) == count:
+    if len(empty) == len(pages):
         raise DocumentError("the PDF has no text layer (scanned images?); run OCR on it first")
     warnings = [f"PDF pages with no text (images only?): {_ranges(empty)}"] if empty else []
-    return LoadedDocument(pages=pages, warnings=warnings)
+    pdf_page_of: dict[str, int] = {}
+    for i, label in enumerate(labels):
+        pdf_page_of.setdefault(label.lower(), i + 1)
+    outline = (from_bookmarks(bookmarks, labels) if bookmarks
+               else from_contents([(t, p) for t, p, _ in contents], pdf_page_of) if contents
+               else from_headings(pages))
+    return LoadedDocument(pages=pages, warnings=warnings, outline=outline, contents_lines=len(contents),
+                          tables=tables)
+
+
+def _without_contents(spans: list[Span]) -> tuple[list[Span], list[tuple[str, str]]]:
+    """A contents page's entry lines come out of the text; they become the outline instead."""
+    rows = span_rows(spans)
+    lines = [" ".join(s.text for s in row) for row in rows]
+    entries = contents_entries(lines)
+    if not entries:
+        return spans, []
+    drop = contents_line_indexes(entries, lines)
+    kept = [s for index, row in enumerate(rows) if index not in drop for s in row]
+    return kept, [(title, page) for _, title, page in entries]
+
+
+def _page_spans(pdf, index: int, limits: Limits) -> tuple[list[Span], float]:
+    page = pdf[index]
+    try:
+        textpage = page.get_textpage()
+        characters = textpage.count_chars()
+        if characters > limits.max_chars_per_page:
+            raise DocumentError(f"page {index + 1} holds {characters} characters, more than the limit of "
+                                f"{limits.max_chars_per_page}")
+        return page_spans(textpage), page.get_height()
+    finally:
+        page.close()
+
+
+def _bookmarks(pdf, limit: int = 2000) -> list[tuple[str, int, int | None]]:
+    out = []
+    for bookmark in pdf.get_toc(max_depth=8):
+        if len(out) >= limit:
+            break
+        dest = bookmark.get_dest()
+        out.append((bookmark.get_title(), bookmark.level, dest.get_index() if dest else None))
+    return out
 
 
 def _explain_open_error(message: str, err_code: int | None = None) -> str:
@@ -54,20 +118,6 @@ def _explain_open_error(message: str, err_code: int | None = None) -> str:
     if "format" in lowered or "file" in lowered:
         return "the PDF is damaged or truncated and cannot be read"
     return f"the PDF cannot be read ({message})"
-
-
-def _page_text(pdf, index: int, limits: Limits) -> str:
-    page = pdf[index]
-    try:
-        text = page.get_textpage().get_text_bounded()
-    finally:
-        page.close()
-    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\x02", "-")
-    text = _CONTROL_CHARS.sub("", text)
-    if len(text) > limits.max_chars_per_page:
-        raise DocumentError(
-            f"page {index + 1} holds {len(text)} characters, more than the limit of {limits.max_chars_per_page}")
-    return text
 
 
 def label_pages(texts: list[str], own_labels: list[str]) -> list[str]:

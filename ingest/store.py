@@ -105,6 +105,8 @@ def chunk_metadata(chunk: Chunk) -> dict:
                 "char_end": chunk.char_end}
     if chunk.pdf_page is not None:  # Chroma metadata must be flat scalars, never None
         metadata["pdf_page"] = chunk.pdf_page
+    if chunk.section:
+        metadata["section"] = chunk.section
     return metadata
 
 

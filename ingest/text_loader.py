@@ -6,8 +6,13 @@ from pathlib import Path
 
 from .pages import DocumentError, Limits, LoadedDocument, Page
 
-PAGE_MARKER = re.compile(r"^[ \t]*<!--\s*page\s+([A-Za-z0-9]+(?:[-–][A-Za-z0-9]+)?)\s*-->[ \t]*$",
-                         re.M | re.I)
+PAGE_MARKER = re.compile(r"^[ \t]*<!--\s*page\s+([^\s<>]{1,40})\s*-->[ \t]*$", re.M | re.I)
+# an HTML comment that looks like a page marker but is not one ("<!-- page -->", "<!-- pages 3 4 -->")
+_MARKER_LIKE = re.compile(r"<!--\s*pages?\b.*?-->", re.I | re.S)
+_COMMENT = re.compile(r"<!--.*?-->", re.S)
+# An editor's note: a blockquote opened by "> [!NOTE]" (GitHub's alert syntax), up to the first
+# line that is not quoted. Notes are shown with their page but never quoted as the document.
+_NOTE = re.compile(r"^[ \t]*>[ \t]*\[!NOTE\][ \t]*\n((?:[ \t]*>.*(?:\n|$))*)", re.M | re.I)
 _FORM_FEED = "\f"  # plain-text exports of PDFs separate pages with form feeds
 
 
@@ -32,9 +37,13 @@ def parse_markdown_pages(text: str, limits: Limits = Limits()) -> LoadedDocument
     markers = list(PAGE_MARKER.finditer(text))
     if not markers:
         return _single_or_form_feed_pages(text, limits)
+    warnings = [f"line {text.count(chr(10), 0, m.start()) + 1}: '{' '.join(m.group(0).split())[:60]}' is not "
+                f"a page marker (use <!-- page LABEL -->); it was left out of the text"
+                for m in _MARKER_LIKE.finditer(text) if not PAGE_MARKER.fullmatch(m.group(0).strip())]
     preamble = text[: markers[0].start()].strip()
-    warnings = ["text before the first page marker is kept as page 'front'"] if preamble else []
-    pages = [Page(index=1, label="front", text=preamble)] if preamble else []
+    if preamble:
+        warnings.append("text before the first page marker is kept as page 'front'")
+    pages = [_page(1, "front", preamble)] if preamble else []
     seen: set[str] = {"front"} if preamble else set()
     for number, marker in enumerate(markers):
         end = markers[number + 1].start() if number + 1 < len(markers) else len(text)
@@ -42,7 +51,7 @@ def parse_markdown_pages(text: str, limits: Limits = Limits()) -> LoadedDocument
         if label in seen:
             raise DocumentError(f"page marker '{label}' appears twice")
         seen.add(label)
-        pages.append(Page(index=len(pages) + 1, label=label, text=text[marker.end():end].strip("\n")))
+        pages.append(_page(len(pages) + 1, label, text[marker.end():end]))
     return _checked(pages, warnings, limits)
 
 
@@ -52,8 +61,16 @@ def parse_plain_text_pages(text: str, limits: Limits = Limits()) -> LoadedDocume
 
 def _single_or_form_feed_pages(text: str, limits: Limits) -> LoadedDocument:
     parts = text.split(_FORM_FEED) if _FORM_FEED in text else [text]
-    pages = [Page(index=i + 1, label=str(i + 1), text=part.strip("\n")) for i, part in enumerate(parts)]
+    pages = [_page(i + 1, str(i + 1), part) for i, part in enumerate(parts)]
     return _checked(pages, [], limits)
+
+
+def _page(index: int, label: str, raw: str) -> Page:
+    notes = tuple(" ".join(re.sub(r"^[ \t]*>[ \t]?", "", line) for line in m.group(1).splitlines()).strip()
+                  for m in _NOTE.finditer(raw))
+    text = _COMMENT.sub("", _NOTE.sub("", raw))
+    return Page(index=index, label=label, text=re.sub(r"\n{3,}", "\n\n", text).strip("\n"),
+                notes=tuple(n for n in notes if n))
 
 
 def _checked(pages: list[Page], warnings: list[str], limits: Limits) -> LoadedDocument:

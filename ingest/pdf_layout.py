@@ -1,0 +1,354 @@
+"""A PDF page's spans → the page's text as a reader reads it.
+
+Columns are read one after another (a recursive XY cut: split at vertical channels of white
+space, then at horizontal gaps wider than a line gap), lines are joined into paragraphs, words
+hyphenated across line ends are rejoined, headings become '#' lines of their level, tiny text
+inside figures is dropped, and table rows are kept as units that carry their column headers.
+"""
+from __future__ import annotations
+
+import re
+import statistics
+from dataclasses import dataclass, field
+
+from .outline import level_of
+from .pdf_spans import Span
+
+_BULLET = re.compile(r"^(?:[•●○◦▪■□►▶➢✓\ue000-\uf8ff-]\s*|\d{1,2}[.)]\s+|[a-z][.)]\s+)(?=\S)")
+_GLYPH_BULLET = re.compile(r"^[•●○◦▪■□►▶➢✓\ue000-\uf8ff]\s*")  # symbol fonts map bullets to private use
+_NUMBERISH = re.compile(r"^[\s\d.,%$£€()+\-–/:x]*$")
+MAX_HEADING_WORDS = 14
+
+
+@dataclass
+class DocumentStyle:
+    """Measured over the whole document: what body text looks like."""
+    body_size: float
+    body_bold: bool
+    line_gap: float                  # usual white space between two lines of a paragraph
+    heading_sizes: list[float] = field(default_factory=list)   # larger than body, biggest first
+    vocabulary: frozenset = frozenset()
+
+    def heading_level(self, line: "Line") -> int:
+        numbered = level_of(line.text, 0)
+        if numbered:
+            return min(numbered, 4)
+        bigger = [s for s in self.heading_sizes if line.size >= s - 0.5]
+        return min(len(self.heading_sizes) - len(bigger) + 1, 4) if bigger else min(len(self.heading_sizes) + 1, 4)
+
+
+@dataclass
+class Line:
+    spans: list[Span]
+
+    @property
+    def text(self) -> str:
+        return " ".join(s.text for s in sorted(self.spans, key=lambda s: s.x0))
+
+    @property
+    def x0(self) -> float:
+        return min(s.x0 for s in self.spans)
+
+    @property
+    def x1(self) -> float:
+        return max(s.x1 for s in self.spans)
+
+    @property
+    def y0(self) -> float:
+        return min(s.y0 for s in self.spans)
+
+    @property
+    def y1(self) -> float:
+        return max(s.y1 for s in self.spans)
+
+    @property
+    def size(self) -> float:
+        return max(s.size for s in self.spans)
+
+    @property
+    def bold(self) -> bool:
+        return all(s.bold for s in self.spans)
+
+
+def document_style(pages: list[list[Span]]) -> DocumentStyle:
+    weights: dict[float, int] = {}
+    bold_chars = total_chars = 0
+    for spans in pages:
+        for span in spans:
+            weights[round(span.size)] = weights.get(round(span.size), 0) + len(span.text)
+            total_chars += len(span.text)
+            bold_chars += len(span.text) if span.bold else 0
+    body = max(weights, key=weights.get) if weights else 10.0
+    gaps = []
+    for spans in pages:
+        for above, below in zip(spans, spans[1:]):
+            gap = above.y0 - below.y1
+            if abs(above.size - below.size) < 1 and 0 <= gap < above.size and _overlap(above, below) > 0:
+                gaps.append(gap)
+    heading_sizes = sorted({size for size, chars in weights.items() if size >= body * 1.15 and chars >= 3},
+                           reverse=True)
+    vocabulary = frozenset(w.lower() for spans in pages for s in spans for w in re.findall(r"[A-Za-z]{3,}", s.text))
+    return DocumentStyle(body_size=float(body), body_bold=bold_chars > total_chars / 2,
+                         line_gap=statistics.median(gaps) if gaps else body * 0.3,
+                         heading_sizes=[float(s) for s in heading_sizes], vocabulary=vocabulary)
+
+
+def _overlap(a, b) -> float:
+    return min(a.x1, b.x1) - max(a.x0, b.x0)
+
+
+# ---- tables -------------------------------------------------------------------------------
+
+@dataclass
+class Table:
+    rows: list[list[Span]]           # spans of each row, left to right
+    header: list[str]
+
+    @property
+    def x0(self) -> float:
+        return min(s.x0 for row in self.rows for s in row)
+
+    @property
+    def x1(self) -> float:
+        return max(s.x1 for row in self.rows for s in row)
+
+    @property
+    def y0(self) -> float:
+        return min(s.y0 for row in self.rows for s in row)
+
+    @property
+    def y1(self) -> float:
+        return max(s.y1 for row in self.rows for s in row)
+
+    @property
+    def middle(self) -> float:
+        return (self.y0 + self.y1) / 2
+
+    def row_texts(self) -> list[str]:
+        """Each body row as 'Header: cell | Header: cell', so a quoted row keeps its meaning."""
+        columns = self._columns()
+        out = []
+        for row in self.rows[1:] if self.header else self.rows:
+            cells = []
+            for span in row:
+                column = _column_of(span, columns)
+                name = self.header[column] if self.header and column < len(self.header) else ""
+                cells.append(f"{name}: {span.text}" if name and name != span.text else span.text)
+            out.append(" | ".join(cells))
+        return out
+
+    def _columns(self) -> list[tuple[float, float]]:
+        source = self.rows[0] if self.header else max(self.rows, key=len)
+        return [(s.x0, s.x1) for s in source]
+
+
+def _column_of(span: Span, columns: list[tuple[float, float]]) -> int:
+    overlaps = [min(span.x1, x1) - max(span.x0, x0) for x0, x1 in columns]
+    best = max(range(len(columns)), key=lambda i: overlaps[i])
+    if overlaps[best] > 0:
+        return best
+    return min(range(len(columns)), key=lambda i: abs((columns[i][0] + columns[i][1]) / 2 - (span.x0 + span.x1) / 2))
+
+
+def find_tables(spans: list[Span], style: DocumentStyle) -> tuple[list[Table], list[Span]]:
+    """Runs of at least three rows of short cells whose left or right edges line up. Returns the
+    tables and the spans that are not in any table."""
+    rows = span_rows(spans)
+    tables, used = [], set()
+    run: list[list[Span]] = []
+
+    def close_run():
+        if len(run) >= 3 and _aligned(run):
+            tables.append(_table(run, style))
+            used.update(id(s) for row in run for s in row)
+
+    for row in rows:
+        short_cells = len(row) >= 2 and statistics.median(s.words for s in row) <= 4
+        adjacent = not run or (min(s.y0 for s in run[-1]) - max(s.y1 for s in row)) < 2.5 * style.body_size
+        if short_cells and adjacent:
+            run.append(row)
+        else:
+            close_run()
+            run = [row] if short_cells else []
+    close_run()
+    return tables, [s for s in spans if id(s) not in used]
+
+
+def span_rows(spans: list[Span]) -> list[list[Span]]:
+    rows: list[list[Span]] = []
+    for span in sorted(spans, key=lambda s: -s.middle):
+        if rows and abs(rows[-1][0].middle - span.middle) < 0.5 * max(span.size, rows[-1][0].size):
+            rows[-1].append(span)
+        else:
+            rows.append([span])
+    return [sorted(row, key=lambda s: s.x0) for row in rows]
+
+
+def _aligned(rows: list[list[Span]]) -> bool:
+    """Most rows share at least two column edges with the widest row."""
+    widest = max(rows, key=len)
+    lefts = [s.x0 for s in widest]
+    rights = [s.x1 for s in widest]
+    shared = 0
+    for row in rows:
+        hits = sum(any(abs(s.x0 - x) < 4 for x in lefts) or any(abs(s.x1 - x) < 4 for x in rights) for s in row)
+        shared += hits >= 2
+    numeric = sum(any(re.search(r"\d", s.text) for s in row) for row in rows)
+    # two narrow columns of prose also line up; a table's rows carry figures
+    return shared >= 0.7 * len(rows) and numeric >= 0.5 * len(rows)
+
+
+def _table(rows: list[list[Span]], style: DocumentStyle) -> Table:
+    first = rows[0]
+    numeric_first = any(_NUMBERISH.match(s.text) for s in first)
+    header = [] if numeric_first else [s.text for s in first]
+    return Table(rows=rows, header=header)
+
+
+# ---- reading order ------------------------------------------------------------------------
+
+def reading_order(items: list, style: DocumentStyle) -> list[list]:
+    """Groups of items (spans or tables) in reading order: columns left to right, bands top to
+    bottom, recursively."""
+    leaves: list[list] = []
+    min_channel = max(0.5 * style.body_size, 4.0)
+    min_column = 3 * style.body_size
+    min_band = style.line_gap + 0.35 * style.body_size
+
+    def cut(group: list) -> None:
+        if len(group) > 1:
+            columns = _split(group, lambda s: (s.x0, s.x1), min_channel, ascending=True)
+            if len(columns) > 1 and all(max(s.x1 for s in c) - min(s.x0 for s in c) >= min_column for c in columns):
+                for column in columns:
+                    cut(column)
+                return
+            bands = _split(group, lambda s: (-s.y1, -s.y0), min_band, ascending=True)
+            if len(bands) > 1:
+                for band in bands:
+                    cut(band)
+                return
+        leaves.append(sorted(group, key=lambda s: (-round(s.middle / 2), s.x0)))
+
+    cut(items)
+    return leaves
+
+
+def _split(items: list, extent, min_gap: float, ascending: bool) -> list[list]:
+    """Split where no item covers an interval of at least `min_gap` along one axis."""
+    ordered = sorted(items, key=lambda s: extent(s)[0])
+    groups, reach = [[ordered[0]]], extent(ordered[0])[1]
+    for item in ordered[1:]:
+        start, end = extent(item)
+        if start - reach >= min_gap:
+            groups.append([item])
+        else:
+            groups[-1].append(item)
+        reach = max(reach, end)
+    return groups
+
+
+# ---- lines, paragraphs, headings ----------------------------------------------------------
+
+def page_text(spans: list[Span], style: DocumentStyle) -> str:
+    """The page as text: '#' heading lines, paragraphs, bullets and table rows, separated by
+    blank lines."""
+    spans = [s for s in spans if not _figure_text(s, style)]
+    if not spans:
+        return ""
+    tables, rest = find_tables(spans, style)
+    blocks: list[str] = []
+    for leaf in reading_order(rest + tables, style):
+        lines: list[Line] = []
+        for item in leaf:
+            if isinstance(item, Table):
+                _emit_paragraphs(lines, style, blocks)
+                lines = []
+                blocks.extend(item.row_texts())
+            elif lines and abs(lines[-1].spans[-1].middle - item.middle) < 0.5 * item.size:
+                lines[-1].spans.append(item)
+            else:
+                lines.append(Line([item]))
+        _emit_paragraphs(lines, style, blocks)
+    return "\n\n".join(blocks)
+
+
+def _figure_text(span: Span, style: DocumentStyle) -> bool:
+    """Labels inside charts and maps: small, and a few words or numbers at most."""
+    return span.size < 0.8 * style.body_size and (span.words <= 2 or _NUMBERISH.match(span.text) is not None)
+
+
+def _emit_paragraphs(lines: list[Line], style: DocumentStyle, blocks: list[str]) -> None:
+    paragraph: list[Line] = []
+    heading: list[Line] = []
+
+    def flush():
+        if heading:
+            title = " ".join(line.text for line in heading)
+            blocks.append("#" * style.heading_level(heading[0]) + " " + title)
+            heading.clear()
+        if paragraph:
+            blocks.append(_join_lines(paragraph, style))
+            paragraph.clear()
+
+    for line in lines:
+        if _is_heading(line, style):
+            if paragraph or (heading and not _continues_heading(heading[-1], line, style)):
+                flush()
+            heading.append(line)
+            continue
+        if heading and heading[-1].bold and line.bold and _continues_heading(heading[-1], line, style):
+            paragraph.extend(heading)  # a bold sentence over two lines, not a heading
+            heading.clear()
+        elif heading or (paragraph and _starts_paragraph(paragraph[-1], line, style)):
+            flush()
+        paragraph.append(line)
+    flush()
+
+
+def _is_heading(line: Line, style: DocumentStyle) -> bool:
+    text = line.text
+    words = text.split()
+    if not words or len(words) > MAX_HEADING_WORDS or text.endswith((".", ",", ";", ":")) or _BULLET.match(text):
+        return False
+    if not re.search(r"[A-Za-z]{3,}", text) or not (words[0][0].isupper() or words[0][0].isdigit()):
+        return False
+    if level_of(text, 0) and len(words) <= 10 and _title_case(words[1:]):
+        return True  # "2.3.1 Policy Elements": numbered and title-cased, whatever the font
+    larger = line.size >= style.body_size * 1.15
+    bolder = line.bold and not style.body_bold and line.size >= style.body_size * 0.95
+    return larger or bolder
+
+
+def _title_case(words: list[str]) -> bool:
+    significant = [w for w in words if len(w) > 3]
+    return bool(significant) and all(w[0].isupper() or not w[0].isalpha() for w in significant)
+
+
+def _continues_heading(previous: Line, line: Line, style: DocumentStyle) -> bool:
+    return abs(previous.size - line.size) < 1 and previous.bold == line.bold \
+        and previous.y0 - line.y1 < previous.size and level_of(line.text, 0) == 0
+
+
+def _starts_paragraph(previous: Line, line: Line, style: DocumentStyle) -> bool:
+    gap = previous.y0 - line.y1
+    if gap > style.line_gap + 0.45 * style.body_size or gap < -line.size:
+        return True
+    if abs(previous.size - line.size) > 0.25 * max(previous.size, line.size) or _BULLET.match(line.text):
+        return True
+    # a short line ending a sentence closes its paragraph even without extra space below it
+    return previous.text.endswith((".", "!", "?", ":")) and previous.x1 < line.x1 - 3 * style.body_size
+
+
+def _join_lines(lines: list[Line], style: DocumentStyle) -> str:
+    text = _GLYPH_BULLET.sub("• ", lines[0].text)
+    for previous, line in zip(lines, lines[1:]):
+        following = line.text
+        if text.endswith("-") and following[:1].islower():
+            word = re.search(r"(\w+)-$", text)
+            joined = (word.group(1) + following.split()[0]).lower().strip(".,;:!?)") if word else ""
+            # "infor-" + "mation" is one word when the document uses "information" elsewhere;
+            # "team-to-" + "team" keeps its hyphen
+            text = text[:-1] + following if joined in style.vocabulary else text + following
+        else:
+            text = f"{text} {following}"
+    return text
