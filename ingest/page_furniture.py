@@ -24,8 +24,10 @@ def edge_spans(spans: list[Span], height: float) -> list[Span]:
 
 def _key(span: Span, height: float) -> tuple[str, str]:
     where = "top" if span.middle > height / 2 else "bottom"
-    text = _ROMAN_WORD.sub("#", _DIGITS.sub("#", span.text.lower()))
-    return where, " ".join(text.split())
+    # numbers are left out, so "Report 2023 | 6" and "Report 2023 | 7" (or "7" cut off as its own
+    # span) are the same running title
+    text = _ROMAN_WORD.sub(" ", _DIGITS.sub(" ", span.text.lower()))
+    return where, " ".join(text.split()).strip(" |·•–—-")
 
 
 def find_furniture(pages: list[list[Span]], heights: list[float], labels: list[str]) -> list[set[int]]:
@@ -40,11 +42,28 @@ def find_furniture(pages: list[list[Span]], heights: list[float], labels: list[s
     for spans, page_edges, height, label in zip(pages, edges, heights, labels):
         furniture = set()
         for span in page_edges:
-            if counts[_key(span, height)] >= repeats or _BARE_NUMBER.match(span.text) \
-                    or _ends_with_label(span.text, label):
+            repeated = counts[_key(span, height)] >= repeats and _set_apart(span, spans, height)
+            if repeated or _BARE_NUMBER.match(span.text) or _ends_with_label(span.text, label):
                 furniture.add(next(i for i, s in enumerate(spans) if s is span))
+        # a running title printed on the same line as the page number is furniture too
+        numbers = [spans[i] for i in furniture if _BARE_NUMBER.match(spans[i].text)]
+        for i, span in enumerate(spans):
+            if span in page_edges and any(abs(span.middle - n.middle) < 0.5 * n.size for n in numbers) \
+                    and _set_apart(span, spans, height):
+                furniture.add(i)
         out.append(furniture)
     return out
+
+
+def _set_apart(span: Span, spans: list[Span], height: float) -> bool:
+    """A header or footer stands apart from the body: more white space than a line gap lies
+    between it and the nearest text above or below it (towards the middle of the page)."""
+    in_line = [s for s in spans if s is not span and min(s.x1, span.x1) > max(s.x0, span.x0)]
+    if span.middle > height / 2:
+        gaps = [span.y0 - s.y1 for s in in_line if s.y1 <= span.y0 + 0.5]
+    else:
+        gaps = [s.y0 - span.y1 for s in in_line if s.y0 >= span.y1 - 0.5]
+    return not gaps or min(gaps) >= 0.5 * span.size
 
 
 def _ends_with_label(text: str, label: str) -> bool:

@@ -37,9 +37,10 @@ def parse_markdown_pages(text: str, limits: Limits = Limits()) -> LoadedDocument
     markers = list(PAGE_MARKER.finditer(text))
     if not markers:
         return _single_or_form_feed_pages(text, limits)
+    real = {text.index("<!--", m.start()) for m in markers}
     warnings = [f"line {text.count(chr(10), 0, m.start()) + 1}: '{' '.join(m.group(0).split())[:60]}' is not "
-                f"a page marker (use <!-- page LABEL -->); it was left out of the text"
-                for m in _MARKER_LIKE.finditer(text) if not PAGE_MARKER.fullmatch(m.group(0).strip())]
+                "a page marker (a marker is <!-- page LABEL --> on a line of its own); it was left out of the text"
+                for m in _MARKER_LIKE.finditer(text) if m.start() not in real]
     preamble = text[: markers[0].start()].strip()
     if preamble:
         warnings.append("text before the first page marker is kept as page 'front'")

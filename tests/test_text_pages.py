@@ -41,9 +41,10 @@ def test_markdown_markers_give_labels_and_page_text(tmp_path):
 def test_marker_inside_a_line_is_just_text(tmp_path):
     path = _write(tmp_path, "inline.md",
                   "<!-- page 1 -->\nSee the note <!-- page 2 --> in the middle of a line.\n")
-    pages = load_document(path).pages
-    assert [p.label for p in pages] == ["1"]
-    assert "<!-- page 2 -->" in pages[0].text
+    loaded = load_document(path)
+    assert [p.label for p in loaded.pages] == ["1"]
+    assert "<!--" not in loaded.pages[0].text  # never left in the text a quote could come from
+    assert any(w.startswith("line 2: '<!-- page 2 -->' is not a page marker") for w in loaded.warnings)
 
 
 def test_text_before_first_marker_becomes_front_page(tmp_path):
@@ -148,10 +149,15 @@ def test_every_corpus_document_loads_with_its_markers(entry):
     assert loaded.warnings == []
     assert all(p.text.strip() for p in loaded.pages)
     assert all(re.fullmatch(r"[A-Za-z0-9]+(-[A-Za-z0-9]+)?", label) for label in expected)
-    # nothing is lost: every non-marker line of the file is on some page
+    # nothing is lost: every non-marker line of the file is on some page, as text or as a note
     body = "\n".join(p.text for p in loaded.pages)
+    notes = " ".join(n for p in loaded.pages for n in p.notes)
     for line in PAGE_MARKER.sub("", raw).splitlines():
-        assert line.strip() in body
+        if line.strip().startswith(">"):
+            assert line.strip() == "> [!NOTE]" or line.strip()[1:].strip() in notes
+            assert line.strip()[1:].strip() not in body
+        else:
+            assert line.strip() in body
 
 
 def test_corpus_folder_lists_exactly_the_manifest_documents():
