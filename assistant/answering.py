@@ -10,6 +10,7 @@ from ingest.pages import page_reference
 from .citations import CheckedSentence, check_answer
 from .evidence import Evidence, EvidenceFinder
 from .extractive import compose, select_sentences
+from .question import Intent, analyse, describe, gives_answer, new_names
 from .retrieval import Hit, HybridRetriever
 from .terms import TermStats, content_terms
 
@@ -18,6 +19,10 @@ EVIDENCE_HITS = 8       # chunks whose sentences are considered
 # coverage; with `abstain_below` it was calibrated on evals/questions.yaml (evals/README.md).
 ANSWERABILITY_DENSE_WEIGHT = 0.55
 NEAREST_PAGES = 3       # pages suggested when abstaining
+LEAD_POOL = 12          # sentences considered for the first line
+LEAD_FLOOR = 0.6        # ... scoring at least this share of the best one
+TYPED_LEAD_FLOOR = 0.45  # ... when it must give an amount, a date or names
+NAME_BONUS = 0.1        # per name, when the question asks which ones
 
 
 @dataclass
@@ -97,8 +102,11 @@ class Assistant:
         base = Answer(question=question, text="", abstained=False, mode=mode, retrieval_query=query,
                       best_evidence=best, best_dense=dense, best_coverage=coverage,
                       retrieved=[(h.doc_id, h.page_label) for h in hits])
-        if best < self.abstain_below:
-            yield _abstain(base, hits, clock)
+        intent = analyse(asked, self.stats, focus=terms)
+        lead = _lead(intent, ranked, self.stats)
+        if best < self.abstain_below or lead is None:
+            missing = describe(intent) if best >= self.abstain_below else ""
+            yield _abstain(base, hits, clock, missing)
             return
         checked = None
         if mode != "extractive":
@@ -118,10 +126,40 @@ class Assistant:
                              "own sentences are shown instead.")
                 checked = None
         if checked is None:
-            text, sources = compose(select_sentences(query, ranked, self.finder, asked))
+            chosen = select_sentences(query, ranked, self.finder, asked, lead=lead, reasons=intent.kind == "reason")
+            text, sources = compose(chosen)
             checked = check_answer(text, sources, self.finder)
+            base.note = _shortfall(intent, chosen, self.stats)
         clock.lap("answer_ms")
         yield _finish(base, checked, hits, clock)
+
+
+def _lead(intent: Intent, ranked: list[Evidence], stats: TermStats) -> Evidence | None:
+    """The best-scoring sentence that gives what the question asks for, among the close ones."""
+    if not ranked:
+        return None
+    # a figure, a date or a name may sit in a sentence that shares fewer words with the question
+    floor = ranked[0].score * (TYPED_LEAD_FLOOR if intent.kind in ("amount", "date", "name") else LEAD_FLOOR)
+    fitting = [e for e in ranked[:LEAD_POOL] if e.score >= floor
+               and gives_answer(intent, e.quote, f"{e.title} {e.section or ''}", stats)]
+    if intent.kind == "name" and fitting:
+        # "which ones?": the sentence naming more of them answers more of the question
+        terms = set(intent.focus)
+        return max(fitting, key=lambda e: e.score * (1 + NAME_BONUS * min(len(new_names(e.quote, terms, stats)), 6)))
+    return fitting[0] if fitting else None
+
+
+def _shortfall(intent: Intent, chosen: list[Evidence], stats: TermStats) -> str:
+    """'The question asks for six; ...' when a list or names answer has fewer items than asked."""
+    if not intent.count or intent.kind not in ("list", "name") or not chosen:
+        return ""
+    items = sum(e.is_bullet for e in chosen)
+    names = len(new_names(chosen[0].quote, set(intent.focus), stats)) if intent.kind == "name" else 0
+    found = max(items, names)
+    if found >= intent.count:
+        return ""
+    return (f"The question asks for {intent.count}; the passages found give {found or 'none'} of them "
+            "as a list, so check the cited pages for the rest.")
 
 
 def _hit_sources(hits: list[Hit], evidence: list[Evidence]) -> list[Evidence]:
@@ -156,7 +194,7 @@ def _finish(answer: Answer, checked: list[CheckedSentence], hits: list[Hit], clo
     return answer
 
 
-def _abstain(answer: Answer, hits: list[Hit], clock: "_Clock") -> Answer:
+def _abstain(answer: Answer, hits: list[Hit], clock: "_Clock", missing: str = "") -> Answer:
     pages = []
     for hit in hits:
         page = {"doc_id": hit.doc_id, "title": hit.metadata["title"], "page": hit.page_label,
@@ -166,8 +204,9 @@ def _abstain(answer: Answer, hits: list[Hit], clock: "_Clock") -> Answer:
     answer.nearest_pages = pages[:NEAREST_PAGES]
     where = "; ".join(f"{p['title']}, {page_reference(p['page'])}"
                       + (f" ({p['section']})" if p["section"] else "") for p in answer.nearest_pages)
-    answer.text = ("The report doesn't appear to cover this: nothing in the stored documents answers it "
-                   "closely enough to quote." + (f" The nearest pages are: {where}." if where else ""))
+    gap = (f"no stored sentence gives {missing} for what is asked" if missing
+           else "nothing in the stored documents answers it closely enough to quote")
+    answer.text = f"The report doesn't appear to cover this: {gap}." + (f" The nearest pages are: {where}." if where else "")
     answer.abstained = True
     answer.timings_ms = clock.laps
     return answer

@@ -14,6 +14,7 @@ _LIST_QUESTION = re.compile(
 MAX_POINTS = 6
 MAX_LIST_ITEMS = 12
 RELATIVE_FLOOR = 0.6    # keep sentences scoring at least this share of the best one
+REASONS_FLOOR = 0.5     # ... and for "why" / "what evidence" questions
 NEAR_DUPLICATE = 0.92   # cosine above which two sentences say the same thing
 LIST_MATCH_MARGIN = 0.25  # a later list must match the question this much better to be preferred
 
@@ -23,17 +24,25 @@ def is_list_question(question: str) -> bool:
 
 
 def select_sentences(question: str, ranked: list[Evidence], finder: EvidenceFinder,
-                     asked: str | None = None) -> list[Evidence]:
+                     asked: str | None = None, lead: Evidence | None = None,
+                     reasons: bool = False) -> list[Evidence]:
     """Best sentences, without near-duplicates; for list questions, the whole list they belong to.
-    `asked` is the user's own question when `question` also carries an earlier turn's subject."""
+    `asked` is the user's own question when `question` also carries an earlier turn's subject;
+    `lead` is the sentence that answers it directly; `reasons` widens the net for "why" questions,
+    whose reasons are often stated in several places."""
     if not ranked:
         return []
     best = ranked[0].score
+    floor = best * (REASONS_FLOOR if reasons else RELATIVE_FLOOR)
     chosen: list[Evidence] = []
     chosen_vectors: list[np.ndarray] = []
+    if lead is not None:
+        ranked = [lead] + [e for e in ranked if e is not lead]
     for item in ranked:
-        if item.score < best * RELATIVE_FLOOR or len(chosen) >= MAX_POINTS:
+        if len(chosen) >= MAX_POINTS:
             break
+        if item.score < floor and item is not lead:
+            continue
         vector = finder.vectors([item])[0]
         # the same sentence on two pages (a summary repeating the report) has two different
         # contextual vectors, so equal text is checked as well as the cosine

@@ -11,6 +11,9 @@ from llama_index.core.vector_stores.types import (FilterOperator, MetadataFilter
 from llama_index.retrievers.bm25 import BM25Retriever
 
 
+NEAR_DUPLICATE_CHUNK = 0.9   # cosine above which two chunks say the same thing
+
+
 @dataclass(frozen=True)
 class Hit:
     chunk_id: str
@@ -28,17 +31,22 @@ class Hit:
 
 
 class DenseRetriever(BaseRetriever):
-    """Dense search in Chroma with our own embedder (keeps LlamaIndex's global Settings out)."""
+    """Dense search in Chroma with our own embedder (keeps LlamaIndex's global Settings out).
+    It returns the same node objects the BM25 side holds: reciprocal-rank fusion matches the two
+    lists by node hash (text + metadata), and Chroma's copies carry different metadata, so a chunk
+    found by both would otherwise count as two half-scored chunks instead of one."""
 
-    def __init__(self, store, embedder, filters: MetadataFilters, top_k: int):
+    def __init__(self, store, embedder, filters: MetadataFilters, top_k: int, nodes: dict[str, TextNode]):
         super().__init__()
         self.store, self.embedder, self.filters, self.top_k = store, embedder, filters, top_k
+        self.nodes = nodes
 
     def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
         vector = query_bundle.embedding or self.embedder.embed_query(query_bundle.query_str).tolist()
         result = self.store.query(VectorStoreQuery(
             query_embedding=vector, similarity_top_k=self.top_k, filters=self.filters))
-        return [NodeWithScore(node=n, score=s) for n, s in zip(result.nodes, result.similarities)]
+        return [NodeWithScore(node=self.nodes[n.node_id], score=s)
+                for n, s in zip(result.nodes, result.similarities) if n.node_id in self.nodes]
 
 
 class HybridRetriever:
@@ -48,6 +56,7 @@ class HybridRetriever:
         self.store, self.embedder, self.top_k = store, embedder, top_k
         self.active_keys = list(active_keys)
         self.chunks = {c["id"]: c for c in store.get_chunks(self.active_keys)}
+        self.vectors = store.get_vectors(list(self.chunks))
         self._fusers: dict[tuple, QueryFusionRetriever | None] = {}
 
     def retrieve(self, query: str, *, doc_id: str | None = None, kind: str | None = None,
@@ -56,8 +65,22 @@ class HybridRetriever:
         if fuser is None:
             return []
         bundle = QueryBundle(query_str=query, embedding=None if query_vector is None else [float(x) for x in query_vector])
-        return [Hit(n.node.node_id, n.node.get_content(), self.chunks[n.node.node_id]["metadata"], n.score)
+        hits = [Hit(n.node.node_id, self.chunks[n.node.node_id]["text"], self.chunks[n.node.node_id]["metadata"], n.score)
                 for n in fuser.retrieve(bundle) if n.node.node_id in self.chunks]
+        return self._diverse(hits)
+
+    def _diverse(self, hits: list[Hit]) -> list[Hit]:
+        """A chunk that says nearly what a better-ranked one says (a summary repeating the report,
+        templated pages) moves to the end, so the top hits cover more of the library."""
+        kept, repeats = [], []
+        for hit in hits:
+            vector = self.vectors.get(hit.chunk_id)
+            if vector is not None and any(float(vector @ self.vectors[k.chunk_id]) > NEAR_DUPLICATE_CHUNK
+                                          for k in kept if k.chunk_id in self.vectors):
+                repeats.append(hit)
+            else:
+                kept.append(hit)
+        return kept + repeats
 
     def neighbours(self, hit: Hit) -> tuple[dict | None, dict | None]:
         """The chunks just before and after a hit on the same page (context for a cut thought)."""
@@ -82,11 +105,12 @@ class HybridRetriever:
                   and (kind is None or c["metadata"]["doc_kind"] == kind)]
         if not wanted:
             return None
-        nodes = [TextNode(id_=c["id"], text=c["text"], metadata=c["metadata"],
-                          excluded_embed_metadata_keys=list(c["metadata"])) for c in wanted]
-        bm25 = BM25Retriever.from_defaults(nodes=nodes, similarity_top_k=min(self.top_k * 2, len(nodes)))
+        nodes = {c["id"]: TextNode(id_=c["id"], text=c["text"], metadata=c["metadata"],
+                                   excluded_embed_metadata_keys=list(c["metadata"])) for c in wanted}
+        bm25 = BM25Retriever.from_defaults(nodes=list(nodes.values()),
+                                           similarity_top_k=min(self.top_k * 2, len(nodes)))
         dense = DenseRetriever(self.store, self.embedder,
-                               _filters(self.active_keys, doc_id, kind), self.top_k * 2)
+                               _filters(self.active_keys, doc_id, kind), self.top_k * 2, nodes)
         # num_queries=1 and reciprocal_rerank: no query rewriting, so the LLM is never called;
         # MockLLM only keeps LlamaIndex from resolving its default (OpenAI) model.
         return QueryFusionRetriever([bm25, dense], llm=MockLLM(), mode="reciprocal_rerank",

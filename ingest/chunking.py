@@ -33,8 +33,17 @@ class Chunk:
         return f"{self.doc_id}@{self.version}"
 
     def embedding_text(self) -> str:
-        """What the embedder reads: the title gives a short chunk its context."""
-        return f"{self.title}\n{self.text}"
+        """What the embedder reads: the title and the section give a short chunk its context."""
+        section = context_line(self.section)
+        return f"{self.title}\n{section}\n{self.text}" if section else f"{self.title}\n{self.text}"
+
+
+SECTION_CONTEXT_WORDS = 14
+
+
+def context_line(section: str) -> str:
+    """The innermost section title, cut short: the context line an embedded chunk carries."""
+    return " ".join(section.split(" > ")[-1].split()[:SECTION_CONTEXT_WORDS])
 
 
 def approximate_tokens(text: str) -> int:
@@ -76,7 +85,8 @@ def _section_starts(pages: list[Page], outline: list[Section]) -> list[tuple[tup
             continue
         words = [re.escape(w) for w in section.title.split()[:8]]
         found = re.search(r"\W+".join(words), text_of[index], re.I) if words else None
-        starts.append(((index, found.start() if found else 0), section))
+        line_start = text_of[index].rfind("\n", 0, found.start()) + 1 if found else 0  # the heading's '#'
+        starts.append(((index, line_start), section))
     return sorted(starts, key=lambda item: item[0])
 
 

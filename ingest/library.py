@@ -19,7 +19,7 @@ from typing import Callable
 
 import numpy as np
 
-from .chunking import chunk_pages
+from .chunking import chunk_pages, context_line
 from .loaders import load_document
 from .manifest import FileEntry, entries_for
 from .pages import DocumentError, Limits, LoadedDocument
@@ -137,9 +137,12 @@ class Library:
 
     def _write_version(self, entry: FileEntry, loaded: LoadedDocument, file_sha: str, *,
                        version: int, progress: ProgressFactory | None) -> DocumentRecord:
-        # the embedder reads the title line too (Chunk.embedding_text): leave room for it
+        # the embedder reads the title and section lines too (Chunk.embedding_text): leave room for them
         title_tokens = self.embedder.count_tokens(entry.title + "\n")
-        max_tokens = max(16, min(self.chunk_max_tokens, self.embedder.max_tokens - 2 - title_tokens))
+        section_tokens = max((self.embedder.count_tokens(context_line(s.title) + "\n") for s in loaded.outline),
+                             default=0)
+        max_tokens = max(16, min(self.chunk_max_tokens,
+                                 self.embedder.max_tokens - 2 - title_tokens - section_tokens))
         chunks = chunk_pages(loaded.pages, doc_id=entry.doc_id, doc_kind=entry.kind,
                              title=entry.title, version=version, max_tokens=max_tokens,
                              count_tokens=self.embedder.count_tokens, outline=loaded.outline)

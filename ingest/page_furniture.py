@@ -42,17 +42,28 @@ def find_furniture(pages: list[list[Span]], heights: list[float], labels: list[s
     for spans, page_edges, height, label in zip(pages, edges, heights, labels):
         furniture = set()
         for span in page_edges:
-            repeated = counts[_key(span, height)] >= repeats and _set_apart(span, spans, height)
-            if repeated or _BARE_NUMBER.match(span.text) or _ends_with_label(span.text, label):
+            key = _key(span, height)
+            repeated = bool(key[1]) and counts[key] >= repeats and _set_apart(span, spans, height)
+            if repeated or _page_number(span, spans, label) or _ends_with_label(span.text, label):
                 furniture.add(next(i for i, s in enumerate(spans) if s is span))
         # a running title printed on the same line as the page number is furniture too
-        numbers = [spans[i] for i in furniture if _BARE_NUMBER.match(spans[i].text)]
+        numbers = [spans[i] for i in furniture if _page_number(spans[i], spans, label)]
         for i, span in enumerate(spans):
             if span in page_edges and any(abs(span.middle - n.middle) < 0.5 * n.size for n in numbers) \
                     and _set_apart(span, spans, height):
                 furniture.add(i)
         out.append(furniture)
     return out
+
+
+def _page_number(span: Span, spans: list[Span], label: str) -> bool:
+    """A bare number at the edge is the page number when it is the page's label, or when it
+    stands alone on its line (a table row that starts a page has other cells beside it)."""
+    if not _BARE_NUMBER.match(span.text):
+        return False
+    if label and span.text.lower().split()[-1] == label.lower():
+        return True
+    return not any(other is not span and abs(other.middle - span.middle) < 0.5 * span.size for other in spans)
 
 
 def _set_apart(span: Span, spans: list[Span], height: float) -> bool:

@@ -103,6 +103,7 @@ def _overlap(a, b) -> float:
 class Table:
     rows: list[list[Span]]           # spans of each row, left to right
     header: list[str]
+    header_is_first_row: bool = True  # False when the header was carried over from the page before
 
     @property
     def x0(self) -> float:
@@ -128,7 +129,7 @@ class Table:
         """Each body row as 'Header: cell | Header: cell', so a quoted row keeps its meaning."""
         columns = self._columns()
         out = []
-        for row in self.rows[1:] if self.header else self.rows:
+        for row in self.rows[1:] if self.header and self.header_is_first_row else self.rows:
             cells = []
             for span in row:
                 column = _column_of(span, columns)
@@ -138,7 +139,7 @@ class Table:
         return out
 
     def _columns(self) -> list[tuple[float, float]]:
-        source = self.rows[0] if self.header else max(self.rows, key=len)
+        source = self.rows[0] if self.header and self.header_is_first_row else max(self.rows, key=len)
         return [(s.x0, s.x1) for s in source]
 
 
@@ -249,13 +250,19 @@ def _split(items: list, extent, min_gap: float, ascending: bool) -> list[list]:
 
 # ---- lines, paragraphs, headings ----------------------------------------------------------
 
-def page_text(spans: list[Span], style: DocumentStyle) -> str:
-    """The page as text: '#' heading lines, paragraphs, bullets and table rows, separated by
-    blank lines."""
+def page_text(spans: list[Span], style: DocumentStyle, carried: Table | None = None) -> tuple[str, list[Table]]:
+    """The page as text ('#' heading lines, paragraphs, bullets and table rows, separated by
+    blank lines) and its tables. `carried` is the previous page's last table: a table that opens
+    this page without a header row of its own continues it, and its rows take that header."""
     spans = [s for s in spans if not _figure_text(s, style)]
     if not spans:
-        return ""
+        return "", []
     tables, rest = find_tables(spans, style)
+    if carried is not None and tables:
+        first = max(tables, key=lambda t: t.y1)
+        opens_page = all(s.y1 <= first.y1 + 1 for s in rest)
+        if opens_page and not first.header and carried.header and len(carried.header) == max(map(len, first.rows)):
+            first.header, first.header_is_first_row = carried.header, False
     blocks: list[str] = []
     for leaf in reading_order(rest + tables, style):
         lines: list[Line] = []
@@ -269,7 +276,7 @@ def page_text(spans: list[Span], style: DocumentStyle) -> str:
             else:
                 lines.append(Line([item]))
         _emit_paragraphs(lines, style, blocks)
-    return "\n\n".join(blocks)
+    return "\n\n".join(blocks), tables
 
 
 def _figure_text(span: Span, style: DocumentStyle) -> bool:

@@ -9,7 +9,7 @@ from pathlib import Path
 from .outline import contents_entries, contents_line_indexes, from_bookmarks, from_contents, from_headings
 from .page_furniture import edge_spans, find_furniture
 from .pages import DocumentError, Limits, LoadedDocument, Page
-from .pdf_layout import span_rows, document_style, find_tables, page_text
+from .pdf_layout import document_style, page_text, span_rows
 from .pdf_spans import Span, page_spans
 
 # A header or footer line that is only a page number, or a number beside a running title.
@@ -51,13 +51,13 @@ def _read_pages(spans: list[list[Span]], heights: list[float], labels: list[str]
     furniture = find_furniture(spans, heights, labels)
     body = [[s for j, s in enumerate(page) if j not in furniture[i]] for i, page in enumerate(spans)]
     style = document_style(body)
-    pages, contents, tables = [], [], 0
+    pages, contents, tables, previous = [], [], 0, []
     for i, page_spans in enumerate(body):
         page_spans, entries = _without_contents(page_spans)
         contents += [(title, page, i) for title, page in entries]
-        found_tables, _ = find_tables(page_spans, style)
-        tables += len(found_tables)
-        text = page_text(page_spans, style)
+        # the lowest table of the previous page may run on at the top of this one
+        text, previous = page_text(page_spans, style, carried=min(previous, key=lambda t: t.y0, default=None))
+        tables += len(previous)
         pages.append(Page(index=i + 1, label=labels[i], text=text, is_pdf=True,
                           furniture=tuple(spans[i][j].text for j in sorted(furniture[i]))))
     empty = [p.index for p in pages if not p.text.strip()]

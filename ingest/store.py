@@ -98,6 +98,15 @@ class ChunkStore:
                 for i, t, m in zip(result["ids"], result["documents"], result["metadatas"])]
 
 
+    @_store_call
+    def get_vectors(self, ids: list[str]) -> dict[str, np.ndarray]:
+        """Stored chunk vectors by id (unit length: the embedder normalises them)."""
+        if not ids:
+            return {}
+        result = self.collection.get(ids=ids, include=["embeddings"])
+        return {i: np.asarray(v, dtype=np.float32) for i, v in zip(result["ids"], result["embeddings"])}
+
+
 def chunk_metadata(chunk: Chunk) -> dict:
     metadata = {"doc_id": chunk.doc_id, "doc_key": chunk.doc_key, "doc_kind": chunk.doc_kind,
                 "title": chunk.title, "version": chunk.version, "page_label": chunk.page_label,

@@ -138,3 +138,37 @@ def test_real_single_page_pdf_keeps_its_printed_number():
     # the running title beside the printed number is furniture: out of the text, kept as metadata
     assert pages[0].furniture == ("Optimized Table Tokenization for Table Structure Recognition", "9")
     assert "Optimized Table Tokenization" not in pages[0].text
+
+
+def _table_pdf(path: Path) -> Path:
+    """A table of councils and figures that starts low on page 1 and runs on at the top of page 2."""
+    from fpdf import FPDF
+
+    pdf = FPDF(format="A4", unit="mm")
+    pdf.set_auto_page_break(False)
+    rows = [("Council", "Contracts", "Local share")] + [(f"Area {n}", f"{100 + n * 7}", f"{20 + n}%") for n in range(1, 9)]
+    pdf.add_page()
+    pdf.set_font("Helvetica", size=11)
+    pdf.set_xy(20, 30)
+    pdf.multi_cell(170, 6, "Councils reported how many contracts went to local providers. The figures below "
+                            "come from the councils' own returns.", new_x="LMARGIN", new_y="NEXT")
+    y = 200
+    for number, row in enumerate(rows):
+        if number == 6:
+            pdf.add_page()
+            pdf.set_font("Helvetica", size=11)
+            y = 30
+        for x, cell in zip((20, 80, 140), row):
+            pdf.set_xy(x, y)
+            pdf.cell(40, 6, cell)
+        y += 8
+    pdf.output(str(path))
+    return path
+
+
+def test_table_rows_carry_their_headers_on_both_pages(tmp_path):
+    pages = load_document(_table_pdf(tmp_path / "table.pdf")).pages
+    assert "Council: Area 1 | Contracts: 107 | Local share: 21%" in pages[0].text
+    # the rows that run on to the next page keep the header printed on the page before
+    assert "Council: Area 6 | Contracts: 142 | Local share: 26%" in pages[1].text
+    assert "Council: Area 8 | Contracts: 156 | Local share: 28%" in pages[1].text

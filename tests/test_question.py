@@ -1,0 +1,84 @@
+"""What a question asks for, and whether a sentence gives it (pure functions, no model)."""
+from __future__ import annotations
+
+import pytest
+
+from assistant.question import analyse, gives_answer, new_names
+from assistant.terms import TermStats
+
+LIBRARY = [
+    "The report was published in November 2017 by Locality.",
+    "Ten Locality members enabled roughly 1,400 jobs through their tenants.",
+    "Shropshire Council worked with three anchor organisations: Wem Town Hall, Cleobury Country Centre and the Severn Centre.",
+    "Councils are reluctant to let go of their traditional roles.",
+    "Community organisations spend money with local suppliers.",
+    "Locality ran a workshop in Shropshire for councillors and officers.",
+    "The pilot areas were Bradford, Bristol, Calderdale, Dorset, Hackney and Shropshire.",
+    "Social value has not changed the way councils commission services.",
+    "Local economies gain when money stays in the area.",
+    "Locality supports community organisations across England.",
+]
+STATS = TermStats(LIBRARY)
+
+
+@pytest.mark.parametrize("question, kind", [
+    ("How many jobs did the members enable?", "amount"),
+    ("What was the budget for the project?", "amount"),
+    ("What percentage of councils agreed?", "amount"),
+    ("When was the report published?", "date"),
+    ("What year did the pilots start?", "date"),
+    ("Which organisations took part in Shropshire?", "name"),
+    ("Which six places took part in the pilots?", "name"),
+    ("Why does the report think social value hasn't gone far enough?", "reason"),
+    ("What evidence supports letting go of risk aversion?", "reason"),
+    ("What are the three routes by which organisations contribute?", "list"),
+    ("What did councils and community organisations do together?", "fact"),
+    ("Why does the report think social value matters?", "reason"),  # 'value' is not an amount
+])
+def test_kind_of_question(question, kind):
+    assert analyse(question, STATS).kind == kind
+
+
+def test_count_asked_for():
+    assert analyse("Which six places took part in the pilots?", STATS).count == 6
+    assert analyse("What are the 3 routes?", STATS).count == 3
+    assert analyse("Which places took part?", STATS).count is None
+
+
+def test_rare_names_and_unknown_words_are_anchors():
+    assert "dorset" in analyse("What LM3 score did Dorset get?", STATS).anchors
+    assert "brazil" in analyse("How many jobs were enabled in Brazil?", STATS).anchors
+    # the library's own subject (in many chunks) is not an anchor
+    assert "local" not in analyse("What does Locality recommend?", STATS).anchors
+
+
+def test_an_amount_needs_a_figure_about_the_thing_asked():
+    intent = analyse("How many jobs did the Locality members enable?", STATS)
+    assert gives_answer(intent, LIBRARY[1], "", STATS)
+    assert not gives_answer(intent, LIBRARY[2], "", STATS)  # a number ('three'), but not of jobs
+    staff = analyse("How many staff does Wem Town Hall employ?", STATS)
+    assert not gives_answer(staff, LIBRARY[2], "", STATS)  # names Wem Town Hall, no staff figure
+
+
+def test_a_date_needs_a_date():
+    intent = analyse("When was the report published?", STATS)
+    assert gives_answer(intent, LIBRARY[0], "", STATS)
+    assert not gives_answer(intent, "The report was published by Locality.", "", STATS)
+
+
+def test_an_anchor_may_be_found_in_the_title_or_section():
+    intent = analyse("What did the Dorset pilot find?", STATS)
+    sentence = "The pilot found that councils valued local suppliers."
+    assert not gives_answer(intent, sentence, "", STATS)
+    assert gives_answer(intent, sentence, "Case study: Dorset pilot area", STATS)
+
+
+def test_which_ones_needs_names_other_than_the_question_and_the_source():
+    terms = set(analyse("Which organisations took part in Shropshire?", STATS).focus)
+    names = new_names(LIBRARY[2], terms, STATS)
+    assert {"Wem Town Hall", "Cleobury Country Centre", "Severn Centre"} <= set(names)
+    # the source of a claim is not an answer to "which ones"
+    assert new_names("According to Shropshire Council, three organisations took part.", terms, STATS) == []
+    # "Shropshire Council" answers "which council?" though the question says "council"
+    council = set(analyse("Which council ran a workshop?", STATS).focus)
+    assert "Shropshire" in " ".join(new_names(LIBRARY[5], council, STATS))
