@@ -10,7 +10,7 @@ from ingest.pages import page_reference
 from .citations import CheckedSentence, check_answer
 from .evidence import Evidence, EvidenceFinder
 from .extractive import compose, select_sentences
-from .question import Intent, analyse, describe, gives_answer, new_names
+from .question import Intent, analyse, gives_answer, missing, new_names
 from .retrieval import Hit, HybridRetriever
 from .terms import TermStats, content_terms
 
@@ -21,7 +21,7 @@ ANSWERABILITY_DENSE_WEIGHT = 0.55
 NEAREST_PAGES = 3       # pages suggested when abstaining
 LEAD_POOL = 12          # sentences considered for the first line
 LEAD_FLOOR = 0.6        # ... scoring at least this share of the best one
-TYPED_LEAD_FLOOR = 0.45  # ... when it must give an amount, a date or names
+TYPED_LEAD_FLOOR = 0.4   # ... when it must give an amount, a date or names
 NAME_BONUS = 0.1        # per name, when the question asks which ones
 
 
@@ -102,11 +102,12 @@ class Assistant:
         base = Answer(question=question, text="", abstained=False, mode=mode, retrieval_query=query,
                       best_evidence=best, best_dense=dense, best_coverage=coverage,
                       retrieved=[(h.doc_id, h.page_label) for h in hits])
-        intent = analyse(asked, self.stats, focus=terms)
+        intent = analyse(asked, self.stats)
         lead = _lead(intent, ranked, self.stats)
         if best < self.abstain_below or lead is None:
-            missing = describe(intent) if best >= self.abstain_below else ""
-            yield _abstain(base, hits, clock, missing)
+            gap = missing(intent, ranked[0].quote, _context(ranked[0]), self.stats, ranked[0].dense) \
+                if ranked and best >= self.abstain_below else ""
+            yield _abstain(base, hits, clock, gap)
             return
         checked = None
         if mode != "extractive":
@@ -141,12 +142,16 @@ def _lead(intent: Intent, ranked: list[Evidence], stats: TermStats) -> Evidence 
     # a figure, a date or a name may sit in a sentence that shares fewer words with the question
     floor = ranked[0].score * (TYPED_LEAD_FLOOR if intent.kind in ("amount", "date", "name") else LEAD_FLOOR)
     fitting = [e for e in ranked[:LEAD_POOL] if e.score >= floor
-               and gives_answer(intent, e.quote, f"{e.title} {e.section or ''}", stats)]
+               and gives_answer(intent, e.quote, _context(e), stats, e.dense)]
     if intent.kind == "name" and fitting:
         # "which ones?": the sentence naming more of them answers more of the question
         terms = set(intent.focus)
         return max(fitting, key=lambda e: e.score * (1 + NAME_BONUS * min(len(new_names(e.quote, terms, stats)), 6)))
     return fitting[0] if fitting else None
+
+
+def _context(evidence: Evidence) -> str:
+    return f"{evidence.title} {evidence.section or ''}"
 
 
 def _shortfall(intent: Intent, chosen: list[Evidence], stats: TermStats) -> str:
@@ -194,7 +199,7 @@ def _finish(answer: Answer, checked: list[CheckedSentence], hits: list[Hit], clo
     return answer
 
 
-def _abstain(answer: Answer, hits: list[Hit], clock: "_Clock", missing: str = "") -> Answer:
+def _abstain(answer: Answer, hits: list[Hit], clock: "_Clock", lacking: str = "") -> Answer:
     pages = []
     for hit in hits:
         page = {"doc_id": hit.doc_id, "title": hit.metadata["title"], "page": hit.page_label,
@@ -204,7 +209,7 @@ def _abstain(answer: Answer, hits: list[Hit], clock: "_Clock", missing: str = ""
     answer.nearest_pages = pages[:NEAREST_PAGES]
     where = "; ".join(f"{p['title']}, {page_reference(p['page'])}"
                       + (f" ({p['section']})" if p["section"] else "") for p in answer.nearest_pages)
-    gap = (f"no stored sentence gives {missing} for what is asked" if missing
+    gap = (f"the closest passages lack {lacking}" if lacking
            else "nothing in the stored documents answers it closely enough to quote")
     answer.text = f"The report doesn't appear to cover this: {gap}." + (f" The nearest pages are: {where}." if where else "")
     answer.abstained = True

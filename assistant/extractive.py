@@ -14,7 +14,7 @@ _LIST_QUESTION = re.compile(
 MAX_POINTS = 6
 MAX_LIST_ITEMS = 12
 RELATIVE_FLOOR = 0.6    # keep sentences scoring at least this share of the best one
-REASONS_FLOOR = 0.5     # ... and for "why" / "what evidence" questions
+REASONS_FLOOR = 0.45    # ... and for "why" / "what evidence" questions
 NEAR_DUPLICATE = 0.92   # cosine above which two sentences say the same thing
 LIST_MATCH_MARGIN = 0.25  # a later list must match the question this much better to be preferred
 

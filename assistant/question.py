@@ -36,6 +36,9 @@ _LIST_QUESTION = re.compile(
     rf"\b(what|which) (are|were)\b|\blist\b|\bname the\b|\b({'|'.join(_COUNT)}|\d+) (\w+ )?(\w+s)\b|"
     r"\bkinds? of\b|\btypes? of\b|\bways?\b|\bsteps\b|\bphases\b|\bstages\b", re.I)
 _HAS_NUMBER = re.compile(rf"\d|[£$€%]|\b({_NUMBER_WORDS})\b", re.I)
+# numbers that are not amounts: years, and references to pages, chapters, figures and the like
+_NOT_AN_AMOUNT = re.compile(r"\b(1[89]|20)\d\d\b|\b(pages?|pp?\.|chapters?|sections?|figures?|fig\.|tables?|"
+                            r"appendix|appendices|parts?|steps?|version|no\.)\s*\d[\d.\-–]*", re.I)
 _HAS_DATE = re.compile(r"\b(1[89]|20)\d\d\b|\b(january|february|march|april|may|june|july|august|september|"
                        r"october|november|december|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec)\b", re.I)
 _NAME = re.compile(r"\b(?:[A-Z][\w'’&.-]*[a-z0-9][\w'’&.-]*|[A-Z]{2,}[0-9]*)(?:\s+(?:of|the|and|for|&)?\s*"
@@ -48,19 +51,21 @@ NAME_SHARE = 0.35      # an answer's name in more than this share of chunks is t
 # the share of the question's other (rarity-weighted) words a sentence giving a figure, a date or
 # names must hold, so that it is about what was asked
 TYPED_COVERAGE = {"amount": 0.5, "date": 0.5, "name": 0.25}
+TYPED_DENSE = 0.6      # ... unless its meaning is this close to the question's (cosine)
+STRONG_COVERAGE = 0.6  # a figure's sentence holding this much of the rest needn't name what it counts
 
 
 @dataclass
 class Intent:
     kind: str                      # amount | date | name | reason | list | fact
     count: int | None = None       # "the three approaches" → 3
-    anchors: list[str] = field(default_factory=list)   # rare names that the answer must be about
+    anchors: list[str] = field(default_factory=list)   # rare names that the answer must be about (stems)
+    anchor_words: list[str] = field(default_factory=list)  # ... as the question spells them
     focus: list[str] = field(default_factory=list)     # the question's content terms
     heads: list[str] = field(default_factory=list)     # what an amount is of ("jobs", "budget")
 
 
-def analyse(question: str, stats: TermStats, focus: list[str] | None = None) -> Intent:
-    """`focus`: the terms searched for, when a follow-up carries an earlier question's subject."""
+def analyse(question: str, stats: TermStats) -> Intent:
     if _AMOUNT_QUESTION.search(question):
         kind = "amount"
     elif _DATE_QUESTION.search(question):
@@ -75,8 +80,9 @@ def analyse(question: str, stats: TermStats, focus: list[str] | None = None) -> 
         kind = "fact"
     count = next((_COUNT.get(m.group(1).lower(), None) or (int(m.group(1)) if m.group(1).isdigit() else None)
                   for m in re.finditer(rf"\b({'|'.join(_COUNT)}|\d+)\s+(\w+\s+)?\w+s\b", question, re.I)), None)
-    return Intent(kind=kind, count=count, anchors=_anchors(question, stats),
-                  focus=focus if focus is not None else content_terms(question),
+    anchors = _anchors(question, stats)
+    return Intent(kind=kind, count=count, anchors=[stem for stem, _ in anchors], anchor_words=[w for _, w in anchors],
+                  focus=content_terms(question),
                   heads=_amount_heads(question) if kind == "amount" else [])
 
 
@@ -89,7 +95,7 @@ def _amount_heads(question: str) -> list[str]:
     return [t for h in heads for t in content_terms(h)]
 
 
-def _anchors(question: str, stats: TermStats) -> list[str]:
+def _anchors(question: str, stats: TermStats) -> list[tuple[str, str]]:
     """Names in the question (capitalised after the first word, or acronyms) that few chunks use,
     or words neither the library nor the embedder's English vocabulary knows."""
     tokens = question.split()
@@ -104,27 +110,47 @@ def _anchors(question: str, stats: TermStats) -> list[str]:
         if not terms:
             continue
         share = stats.df.get(terms[0], 0) / stats.n
-        unknown = not stats.known(terms[0]) and word.lower() not in stats.dictionary
+        unknown = not stats.known(terms[0]) and not _english(word.lower(), stats.dictionary)
         if (capitalised and share < ANCHOR_SHARE) or unknown:
-            out.append(terms[0])
+            out.append((terms[0], word))
     return out
 
 
-def gives_answer(intent: Intent, sentence: str, context: str, stats: TermStats) -> bool:
-    """Whether a sentence (with the title and section it sits in as `context`) can lead an answer."""
+def _english(word: str, dictionary: frozenset[str]) -> bool:
+    """Whether a word, or its stem without a common ending, is in the embedder's vocabulary."""
+    bases = [word] + [word[:-len(end)] + add for end, add in (("ies", "y"), ("ing", ""), ("ing", "e"), ("ed", ""),
+                                                               ("ed", "e"), ("es", ""), ("s", ""), ("ly", ""))
+                      if word.endswith(end)]
+    return any(base in dictionary for base in bases)
+
+
+def gives_answer(intent: Intent, sentence: str, context: str, stats: TermStats, dense: float = 0.0) -> bool:
+    """Whether a sentence (with the title and section it sits in as `context`) can lead an answer.
+    `dense` is the sentence's meaning match with the question: a close paraphrase ("posts" for
+    "jobs") stands in for shared words."""
+    return not missing(intent, sentence, context, stats, dense)
+
+
+def missing(intent: Intent, sentence: str, context: str, stats: TermStats, dense: float = 0.0) -> str:
+    """What this sentence lacks to lead the answer ('' when nothing): a name the question is about,
+    or the amount, date or names it asks for."""
     sentence_terms = set(content_terms(sentence))
-    if any(anchor not in sentence_terms | set(content_terms(context)) for anchor in intent.anchors):
-        return False
-    # a figure or a date only answers when the sentence is about what the question asks the figure of
-    # what the figure is of (the heads) counts twice
-    about = stats.coverage([t for t in intent.focus + intent.heads if t not in intent.anchors], sentence_terms)
+    known = sentence_terms | set(content_terms(context))
+    absent = [word for stem, word in zip(intent.anchors, intent.anchor_words) if stem not in known]
+    if absent:
+        return f"any mention of {' or '.join(absent)}"
+    about = stats.coverage([t for t in intent.focus if t not in intent.anchors], known)
+    close = dense >= TYPED_DENSE
     if intent.kind == "amount":
-        return bool(_HAS_NUMBER.search(sentence)) and about >= TYPED_COVERAGE["amount"]
+        of_it = not intent.heads or bool(set(intent.heads) & known) or close or about >= STRONG_COVERAGE
+        amount = bool(_HAS_NUMBER.search(_NOT_AN_AMOUNT.sub(" ", sentence)))
+        return "" if amount and of_it and (about >= TYPED_COVERAGE["amount"] or close) else "an amount"
     if intent.kind == "date":
-        return bool(_HAS_DATE.search(sentence)) and about >= TYPED_COVERAGE["date"]
+        return "" if _HAS_DATE.search(sentence) and (about >= TYPED_COVERAGE["date"] or close) else "a date"
     if intent.kind == "name":
-        return bool(new_names(sentence, set(intent.focus), stats)) and about >= TYPED_COVERAGE["name"]
-    return True
+        named = new_names(sentence, set(intent.focus), stats)
+        return "" if named and (about >= TYPED_COVERAGE["name"] or close) else "a name"
+    return ""
 
 
 def new_names(sentence: str, question_terms: set[str], stats: TermStats) -> list[str]:
@@ -141,9 +167,3 @@ def new_names(sentence: str, question_terms: set[str], stats: TermStats) -> list
         if new and min(stats.df.get(t, 0) for t in new) / stats.n < NAME_SHARE:
             out.append(name)
     return out
-
-
-def describe(intent: Intent) -> str:
-    """What was missing, for a refusal: 'an amount', 'a date', 'a name' or ''."""
-    return {"amount": "an amount", "date": "a date", "name": "a name"}.get(intent.kind, "")
-
