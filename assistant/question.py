@@ -37,8 +37,15 @@ _LIST_QUESTION = re.compile(
     r"\bkinds? of\b|\btypes? of\b|\bways?\b|\bsteps\b|\bphases\b|\bstages\b", re.I)
 _HAS_NUMBER = re.compile(rf"\d|[£$€%]|\b({_NUMBER_WORDS})\b", re.I)
 # numbers that are not amounts: years, and references to pages, chapters, figures and the like
-_NOT_AN_AMOUNT = re.compile(r"\b(1[89]|20)\d\d\b|\b(pages?|pp?\.|chapters?|sections?|figures?|fig\.|tables?|"
+_MONTH = r"(?:january|february|march|april|may|june|july|august|september|october|november|december|jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec)"
+_NOT_AN_AMOUNT = re.compile(rf"\b(1[89]|20)\d\d\b|\b\d{{1,2}}(st|nd|rd|th)?\s+{_MONTH}\b|\b{_MONTH}\s+\d{{1,2}}\b|"
+                            r"\b(pages?|pp?\.|chapters?|sections?|figures?|fig\.|tables?|"
                             r"appendix|appendices|parts?|steps?|version|no\.)\s*\d[\d.\-–]*", re.I)
+# "which organisations?" is answered by an organisation's name (two or more capitalised words, as in
+# "Wem Town Hall"), not by a place's ("Bristol")
+_ORGANISATION_QUESTION = re.compile(r"\b(organi[sz]ations?|groups?|partners?|companies|company|charit(y|ies)|bodies|"
+                                    r"body|agenc(y|ies)|institutions?|firms?|banks?|funders?|anchors?|vendors?|"
+                                    r"providers?|universities|schools?|churches)\b", re.I)
 _HAS_DATE = re.compile(r"\b(1[89]|20)\d\d\b|\b(january|february|march|april|may|june|july|august|september|"
                        r"october|november|december|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec)\b", re.I)
 _NAME = re.compile(r"\b(?:[A-Z][\w'’&.-]*[a-z0-9][\w'’&.-]*|[A-Z]{2,}[0-9]*)(?:\s+(?:of|the|and|for|&)?\s*"
@@ -63,6 +70,7 @@ class Intent:
     anchor_words: list[str] = field(default_factory=list)  # ... as the question spells them
     focus: list[str] = field(default_factory=list)     # the question's content terms
     heads: list[str] = field(default_factory=list)     # what an amount is of ("jobs", "budget")
+    organisations: bool = False    # "which organisations ...?": the names asked for are organisations'
 
 
 def analyse(question: str, stats: TermStats) -> Intent:
@@ -83,7 +91,8 @@ def analyse(question: str, stats: TermStats) -> Intent:
     anchors = _anchors(question, stats)
     return Intent(kind=kind, count=count, anchors=[stem for stem, _ in anchors], anchor_words=[w for _, w in anchors],
                   focus=content_terms(question),
-                  heads=_amount_heads(question) if kind == "amount" else [])
+                  heads=_amount_heads(question) if kind == "amount" else [],
+                  organisations=kind == "name" and bool(_ORGANISATION_QUESTION.search(question)))
 
 
 def _amount_heads(question: str) -> list[str]:
@@ -105,6 +114,9 @@ def _anchors(question: str, stats: TermStats) -> list[tuple[str, str]]:
         word = re.sub(r"['’]s$", "", word)
         if len(word) < 2 or word.lower() in STOPWORDS:
             continue
+        following = tokens[position + 1] if position + 1 < len(tokens) else ""
+        if re.match(r"^[\dIVXivx]+[.\d]*\W*$", following):
+            continue  # "Appendix 2", "Figure 3", "Section 2.1": a place in the document, not a subject
         capitalised = (position > 0 and word[0].isupper()) or (word.isupper() and len(word) > 1)
         terms = content_terms(word)
         if not terms:
@@ -139,7 +151,8 @@ def missing(intent: Intent, sentence: str, context: str, stats: TermStats, dense
     absent = [word for stem, word in zip(intent.anchors, intent.anchor_words) if stem not in known]
     if absent:
         return f"any mention of {' or '.join(absent)}"
-    about = stats.coverage([t for t in intent.focus if t not in intent.anchors], known)
+    rest = [t for t in intent.focus if t not in intent.anchors]
+    about = stats.coverage(rest, known) if rest else 1.0
     close = dense >= TYPED_DENSE
     if intent.kind == "amount":
         of_it = not intent.heads or bool(set(intent.heads) & known) or close or about >= STRONG_COVERAGE
@@ -149,6 +162,8 @@ def missing(intent: Intent, sentence: str, context: str, stats: TermStats, dense
         return "" if _HAS_DATE.search(sentence) and (about >= TYPED_COVERAGE["date"] or close) else "a date"
     if intent.kind == "name":
         named = new_names(sentence, set(intent.focus), stats)
+        if intent.organisations:
+            named = [n for n in named if len(n.split()) > 1]
         return "" if named and (about >= TYPED_COVERAGE["name"] or close) else "a name"
     return ""
 

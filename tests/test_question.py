@@ -18,7 +18,8 @@ LIBRARY = [
     "Local economies gain when money stays in the area.",
     "Locality supports community organisations across England.",
 ]
-STATS = TermStats(LIBRARY)
+# the embedder's vocabulary tells ordinary English words from names the library never uses
+STATS = TermStats(LIBRARY, dictionary=frozenset("analysis budget project find staff employ members".split()))
 
 
 @pytest.mark.parametrize("question, kind", [
@@ -82,3 +83,21 @@ def test_which_ones_needs_names_other_than_the_question_and_the_source():
     # "Shropshire Council" answers "which council?" though the question says "council"
     council = set(analyse("Which council ran a workshop?", STATS).focus)
     assert "Shropshire" in " ".join(new_names(LIBRARY[5], council, STATS))
+
+
+def test_which_organisations_wants_an_organisation_not_a_place():
+    intent = analyse("Which community organisations did Bradford's pilot involve?", STATS)
+    assert not gives_answer(intent, LIBRARY[6], "", STATS)  # only place names
+    shropshire = analyse("Which organisations worked with Shropshire Council?", STATS)
+    assert gives_answer(shropshire, LIBRARY[2], "", STATS)
+
+
+def test_dates_and_page_references_are_not_amounts():
+    intent = analyse("What was the budget for the project?", STATS)
+    assert not gives_answer(intent, "The project budget was set out on page 44.", "", STATS)
+    assert not gives_answer(intent, "The project budget was agreed on 26 Jul 2017.", "", STATS)
+    assert gives_answer(intent, "The project budget was £250,000.", "", STATS)
+
+
+def test_a_structural_reference_is_not_an_anchor():
+    assert analyse("What did the analysis in Appendix 2 find?", STATS).anchors == []
