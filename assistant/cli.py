@@ -238,11 +238,15 @@ def _eval_set(qset, settings: Settings, args) -> tuple[dict, list[dict]]:
                                    mode=args.mode)
     baseline_rows = []
     if not args.no_baseline:
-        from evals.baseline import StarterBaseline
+        from evals.baseline import StarterBaseline, cannot_read
 
-        with tempfile.TemporaryDirectory() as tmp:
-            baseline = StarterBaseline(corpus_paths, components.embedder, open_chroma_client(path=Path(tmp)))
-            baseline_rows = runner.run_baseline(baseline, qset.questions)
+        reason = cannot_read(corpus_paths)
+        if reason:
+            print(f"starter baseline skipped for '{qset.name}': {reason}")
+        else:
+            with tempfile.TemporaryDirectory() as tmp:
+                baseline = StarterBaseline(corpus_paths, components.embedder, open_chroma_client(path=Path(tmp)))
+                baseline_rows = runner.run_baseline(baseline, qset.questions)
     return runner.summarise(results, baseline_rows), results
 
 
