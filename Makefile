@@ -30,7 +30,8 @@ test: $(VENV)/.test-deps system-deps
 	$(BIN)/pytest
 	$(MAKE) eval
 
-# The eval gate, on a fresh store holding only the default corpus.
+# The eval gate, on a fresh store: the default set on the default corpus, and the real-PDF set on
+# ../shared/real-pdfs/ in a store of its own (skipped, with the reason, when that folder is absent).
 eval: $(BIN)/report-assistant
 	tmp=$$(mktemp -d) && $(BIN)/report-assistant --data-dir $$tmp eval --results-dir evals/results; \
 	  status=$$?; rm -rf $$tmp; exit $$status

@@ -77,7 +77,8 @@ def _parser() -> argparse.ArgumentParser:
     chat.set_defaults(run=run_chat)
 
     evaluate = commands.add_parser("eval", parents=[global_options], help="score answers on a question set (gates CI)")
-    evaluate.add_argument("--questions", type=Path, help="question file (default evals/questions.yaml)")
+    evaluate.add_argument("--questions", type=Path,
+                          help="one question file (default: every set in evals/, each over its own corpus)")
     evaluate.add_argument("--json", type=Path, help="also write the JSON result here")
     evaluate.add_argument("--mode", default="extractive", choices=["extractive", "llama-cpp", "openai"])
     evaluate.add_argument("--results-dir", type=Path, help="default: DATA_DIR/eval-results")
@@ -173,9 +174,47 @@ def run_chat(args, settings: Settings) -> int:
 
 
 def run_eval(args, settings: Settings) -> int:
-    import tempfile
-
+    """Every question set (or the one given), each over its own corpus: metrics per set and per
+    document, and the recorded per-set minimums as the gate. A set whose corpus is absent is skipped."""
     import yaml
+
+    from evals import runner
+
+    sets = [runner.load_set(path) for path in ([args.questions] if args.questions else runner.DEFAULT_SETS)]
+    gate = yaml.safe_load(runner.THRESHOLDS.read_text()).get("sets", {}) if not args.questions else {}
+    out_dir = args.results_dir or settings.data_dir / "eval-results"
+    failures, payloads = [], {}
+    for qset in sets:
+        reason = qset.missing_corpus()
+        if reason:
+            print(f"== skipped question set '{qset.name}' ({qset.path.name}): {reason}\n")
+            continue
+        summary, results = _eval_set(qset, settings, args)
+        print(f"== question set '{qset.name}' ({qset.path.name}): {summary['questions']} questions, corpus "
+              f"{qset.corpus or settings.corpus_dir}")
+        print(runner.format_table(summary))
+        if args.calibrate:
+            print("\nabstention calibration (errors, false answers, false abstains, dense weight, threshold):")
+            for row in runner.calibrate(results)[:8]:
+                print("  ", row)
+        single = len(sets) == 1
+        report = runner.write_outputs(summary, results, out_dir if single else out_dir / qset.name,
+                                      args.json if single else None, name=qset.name)
+        print(f"\nreport: {report}\n")
+        payloads[qset.name] = {"summary": summary, "results": results}
+        failures += [f"{qset.name}: {line}" for line in runner.check_thresholds(summary, gate.get(qset.name, {}))]
+    if args.json and len(sets) > 1:
+        args.json.write_text(json.dumps({"sets": payloads}, indent=1, default=str), encoding="utf-8")
+    for failure in failures:
+        print(f"FAIL: {failure}", file=sys.stderr)
+    return 1 if failures else 0
+
+
+def _eval_set(qset, settings: Settings, args) -> tuple[dict, list[dict]]:
+    """Ask one set's questions on a store holding its corpus: the main store with the default corpus,
+    or, for a set that declares a corpus, a store of its own under DATA_DIR/eval-sets/NAME."""
+    import dataclasses
+    import tempfile
 
     from evals import runner
     from ingest.store import open_chroma_client
@@ -183,32 +222,32 @@ def run_eval(args, settings: Settings) -> int:
     from .components import Components
     from .page_view import PageViewer
 
-    components = Components(settings)
-    ensure_default_corpus(components)
-    questions = runner.load_questions(args.questions or runner.DEFAULT_QUESTIONS)
-    results = runner.run_questions(components.assistant, questions, PageViewer(components.library).page_text,
+    if qset.corpus is None:
+        components = Components(settings)
+        ensure_default_corpus(components)
+        corpus_paths = [settings.corpus_dir]
+    else:
+        components = Components(dataclasses.replace(
+            settings, data_dir=settings.data_dir / "eval-sets" / qset.name,
+            collection=f"{settings.collection}-{qset.name}"))
+        corpus_paths = qset.files()
+        for result in components.library.ingest(corpus_paths, progress=_progress_bar):
+            if result.status != "unchanged":
+                print(result.line(), file=sys.stderr)
+    results = runner.run_questions(components.assistant, qset.questions, PageViewer(components.library).page_text,
                                    mode=args.mode)
     baseline_rows = []
     if not args.no_baseline:
-        from evals.baseline import StarterBaseline
+        from evals.baseline import StarterBaseline, cannot_read
 
-        with tempfile.TemporaryDirectory() as tmp:
-            baseline = StarterBaseline([settings.corpus_dir], components.embedder,
-                                       open_chroma_client(path=Path(tmp)))
-            baseline_rows = runner.run_baseline(baseline, questions)
-    summary = runner.summarise(results, baseline_rows)
-    print(runner.format_table(summary))
-    if args.calibrate:
-        print("\nabstention calibration (errors, false answers, false abstains, dense weight, threshold):")
-        for row in runner.calibrate(results)[:8]:
-            print("  ", row)
-    report = runner.write_outputs(summary, results, args.results_dir or settings.data_dir / "eval-results", args.json)
-    print(f"\nreport: {report}")
-    thresholds = yaml.safe_load(runner.THRESHOLDS.read_text()) if not args.questions else {}
-    failures = runner.check_thresholds(summary, thresholds)
-    for failure in failures:
-        print(f"FAIL: {failure}", file=sys.stderr)
-    return 1 if failures else 0
+        reason = cannot_read(corpus_paths)
+        if reason:
+            print(f"starter baseline skipped for '{qset.name}': {reason}")
+        else:
+            with tempfile.TemporaryDirectory() as tmp:
+                baseline = StarterBaseline(corpus_paths, components.embedder, open_chroma_client(path=Path(tmp)))
+                baseline_rows = runner.run_baseline(baseline, qset.questions)
+    return runner.summarise(results, baseline_rows), results
 
 
 def run_bench(args, settings: Settings) -> int:

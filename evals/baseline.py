@@ -33,6 +33,19 @@ class SameEmbedder(BaseEmbedding):
         return self._get_query_embedding(query)
 
 
+def cannot_read(corpus_paths: list[Path]) -> str | None:
+    """Why the starter cannot read this corpus, or None. Without llama-index-readers-file,
+    SimpleDirectoryReader reads a PDF as raw bytes: its 'retrieval' over them would mean nothing."""
+    if not any(e.path.suffix.lower() == ".pdf" for e in entries_for(corpus_paths)):
+        return None
+    try:
+        import llama_index.readers.file  # noqa: F401
+    except ImportError:
+        return ("SimpleDirectoryReader has no PDF reader here (llama-index-readers-file is not installed) "
+                "and would index the PDFs' raw bytes")
+    return None
+
+
 class StarterBaseline:
     def __init__(self, corpus_paths: list[Path], embedder, chroma_client, top_k: int = 10):
         from llama_index.core import SimpleDirectoryReader, StorageContext, VectorStoreIndex

@@ -41,6 +41,20 @@ def fact_recall(answer: str, facts: list[str]) -> float | None:
     return sum(_fact_found(answer, fact) for fact in facts) / len(facts)
 
 
+def lead_line(answer: str) -> str:
+    """The first non-empty line of an answer: what a reader sees first."""
+    return next((line for line in answer.splitlines() if line.strip()), "")
+
+
+def lead_accuracy(answer: str, facts: list[str]) -> float | None:
+    """1.0 when at least one key fact is in the answer's first line (for a one-fact question: that
+    fact), else 0.0; None for a question without facts. An abstention scores 0 on answerable ones."""
+    if not facts:
+        return None
+    line = lead_line(answer)
+    return float(any(_fact_found(line, fact) for fact in facts))
+
+
 def _fact_found(answer: str, fact: str) -> bool:
     if len(fact) > 2 and fact.startswith("/") and fact.endswith("/"):
         return re.search(fact[1:-1], answer, re.I) is not None
@@ -58,13 +72,19 @@ def quote_valid(quote: str, page_text: str) -> bool:
 
 
 def abstention_scores(results: list[dict]) -> dict:
+    """Abstention precision and recall, the wrong decisions counted, and the two shares a reader
+    asks about: answerable questions answered, must-refuse questions refused (= abstention recall)."""
     abstained = [r for r in results if r["abstained"]]
     should = [r for r in results if r["must_abstain"]]
     correct = [r for r in abstained if r["must_abstain"]]
+    answerable = len(results) - len(should)
+    false_abstains = len(abstained) - len(correct)
     return {"abstain_precision": len(correct) / len(abstained) if abstained else None,
             "abstain_recall": len(correct) / len(should) if should else None,
-            "false_abstains": len(abstained) - len(correct),
-            "false_answers": len(should) - len(correct)}
+            "false_abstains": false_abstains,
+            "false_answers": len(should) - len(correct),
+            "answered_share": (answerable - false_abstains) / answerable if answerable else None,
+            "refused_share": len(correct) / len(should) if should else None}
 
 
 def percentile(values: list[float], q: float) -> float | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
@@ -13,11 +14,50 @@ from assistant.conversation import Conversation
 from . import metrics
 
 HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
 DEFAULT_QUESTIONS = HERE / "questions.yaml"
+# `eval` without --questions runs every set here, each over the corpus it declares
+DEFAULT_SETS = [DEFAULT_QUESTIONS, HERE / "questions-real.yaml"]
 THRESHOLDS = HERE / "thresholds.yaml"
 RETRIEVAL_KEYS = ["hit@1", "hit@5", "mrr", "ndcg@10"]
-ANSWER_KEYS = ["citation_precision", "citation_recall", "quote_validity", "fact_recall"]
-TYPES = ["fact", "list", "evidence", "case-study", "paraphrase", "misspelled", "follow-up", "out-of-scope"]
+ANSWER_KEYS = ["citation_precision", "citation_recall", "quote_validity", "fact_recall", "lead_accuracy"]
+TYPES = ["fact", "amount", "date", "list", "evidence", "case-study", "paraphrase", "misspelled", "follow-up",
+         "out-of-scope"]
+
+
+@dataclass
+class QuestionSet:
+    """One question file: its name (thresholds and results are keyed by it), its questions and the
+    corpus they are asked over (None: the default corpus, in the main store)."""
+    name: str
+    path: Path
+    questions: list[dict]
+    corpus: Path | None = None
+    include: str = "*"
+
+    def files(self) -> list[Path]:
+        """The files of a declared corpus to ingest (a folder filtered by `include`, or one file)."""
+        if self.corpus.is_file():
+            return [self.corpus]
+        return sorted(p for p in self.corpus.glob(self.include) if p.is_file())
+
+    def missing_corpus(self) -> str | None:
+        """Why the set cannot run here (its corpus is absent or empty), else None."""
+        if self.corpus is None:
+            return None
+        if not self.corpus.exists():
+            return f"its corpus {self.corpus} is not there"
+        if not self.files():
+            return f"its corpus {self.corpus} holds no '{self.include}' files"
+        return None
+
+
+def load_set(path: Path) -> QuestionSet:
+    path = Path(path)
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    corpus = data.get("corpus")
+    return QuestionSet(name=str(data.get("name") or path.stem), path=path, questions=load_questions(path),
+                       corpus=(REPO / corpus).resolve() if corpus else None, include=str(data.get("include") or "*"))
 
 
 def load_questions(path: Path) -> list[dict]:
@@ -28,6 +68,8 @@ def load_questions(path: Path) -> list[dict]:
         for key in ("id", "question", "type"):
             if key not in q:
                 raise ValueError(f"{path}: a question lacks '{key}': {q}")
+        if q["id"] in ids:
+            raise ValueError(f"{path}: question id {q['id']} is used twice")
         if q.get("follows") and q["follows"] not in ids:
             raise ValueError(f"{path}: {q['id']} follows unknown or later question {q['follows']}")
         ids.add(q["id"])
@@ -35,6 +77,11 @@ def load_questions(path: Path) -> list[dict]:
         q["facts"] = [str(f) for f in q.get("facts") or []]
         q["abstain"] = bool(q.get("abstain", False))
     return questions
+
+
+def document_of(q: dict) -> str:
+    """The document a question is about: `about`, else its first acceptable page's document."""
+    return q.get("about") or (q["pages"][0][0] if q["pages"] else "-")
 
 
 def run_questions(assistant, questions: list[dict], page_texts, mode: str = "extractive") -> list[dict]:
@@ -52,7 +99,8 @@ def run_questions(assistant, questions: list[dict], page_texts, mode: str = "ext
 def _score(q: dict, answer, page_texts) -> dict:
     relevant = set(q["pages"])
     cited = [(c["doc_id"], c["page"]) for c in answer.citations]
-    row = {"id": q["id"], "type": q["type"], "question": q["question"], "must_abstain": q["abstain"],
+    row = {"id": q["id"], "type": q["type"], "document": document_of(q), "question": q["question"],
+           "must_abstain": q["abstain"],
            "abstained": answer.abstained, "answer": answer.text, "cited": cited,
            "retrieved": metrics.ranked_pages(answer.retrieved)[:10],
            "latency_ms": answer.timings_ms.get("total_ms"), "evidence_score": answer.best_evidence,
@@ -66,6 +114,7 @@ def _score(q: dict, answer, page_texts) -> dict:
         else:
             row["citation_recall"] = 0.0
         row["fact_recall"] = metrics.fact_recall(answer.text if not answer.abstained else "", q["facts"])
+        row["lead_accuracy"] = metrics.lead_accuracy(answer.text if not answer.abstained else "", q["facts"])
     return row
 
 
@@ -95,11 +144,21 @@ def summarise(results: list[dict], baseline_rows: list[dict]) -> dict:
         "by_type": {},
     }
     summary["ours"]["quote_validity"] = metrics.mean([r["quote_validity"] for r in results])
+    summary["by_document"] = {}
+    for doc in sorted({r["document"] for r in results}):
+        rows = [r for r in results if r["document"] == doc]
+        summary["by_document"][doc] = {
+            "n": len(rows), "answerable": sum(not r["must_abstain"] for r in rows),
+            "must_refuse": sum(r["must_abstain"] for r in rows),
+            **metrics.aggregate([r for r in rows if not r["must_abstain"]], ["hit@5", "fact_recall", "lead_accuracy"]),
+            **{k: v for k, v in metrics.abstention_scores(rows).items()
+               if k in ("abstain_precision", "answered_share", "refused_share")}}
     for kind in TYPES:
         rows = [r for r in results if r["type"] == kind]
         if rows:
             summary["by_type"][kind] = {
-                "n": len(rows), **metrics.aggregate(rows, RETRIEVAL_KEYS + ["fact_recall", "citation_precision"]),
+                "n": len(rows),
+                **metrics.aggregate(rows, RETRIEVAL_KEYS + ["fact_recall", "citation_precision", "lead_accuracy"]),
                 "abstained": sum(r["abstained"] for r in rows),
                 "baseline": metrics.aggregate([b for b in baseline_rows if b["type"] == kind], RETRIEVAL_KEYS)}
     return summary
@@ -145,22 +204,40 @@ def format_table(summary: dict) -> str:
     lines.append(f"{'latency median ms':<20}{_fmt(lat['median']):>9}")
     lines.append(f"{'latency p95 ms':<20}{_fmt(lat['p95']):>9}")
     lines.append("")
-    lines.append(f"{'type':<14}{'n':>4}{'hit@5':>8}{'starter':>9}{'facts':>8}{'cit.prec':>9}{'abstained':>10}")
+    lines.append(f"{'type':<14}{'n':>4}{'hit@5':>8}{'starter':>9}{'facts':>8}{'lead':>8}{'cit.prec':>9}"
+                 f"{'abstained':>10}")
     for kind, row in summary["by_type"].items():
         lines.append(f"{kind:<14}{row['n']:>4}{_fmt(row['hit@5']):>8}{_fmt(row['baseline']['hit@5']):>9}"
-                     f"{_fmt(row['fact_recall']):>8}{_fmt(row['citation_precision']):>9}{row['abstained']:>10}")
+                     f"{_fmt(row['fact_recall']):>8}{_fmt(row['lead_accuracy']):>8}"
+                     f"{_fmt(row['citation_precision']):>9}{row['abstained']:>10}")
+    lines.append("")
+    lines.append(format_documents(summary))
     return "\n".join(lines)
 
 
-def write_outputs(summary: dict, results: list[dict], out_dir: Path, json_path: Path | None) -> Path:
+def format_documents(summary: dict) -> str:
+    """Per document: answerable questions (hit@5, facts, lead, share answered) and must-refuse ones
+    (share refused); abstention precision over the questions about that document."""
+    lines = [f"{'document':<30}{'n':>4}{'hit@5':>8}{'facts':>8}{'lead':>8}{'answered':>10}{'refused':>10}"
+             f"{'abst.prec':>10}"]
+    for doc, row in summary["by_document"].items():
+        refused = f"{round(row['refused_share'] * row['must_refuse'])}/{row['must_refuse']}" if row["must_refuse"] else "-"
+        lines.append(f"{doc[:29]:<30}{row['n']:>4}{_fmt(row['hit@5']):>8}{_fmt(row['fact_recall']):>8}"
+                     f"{_fmt(row['lead_accuracy']):>8}{_fmt(row['answered_share']):>10}{refused:>10}"
+                     f"{_fmt(row['abstain_precision']):>10}")
+    return "\n".join(lines)
+
+
+def write_outputs(summary: dict, results: list[dict], out_dir: Path, json_path: Path | None,
+                  name: str = "default") -> Path:
     out_dir.mkdir(parents=True, exist_ok=True)
-    payload = {"summary": summary, "results": results,
+    payload = {"set": name, "summary": summary, "results": results,
                "run_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")}
     (json_path or out_dir / "eval.json").write_text(json.dumps(payload, indent=1, default=str), encoding="utf-8")
     chart = out_dir / "eval.png"
     _chart(summary, chart)
     failing = [r for r in results if _failed(r)]
-    report = ["# Evaluation report", "", f"Run at {payload['run_at']}, {summary['questions']} questions.", "",
+    report = [f"# Evaluation report: {name}", "", f"Run at {payload['run_at']}, {summary['questions']} questions.", "",
               "![ours vs starter](eval.png)", "", "```", format_table(summary), "```", "",
               "## Questions we still fail", ""]
     report += [f"- `{r['id']}` ({r['type']}): {r['question']} — {_why(r)}" for r in failing] or ["- none"]
@@ -177,7 +254,8 @@ def _failed(row: dict) -> bool:
 def _why(row: dict) -> str:
     if row["must_abstain"] != row["abstained"]:
         return "answered but should abstain" if row["must_abstain"] else "abstained but answerable"
-    return f"facts {_fmt(row.get('fact_recall'))}, cited {row['cited'][:3]}, hit@5 {_fmt(row.get('hit@5'))}"
+    return (f"facts {_fmt(row.get('fact_recall'))}, lead {_fmt(row.get('lead_accuracy'))}, cited {row['cited'][:3]}, "
+            f"hit@5 {_fmt(row.get('hit@5'))}")
 
 
 def _chart(summary: dict, path: Path) -> None:
