@@ -1,26 +1,19 @@
 """The default answerer: no model writes anything; the answer is the best stored sentences, cited."""
 from __future__ import annotations
 
-import re
-
 import numpy as np
 
 from .evidence import Evidence, EvidenceFinder
+from .question import asks_for_list
 from .terms import content_terms
 
-_LIST_QUESTION = re.compile(
-    r"\b(what|which|who) (are|were)\b|\blist\b|\bname the\b|\b(two|three|four|five|six|seven|eight|"
-    r"nine|ten|\d+) (\w+ )?(\w+s)\b|\bkinds? of\b|\btypes? of\b|\bways?\b|\bsteps\b", re.I)
 MAX_POINTS = 6
 MAX_LIST_ITEMS = 12
 RELATIVE_FLOOR = 0.6    # keep sentences scoring at least this share of the best one
 REASONS_FLOOR = 0.45    # ... and for "why" / "what evidence" questions
+SUPPORT_SHARE = 0.5     # a further point covers at least this share of the first line's question words
 NEAR_DUPLICATE = 0.92   # cosine above which two sentences say the same thing
 LIST_MATCH_MARGIN = 0.25  # a later list must match the question this much better to be preferred
-
-
-def is_list_question(question: str) -> bool:
-    return bool(_LIST_QUESTION.search(question))
 
 
 def select_sentences(question: str, ranked: list[Evidence], finder: EvidenceFinder,
@@ -43,6 +36,10 @@ def select_sentences(question: str, ranked: list[Evidence], finder: EvidenceFind
             break
         if item.score < floor and item is not lead:
             continue
+        # a further point must share much of what the first line shares with the question, or it
+        # is merely nearby; "why" questions take reasons from wherever the library gives them
+        if chosen and not reasons and item.coverage < SUPPORT_SHARE * chosen[0].coverage:
+            continue
         vector = finder.vectors([item])[0]
         # the same sentence on two pages (a summary repeating the report) has two different
         # contextual vectors, so equal text is checked as well as the cosine
@@ -51,7 +48,7 @@ def select_sentences(question: str, ranked: list[Evidence], finder: EvidenceFind
             continue
         chosen.append(item)
         chosen_vectors.append(vector)
-    if is_list_question(question):
+    if asks_for_list(question):
         chosen = _with_whole_list(chosen, finder, content_terms(asked or question))
     return chosen
 

@@ -22,23 +22,24 @@ _AMOUNT_QUESTION = re.compile(
     r"\bwhat (is|was|were|are) the (\w+ )?(cost|costs|budget|price|salary|revenue|turnover|total|figure|"
     r"percentage|proportion|rate)\b", re.I)
 _AMOUNT_CUE = re.compile(r"\b(cost|costs|budget|price|salary|revenue|turnover)\b", re.I)
-_DATE_QUESTION = re.compile(r"^\s*when\b|\bwhat (year|date|month|day)\b|\bwhich (year|date|month)\b|\bsince when\b", re.I)
+_DATE_QUESTION = re.compile(r"^\s*when (was|were|did|is|will)\b(?!.*\b(should|must|need)\b)|\bwhat (year|date|month|day)\b|\bwhich (year|date|month)\b|\bsince when\b", re.I)
 # "which organisations ...?", "what countries ...?": the answer names them
 _NAME_QUESTION = re.compile(
-    r"^\s*(which|what|name the|list the)\s+(?!(?:did|do|does|is|are|was|were|has|have|had|can|could|will|would|"
+    r"^\s*(which|what|name the|list the|who (?:are|were|was|is) (?:the|its|their|his|her)?)\s+(?!(?:did|do|does|is|are|was|were|has|have|had|can|could|will|would|"
     r"should)\b)(\w+\s+)?(organi[sz]ations?|groups?|partners?|councils?|places?|areas?|countries|country|companies|"
     r"company|people|persons?|authors?|charit(y|ies)|bodies|body|agenc(y|ies)|institutions?|firms?|banks?|towns?|"
     r"cities|city|members?|funders?|anchors?|products?|vendors?|tools?|departments?|regions?|universities|"
-    r"schools?|churches|providers?)\b", re.I)
+    r"schools?|churches|providers?|architects?|designers?|consultants?|contractors?|suppliers?|publishers?|"
+    r"manufacturers?|platforms?|software|brands?)\b", re.I)
 _REASON_QUESTION = re.compile(r"^\s*why\b|\bwhat (evidence|reasons?|causes?|explains?)\b|\bhow come\b|\bon what basis\b",
                               re.I)
 _LIST_QUESTION = re.compile(
-    rf"\b(what|which) (are|were)\b|\blist\b|\bname the\b|\b({'|'.join(_COUNT)}|\d+) (\w+ )?(\w+s)\b|"
+    rf"\b(what|which|who) (are|were)\b|\blist\b|\bname the\b|\b({'|'.join(_COUNT)}|\d+) (\w+ )?(\w+s)\b|"
     r"\bkinds? of\b|\btypes? of\b|\bways?\b|\bsteps\b|\bphases\b|\bstages\b", re.I)
 _HAS_NUMBER = re.compile(rf"\d|[£$€%]|\b({_NUMBER_WORDS})\b", re.I)
 # numbers that are not amounts: years, and references to pages, chapters, figures and the like
 _MONTH = r"(?:january|february|march|april|may|june|july|august|september|october|november|december|jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec)"
-_NOT_AN_AMOUNT = re.compile(rf"\b(1[89]|20)\d\d\b|\b\d{{1,2}}(st|nd|rd|th)?\s+{_MONTH}\b|\b{_MONTH}\s+\d{{1,2}}\b|"
+_NOT_AN_AMOUNT = re.compile(rf"\b(1[89]|20)\d\d\b|(?<=[A-Za-z,.;:)\]])\d{{1,3}}\b|\b\d{{1,2}}(st|nd|rd|th)?\s+{_MONTH}\b|\b{_MONTH}\s+\d{{1,2}}\b|"
                             r"\b(pages?|pp?\.|chapters?|sections?|figures?|fig\.|tables?|"
                             r"appendix|appendices|parts?|steps?|version|no\.)\s*\d[\d.\-–]*", re.I)
 # "which organisations?" is answered by an organisation's name (two or more capitalised words, as in
@@ -104,6 +105,11 @@ def _amount_heads(question: str) -> list[str]:
     return [t for h in heads for t in content_terms(h)]
 
 
+def asks_for_list(question: str) -> bool:
+    """Whether the answer is a list ("what are the ...", "the three ...", "which ... were")."""
+    return bool(_LIST_QUESTION.search(question))
+
+
 def _anchors(question: str, stats: TermStats) -> list[tuple[str, str]]:
     """Names in the question (capitalised after the first word, or acronyms) that few chunks use,
     or words neither the library nor the embedder's English vocabulary knows."""
@@ -112,8 +118,8 @@ def _anchors(question: str, stats: TermStats) -> list[tuple[str, str]]:
     for position, token in enumerate(tokens):
         word = re.sub(r"^\W+|\W+$", "", token)
         word = re.sub(r"['’]s$", "", word)
-        if len(word) < 2 or word.lower() in STOPWORDS:
-            continue
+        if len(word) < 2 or word.lower() in STOPWORDS or not word.replace("-", "").isalnum():
+            continue  # contractions ("don't") and symbols are not names
         following = tokens[position + 1] if position + 1 < len(tokens) else ""
         if re.match(r"^[\dIVXivx]+[.\d]*\W*$", following):
             continue  # "Appendix 2", "Figure 3", "Section 2.1": a place in the document, not a subject

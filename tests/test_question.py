@@ -30,6 +30,8 @@ STATS = TermStats(LIBRARY, dictionary=frozenset("analysis budget project find st
     ("What year did the pilots start?", "date"),
     ("Which organisations took part in Shropshire?", "name"),
     ("Which six places took part in the pilots?", "name"),
+    ("Who were its anchor organisations?", "name"),
+    ("Who came to the workshop?", "fact"),
     ("Why does the report think social value hasn't gone far enough?", "reason"),
     ("What evidence supports letting go of risk aversion?", "reason"),
     ("What are the three routes by which organisations contribute?", "list"),
@@ -101,3 +103,14 @@ def test_dates_and_page_references_are_not_amounts():
 
 def test_a_structural_reference_is_not_an_anchor():
     assert analyse("What did the analysis in Appendix 2 find?", STATS).anchors == []
+
+
+def test_footnote_marks_are_not_amounts_and_contractions_not_anchors():
+    intent = analyse("How many jobs were reported to the council in 2011?", STATS)
+    assert not gives_answer(intent, "Members reported jobs to the council,8 as the law requires.", "", STATS)
+    assert analyse("Why don't councils commission local services?", STATS).anchors == []
+
+
+def test_when_should_asks_for_timing_not_a_date():
+    assert analyse("When should the lessons learned meeting be held?", STATS).kind != "date"
+    assert analyse("When was the guide withdrawn?", STATS).kind == "date"
