@@ -8,6 +8,7 @@ the library, so it holds on documents nobody here has seen.
 """
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass, field
 
@@ -142,6 +143,18 @@ def _english(word: str, dictionary: frozenset[str]) -> bool:
     return any(base in dictionary for base in bases)
 
 
+def _found(term: str, known: set[str]) -> bool:
+    """A term is in a text when its stem is, or a form the stemmer splits off ('withdrawn' and
+    'withdraw'), or a spelling one letter away ('Aadhaar' and 'Aadhar')."""
+    if term in known:
+        return True
+    if len(term) < 5:
+        return False
+    return any((k.startswith(term) or term.startswith(k)) and min(len(k), len(term)) >= 5
+               or (abs(len(k) - len(term)) <= 1 and difflib.SequenceMatcher(None, k, term).ratio() >= 0.85)
+               for k in known if len(k) >= 4)
+
+
 def gives_answer(intent: Intent, sentence: str, context: str, stats: TermStats, dense: float = 0.0) -> bool:
     """Whether a sentence (with the title and section it sits in as `context`) can lead an answer.
     `dense` is the sentence's meaning match with the question: a close paraphrase ("posts" for
@@ -154,11 +167,11 @@ def missing(intent: Intent, sentence: str, context: str, stats: TermStats, dense
     or the amount, date or names it asks for."""
     sentence_terms = set(content_terms(sentence))
     known = sentence_terms | set(content_terms(context))
-    absent = [word for stem, word in zip(intent.anchors, intent.anchor_words) if stem not in known]
+    absent = [word for stem, word in zip(intent.anchors, intent.anchor_words) if not _found(stem, known)]
     if absent:
         return f"any mention of {' or '.join(absent)}"
     rest = [t for t in intent.focus if t not in intent.anchors]
-    about = stats.coverage(rest, known) if rest else 1.0
+    about = stats.coverage(rest, {t for t in rest if _found(t, known)}) if rest else 1.0
     close = dense >= TYPED_DENSE
     if intent.kind == "amount":
         of_it = not intent.heads or bool(set(intent.heads) & known) or close or about >= STRONG_COVERAGE

@@ -19,7 +19,8 @@ LIBRARY = [
     "Locality supports community organisations across England.",
 ]
 # the embedder's vocabulary tells ordinary English words from names the library never uses
-STATS = TermStats(LIBRARY, dictionary=frozenset("analysis budget project find staff employ members".split()))
+STATS = TermStats(LIBRARY, dictionary=frozenset(
+    "analysis budget project find staff employ members account ownership rise introduced guide withdrawn".split()))
 
 
 @pytest.mark.parametrize("question, kind", [
@@ -114,3 +115,12 @@ def test_footnote_marks_are_not_amounts_and_contractions_not_anchors():
 def test_when_should_asks_for_timing_not_a_date():
     assert analyse("When should the lessons learned meeting be held?", STATS).kind != "date"
     assert analyse("When was the guide withdrawn?", STATS).kind == "date"
+
+
+def test_anchors_and_words_match_other_forms_and_near_spellings():
+    intent = analyse("How much did account ownership rise after Aadhaar was introduced?", STATS)
+    assert "aadhaar" in intent.anchors
+    sentence = "After the Aadhar scheme was introduced, account ownership rose from 35% to 80%."
+    assert gives_answer(intent, sentence, "", STATS)
+    withdrawn = analyse("When was the guide withdrawn?", STATS)
+    assert gives_answer(withdrawn, "Withdrawal date of the guide: April 3, 2025.", "", STATS)
