@@ -184,8 +184,13 @@ def _finish(answer: Answer, checked: list[CheckedSentence], hits: list[Hit], clo
             if citation not in citations:
                 citations.append(citation)
             number = citations.index(citation) + 1
-        answer.sentences.append({"text": item.text, "supported": item.supported,
-                                 "citation": number, "support": round(item.support, 3)})
+        entry = {"text": item.text, "supported": item.supported, "citation": number,
+                 "support": round(item.support, 3)}
+        if item.repaired:
+            entry["repaired"] = True     # a model's near-quote, shown as the stored sentence
+        if item.conflict:
+            entry["conflict"] = item.conflict
+        answer.sentences.append(entry)
         if item.supported:
             lines.append(f"{item.text} [{number}]")
     answer.text = lines[0] + "".join(f"\n- {line}" for line in lines[1:])

@@ -1,5 +1,7 @@
 """The citation check every answerer's output passes through: each sentence of an answer must be
-supported by a stored sentence; that sentence's page becomes its citation."""
+supported by a stored sentence; that sentence's page becomes its citation. Support takes two gates:
+the sentence must score as saying much the same (meaning and content words), and its figures,
+dates, negations and names must agree with the stored sentence (claims.py)."""
 from __future__ import annotations
 
 import re
@@ -9,6 +11,7 @@ import numpy as np
 
 from ingest.sentences import sentence_spans
 
+from .claims import conflict, is_near_quote
 from .evidence import Evidence, EvidenceFinder
 from .terms import content_terms
 
@@ -24,6 +27,8 @@ class CheckedSentence:
     supported: bool
     support: float
     evidence: Evidence | None    # the stored sentence that supports it best
+    conflict: str | None = None  # why a sentence that scored as supported was refused
+    repaired: bool = False       # a near-quote replaced by the stored sentence it quotes
 
 
 def split_answer(answer: str) -> list[tuple[str, list[int]]]:
@@ -59,12 +64,36 @@ def check_answer(answer: str, sources: list[Evidence], finder: EvidenceFinder,
     sentence_vectors = _vectors_of([text for text, _ in pieces], sources, source_vectors, finder.embedder)
     checked = []
     for (text, cited), vector in zip(pieces, sentence_vectors):
-        scores = _support_scores(text, vector, sources, source_vectors)
-        preferred = [i for i, n in enumerate(numbers) if n in cited and scores[i] >= SUPPORT_THRESHOLD]
-        best = max(preferred, key=lambda i: scores[i]) if preferred else int(np.argmax(scores))
-        supported = bool(scores[best] >= SUPPORT_THRESHOLD)
-        checked.append(CheckedSentence(text, supported, float(scores[best]), sources[best] if supported else None))
+        checked.append(_check(text, cited, _support_scores(text, vector, sources, source_vectors),
+                              sources, numbers, finder))
     return checked
+
+
+def _check(text: str, cited: list[int], scores: np.ndarray, sources: list[Evidence], numbers: list[int],
+           finder: EvidenceFinder) -> CheckedSentence:
+    """The best-scoring source that passes both gates, preferring the ones the sentence cites."""
+    passing = [i for i in np.argsort(-scores, kind="stable") if scores[i] >= SUPPORT_THRESHOLD]
+    passing.sort(key=lambda i: numbers[i] not in cited)  # stable: cited first, each by score
+    refusal = None
+    for i in passing:
+        source = sources[i]
+        if _quotes(text, source.quote):
+            return CheckedSentence(text, True, float(scores[i]), source)
+        why = conflict(text, source.quote, finder.name_usage)
+        if why:
+            refusal = refusal or why
+        elif is_near_quote(text, source.quote):
+            return CheckedSentence(source.quote, True, float(scores[i]), source, repaired=True)
+        else:
+            return CheckedSentence(text, True, float(scores[i]), source)
+    return CheckedSentence(text, False, float(scores.max()), None, conflict=refusal)
+
+
+def _quotes(text: str, quote: str) -> bool:
+    """The sentence is the stored sentence (perhaps with its own bracketed numbers taken out as
+    citation markers): an extractive answer's line, agreeing by construction."""
+    text = " ".join(text.split())
+    return text == quote or text == " ".join(_MARKER.sub("", quote).split())
 
 
 def _vectors_of(texts: list[str], sources: list[Evidence], source_vectors: np.ndarray, embedder) -> np.ndarray:

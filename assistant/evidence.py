@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 
 from ingest.sentences import quotable_spans
 
+from .claims import NameUsage
 from .retrieval import Hit, HybridRetriever
 from .terms import TermStats, content_terms
 
@@ -46,6 +48,11 @@ class EvidenceFinder:
         self.stored = stored or {}   # sentence vectors computed at ingest, keyed like cache_key
         self._vectors: dict[tuple, np.ndarray] = {}
         self.max_cache = max_cache
+
+    @cached_property
+    def name_usage(self) -> NameUsage:
+        """Which words the library writes as names; built on first use (only model answers need it)."""
+        return NameUsage([c["text"] for c in self.retriever.chunks.values()])
 
     def sentences(self, hits: list[Hit]) -> list[Evidence]:
         """Sentences of the hit chunks, in rank order, each stored sentence once."""

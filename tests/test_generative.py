@@ -23,6 +23,7 @@ pytestmark = pytest.mark.slow
 
 FUNDED = "Who funded the Keep it Local for Economic Resilience research?"
 LIBRARIES = "What does the report recommend about libraries?"
+LM3 = "What is the Local Multiplier 3 method?"
 FALLBACK_NOTE = "The model's answer had no sentence the report supports"
 INJECTED = ["closing every library", "ignore all previous instructions", "unrestricted assistant"]
 
@@ -69,10 +70,14 @@ def assert_checked_model_answer(components, partials: list[str], answer, mode: s
     if answer.note:  # nothing the model wrote was supported: the report's own sentences instead
         assert answer.note.startswith(FALLBACK_NOTE) and answer.note in answer.text
         assert all(s["supported"] for s in answer.sentences)
-    else:            # the model's own sentences, as it wrote them
+    else:            # the model's own sentences, as it wrote them, near-quotes as the stored sentence
         model_sentences = [text for text, _ in split_answer(raw)]
-        kept = [s["text"] for s in answer.sentences]
-        assert kept == model_sentences
+        assert len(answer.sentences) == len(model_sentences)
+        for sentence, written in zip(answer.sentences, model_sentences):
+            if sentence.get("repaired"):
+                assert sentence["text"] == answer.citations[sentence["citation"] - 1]["quote"] != written
+            else:
+                assert sentence["text"] == written
     json.dumps(answer.to_json())
 
 
@@ -87,11 +92,19 @@ def swap_generators(monkeypatch):
 # ------------------------------------------------------------------ llama.cpp in process
 
 def test_llama_cpp_answer_is_streamed_and_citation_checked(corpus_components):
+    # SmolLM2 calls the funder "a UK government agency": that sentence is refused, so the answer
+    # may be the report's own sentences; either way it names the funder
     partials, answer = _ask_streaming(corpus_components.assistant, FUNDED, "llama-cpp")
 
     assert_checked_model_answer(corpus_components, partials, answer, "llama-cpp")
-    assert not answer.note, f"the model's answer was replaced: {partials[-1]!r}"
     assert "Friends Provident" in answer.text
+
+
+def test_llama_cpp_sentences_that_agree_with_their_source_are_kept(corpus_components):
+    partials, answer = _ask_streaming(corpus_components.assistant, LM3, "llama-cpp")
+
+    assert_checked_model_answer(corpus_components, partials, answer, "llama-cpp")
+    assert not answer.note, f"the model's answer was replaced: {partials[-1]!r}"
     assert any(s["supported"] for s in answer.sentences)
 
 
