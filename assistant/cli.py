@@ -7,12 +7,16 @@ import os
 import sys
 from pathlib import Path
 
-from .settings import Settings, describe
+from .settings import Settings, SettingsError, describe
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    settings = Settings.from_env(data_dir=args.data_dir)
+    try:
+        settings = Settings.from_env(data_dir=args.data_dir)
+    except SettingsError as exc:  # checked before any command runs, even `status`
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     # Gradio imports matplotlib on every request (and the eval draws a chart with it); its font cache
     # and config folder would otherwise land in ~/.cache and ~/.config: keep them in the data dir
     os.environ.setdefault("MPLCONFIGDIR", str(Path(settings.data_dir).resolve() / "cache" / "matplotlib"))
@@ -36,7 +40,7 @@ def _is_known(exc: Exception) -> bool:
     from .answering import QuestionError
     from .generative import GeneratorError
 
-    return isinstance(exc, (EmbedderError, LibraryBusy, StoreError, GeneratorError, QuestionError))
+    return isinstance(exc, (EmbedderError, LibraryBusy, StoreError, GeneratorError, QuestionError, SettingsError))
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -140,12 +144,11 @@ def run_ask(args, settings: Settings) -> int:
 
 
 def run_chat(args, settings: Settings) -> int:
-    import dataclasses
     import os
 
     from .components import Components
 
-    settings = dataclasses.replace(settings, host=args.host or settings.host, port=args.port or settings.port)
+    settings = settings.with_overrides(host=args.host, port=args.port)
     os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"  # read by Gradio at import time
     components = Components(settings)
     ensure_default_corpus(components)
