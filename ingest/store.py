@@ -46,6 +46,12 @@ def open_chroma_client(*, path: Path | None = None, host: str = "", port: int = 
         if host:
             return chromadb.HttpClient(host=host, port=port, settings=chroma_settings)
         path.mkdir(parents=True, exist_ok=True)
+        # Chroma shares one system per folder within a process, and that system reads the vector index
+        # once: every open starts a fresh one, so it sees the folder as it is now (a holder of the old
+        # one keeps it)
+        from chromadb.api.shared_system_client import SharedSystemClient
+
+        SharedSystemClient._identifier_to_system.pop(str(path), None)
         return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
     except Exception as exc:
         where = f"Chroma server at {host}:{port}" if host else f"Chroma store in {path}"
@@ -76,13 +82,9 @@ class ChunkStore:
             return
         from chromadb.api.shared_system_client import SharedSystemClient as shared
 
-        identifier = getattr(self.client, "_identifier", None)
-        if shared._identifier_to_refcount.get(identifier, 0) <= 1:
+        if shared._identifier_to_refcount.get(getattr(self.client, "_identifier", None), 0) <= 1:
             with contextlib.suppress(Exception):
-                self.client.close()  # the only holder: stop it and free its files
-        else:  # another object in this process still holds it: leave it running, stop sharing it
-            shared._decrement_refcount(identifier)
-            shared._identifier_to_system.pop(identifier, None)
+                self.client.close()  # the only holder in this process: stop it and free its files
         self.client = open_chroma_client(path=self.path)
         self._open_collection()
 
