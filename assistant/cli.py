@@ -150,8 +150,10 @@ def run_repair(args, settings: Settings) -> int:
 
 
 def run_ask(args, settings: Settings) -> int:
+    from .answering import check_question
     from .components import Components
 
+    check_question(args.question, settings.max_question_chars)  # before any model or store is opened
     components = Components(settings)
     if not components.registry.load():
         print(f"error: no documents in {settings.data_dir}; run: report-assistant ingest PATH", file=sys.stderr)
