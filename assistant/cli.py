@@ -34,7 +34,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _is_known(exc: Exception) -> bool:
     from ingest.embedder import EmbedderError
-    from ingest.library import LibraryBusy
+    from ingest.library import DiskFull, LibraryBusy
     from ingest.registry import RegistryError
     from ingest.store import StoreError
 
@@ -42,7 +42,7 @@ def _is_known(exc: Exception) -> bool:
     from .generative import GeneratorError
 
     return isinstance(exc, (EmbedderError, LibraryBusy, StoreError, GeneratorError, QuestionError, SettingsError,
-                            RegistryError))
+                            RegistryError, DiskFull))
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -12,6 +12,7 @@ import fcntl
 import errno
 import hashlib
 import math
+import os
 import re
 import shutil
 from dataclasses import dataclass, field
@@ -29,6 +30,7 @@ from .sentences import quotable_spans
 from .store import ChunkStore, StoreError
 
 ProgressFactory = Callable[[int, str], Callable[[int], None]]
+STORE_MIN_FREE_MB = 2   # below this, the embedded store is not written to (see _store_may_write)
 
 
 class LibraryBusy(Exception):
@@ -90,8 +92,9 @@ class Library:
                allow_duplicates: bool = False) -> list[IngestResult]:
         """`allow_duplicates` stores a file whose content another live document already has."""
         with self._lock():
-            self.store.delete_all_but(self.registry.active_keys())
-            self._remove_stray_files()
+            self._remove_stray_files()  # files first: they free space for the store's own cleanup
+            if self._store_may_write():
+                self.store.delete_all_but(self.registry.active_keys())
             try:
                 entries = entries_for(paths)
             except (OSError, ValueError) as exc:
@@ -119,7 +122,12 @@ class Library:
             record = records.pop(doc_id, None)
             if record is None:
                 return False
-            self._commit(records)
+            try:
+                self._commit(records)
+            except OSError as exc:
+                if is_disk_full(exc):
+                    raise DiskFull(f"no space left on device in {self.data_dir}: nothing was removed") from None
+                raise
             self._retire(record)
             return True
 
@@ -221,15 +229,19 @@ class Library:
             self._commit(records | {old.id: old})
             return IngestResult(str(entry.path), entry.doc_id, "unchanged", old.pages, old.chunks)
         version = old.version + 1 if old else 1
+        needed_mb = self._space_needed(entry.path, loaded)
+        if self.store.path is not None and _free_mb(self.data_dir) < needed_mb:  # checked before any write
+            raise DiskFull(_no_space(self.data_dir, needed_mb))
         try:
             record = self._write_version(entry, loaded, file_sha, version=version, progress=progress)
             self._commit(self.registry.load() | {record.id: record})  # the commit point
-        except (OSError, StoreError) as exc:
-            if not is_disk_full(exc):
+        except (OSError, StoreError) as exc:  # the disk filled up while writing (another writer?)
+            # Chroma does not always say why a write failed ("Error in compaction"): a store failure
+            # with less free space than this version needs is taken for a full disk
+            if not (is_disk_full(exc) or (isinstance(exc, StoreError) and _free_mb(self.data_dir) < needed_mb)):
                 raise
             self._discard(f"{entry.doc_id}@{version}")  # the previous version stays live
-            raise DiskFull(f"no space left on device in {self.data_dir} (needs about "
-                           f"{self._space_needed(entry.path, loaded)} MB free; free some space and ingest again)")
+            raise DiskFull(_no_space(self.data_dir, needed_mb)) from None
         if old:
             self._retire(old)
         detail = _describe_changes(old, record) if old else ""
@@ -289,16 +301,23 @@ class Library:
         return out
 
     def _retire(self, record: DocumentRecord) -> None:
-        self.store.delete_key(record.doc_key)
         for path in self.files_dir.glob(f"{record.doc_key}.*"):
             path.unlink(missing_ok=True)
+        if self._store_may_write():  # else its chunks, no longer live, are removed by a later ingest
+            self.store.delete_key(record.doc_key)
+
+    def _store_may_write(self) -> bool:
+        """An embedded Chroma that runs out of space mid-write can hang for good (it retries its log):
+        with almost no space left, the store is not written to at all."""
+        return self.store.path is None or _free_mb(self.data_dir) >= STORE_MIN_FREE_MB
 
     def _discard(self, doc_key: str) -> None:
         """Remove what an uncommitted version wrote: its files first, which frees space for the store."""
         for path in self.files_dir.glob(f"{doc_key}.*"):
             path.unlink(missing_ok=True)
-        with contextlib.suppress(StoreError):  # what is left is removed at the start of the next ingest
-            self.store.delete_key(doc_key)
+        if self._store_may_write():  # what is left is removed at the start of a later ingest
+            with contextlib.suppress(StoreError):
+                self.store.delete_key(doc_key)
 
     def _space_needed(self, path: Path, loaded: LoadedDocument) -> int:
         """A rough size of a version on disk: the file copy, then per character of text the chunk text
@@ -355,6 +374,16 @@ def is_disk_full(exc: BaseException) -> bool:
         return True
     text = str(exc).lower()
     return any(sign in text for sign in ("no space left", "disk is full", "os error 28", "quota exceeded"))
+
+
+def _no_space(data_dir: Path, needed_mb: int) -> str:
+    return (f"no space left on device in {data_dir} (needs about {needed_mb} MB free, has "
+            f"{_free_mb(data_dir):.1f} MB; free some space and ingest again)")
+
+
+def _free_mb(folder: Path) -> float:
+    stat = os.statvfs(folder)
+    return stat.f_bavail * stat.f_frsize / 2**20
 
 
 def _printable(name: str) -> str:
