@@ -126,8 +126,9 @@ def run_status(args, settings: Settings) -> int:
     documents = components.registry.load().values()
     problems = components.library.problems() if documents else {}
     if args.json:
-        print(json.dumps({"documents": [d.public() | {"problems": problems.get(d.id, [])} for d in documents]},
-                         indent=2))
+        # "problems" appears only on a document that has some: a healthy store prints the stable schema
+        print(json.dumps({"documents": [d.public() | ({"problems": problems[d.id]} if d.id in problems else {})
+                                        for d in documents]}, indent=2))
         return 1 if problems else 0
     if not documents:
         print(f"no documents in {settings.data_dir}; run: report-assistant ingest PATH")

@@ -80,6 +80,7 @@ class Library:
         self.chunk_max_tokens = chunk_max_tokens
         self.limits = limits
         self._seen_registry = self.registry.signature()  # the registry as this process's store last saw it
+        self._allow_duplicates = True  # set per ingest run (a repair rebuilds whatever was there)
 
     @property
     def embedder(self):
@@ -111,7 +112,11 @@ class Library:
                         f"{_printable(entry.path.name)}: has the same document id '{entry.doc_id}' as "
                         f"{_printable(first.name)} in this run; rename one or give ids in manifest.yaml")))
                     continue
-                results.append(self._ingest_entry(entry, progress, allow_duplicates))
+                self._allow_duplicates = allow_duplicates
+                try:
+                    results.append(self._ingest_entry(entry, progress))
+                finally:
+                    self._allow_duplicates = True
             if prune:
                 results += self._prune(seen={e.doc_id for e in entries})
             return results
@@ -190,12 +195,11 @@ class Library:
         result.source = record.source
         return result
 
-    def _ingest_entry(self, entry: FileEntry, progress: ProgressFactory | None,
-                      allow_duplicates: bool = True) -> IngestResult:
+    def _ingest_entry(self, entry: FileEntry, progress: ProgressFactory | None) -> IngestResult:
         result = IngestResult(str(entry.path), entry.doc_id, "failed")
         name = _printable(entry.path.name)  # a file name may hold newlines: the reason stays one line
         try:
-            return self._ingest_file(entry, progress, allow_duplicates)
+            return self._ingest_file(entry, progress)
         except DiskFull as exc:
             result.detail = f"{name}: {exc}"
         except Duplicate as exc:
@@ -208,8 +212,7 @@ class Library:
                              else f"{name}: cannot read the file ({exc.strerror or exc})")
         return result
 
-    def _ingest_file(self, entry: FileEntry, progress: ProgressFactory | None,
-                     allow_duplicates: bool = True) -> IngestResult:
+    def _ingest_file(self, entry: FileEntry, progress: ProgressFactory | None) -> IngestResult:
         if not entry.path.is_file():
             raise DocumentError("file not found" if not entry.path.exists() else "not a regular file")
         records = self.registry.load()
@@ -219,10 +222,10 @@ class Library:
         if old and not issues and old.file_sha256 == file_sha and old.title == entry.title and old.kind == entry.kind:
             return IngestResult(str(entry.path), entry.doc_id, "unchanged", old.pages, old.chunks)
         others = [r for r in records.values() if r.id != entry.doc_id]
-        if not allow_duplicates:
+        if not self._allow_duplicates:
             _refuse_duplicate(others, lambda r: r.file_sha256 == file_sha)
         loaded = load_document(entry.path, self.limits, isolate=True)
-        if not allow_duplicates:
+        if not self._allow_duplicates:
             _refuse_duplicate(others, lambda r: r.sha256 == loaded.text_sha256)
         if old and not issues and old.sha256 == loaded.text_sha256 and old.title == entry.title and old.kind == entry.kind:
             old.file_sha256, old.source = file_sha, str(entry.path.resolve())
