@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 
 import gradio as gr
 
-from ingest.library import IngestResult, LibraryBusy
+from ingest.library import DiskFull, IngestResult, LibraryBusy
 from ingest.loaders import SUPPORTED_SUFFIXES
 from ingest.manifest import doc_id_from_name
 from ingest.store import StoreError
@@ -179,7 +179,7 @@ def build_app(components) -> gr.Blocks:
             return "Choose a document to remove.", library_rows(), gr.update(choices=doc_choices())
         try:
             removed = library.forget(doc_id)
-        except LibraryBusy as exc:
+        except (LibraryBusy, DiskFull) as exc:
             return f"**Not removed:** {html.escape(str(exc))}", library_rows(), gr.update(choices=doc_choices())
         assistant.refresh()
         message = f"Removed `{doc_id}`." if removed else f"No document `{doc_id}`."
