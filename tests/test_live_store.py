@@ -164,6 +164,26 @@ def test_a_pasted_image_tag_is_shown_as_text_and_fetches_nothing(server, browser
     assert errors == [], errors
 
 
+def test_the_open_chat_page_answers_from_a_version_ingested_by_the_cli(server, browser):
+    context, page, outside, errors = _watched_page(browser)
+    try:
+        page.goto(server.url)
+        page.locator("#question textarea").wait_for()
+        (server.root / "docs" / "harbour-plan.md").write_text(HARBOUR_V1.replace("forty percent", "seventy percent"),
+                                                              encoding="utf-8")
+        ingest = _cli(server.root, "ingest", str(server.root / "docs" / "harbour-plan.md"))
+        assert ingest.returncode == 0 and ingest.stdout.startswith("updated    harbour-plan"), ingest.stdout
+        page.locator("#question textarea").fill(HARBOUR_QUESTION)  # the page was opened before the ingest
+        page.locator("#ask").click()
+        page.wait_for_function("""() => { const t = document.querySelector('#chat')?.innerText || '';
+                                 return t.includes('[1]') && !t.includes('Searching the report'); }""", timeout=60_000)
+        chat = page.locator("#chat").inner_text()
+    finally:
+        context.close()
+    assert "seventy percent" in chat and "Error" not in chat, chat
+    assert outside == [] and errors == [], (outside, errors)
+
+
 def test_the_page_refuses_to_be_framed_by_another_site(server, browser):
     context, page, outside, errors = _watched_page(browser)
     try:
