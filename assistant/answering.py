@@ -1,11 +1,14 @@
 """Question → cited answer: retrieve, score stored sentences, answer, check citations, or abstain."""
 from __future__ import annotations
 
+import threading
 import time
 from dataclasses import dataclass, field
 from typing import Iterator
 
 from ingest.pages import page_reference
+from ingest.manifest import KINDS
+from ingest.store import StoreError
 
 from .citations import CheckedSentence, check_answer
 from .evidence import Evidence, EvidenceFinder
@@ -50,14 +53,28 @@ class Answer:
 
 
 class QuestionError(Exception):
-    """A question that cannot be asked as given (an unknown document or answer mode)."""
+    """A question that cannot be asked as given (empty, too long, an unknown document, kind or mode)."""
+
+
+def check_question(question: str, max_chars: int) -> str:
+    """The question as it will be asked, or QuestionError: checked before any search is made."""
+    question = (question or "").strip()
+    if not question:
+        raise QuestionError("the question is empty; type a question about the reports")
+    if len(question) > max_chars:
+        raise QuestionError(f"the question is {len(question)} characters long, more than the limit of {max_chars} "
+                            "(REPORT_ASSISTANT_MAX_QUESTION_CHARS); ask it more briefly")
+    return question
 
 
 class Assistant:
-    def __init__(self, store, embedder, library, *, abstain_below: float, generators: dict | None = None):
+    def __init__(self, store, embedder, library, *, abstain_below: float, generators: dict | None = None,
+                 max_question_chars: int = 4000):
         self.store, self.embedder, self.library = store, embedder, library
         self.abstain_below = abstain_below
+        self.max_question_chars = max_question_chars
         self.generators = generators or {}   # mode name → generative answerer
+        self._store_lock = threading.RLock()   # a reopen never runs under another thread's search
         self.refresh()
 
     @property
@@ -65,10 +82,22 @@ class Assistant:
         return self.library.registry
 
     def refresh(self) -> None:
-        """Re-read the live chunks (after any ingest or forget)."""
-        self.retriever = HybridRetriever(self.store, self.embedder, self.library.registry.active_keys())
-        self.stats = TermStats([c["text"] for c in self.retriever.chunks.values()], self.embedder.whole_words())
-        self.finder = EvidenceFinder(self.retriever, self.embedder, self.stats, self.library.sentence_vectors())
+        """Re-read the live chunks (after any ingest or forget), and check them against the registry."""
+        with self._store_lock:
+            self._registry_seen = self.registry.signature()
+            records = self.registry.load()
+            self.problems = self.library.problems(records)
+            self.retriever = HybridRetriever(self.store, self.embedder, [r.doc_key for r in records.values()])
+            self.stats = TermStats([c["text"] for c in self.retriever.chunks.values()], self.embedder.whole_words())
+            self.finder = EvidenceFinder(self.retriever, self.embedder, self.stats, self.library.sentence_vectors())
+
+    def sync(self) -> None:
+        """Another process (the CLI, a second page) may have ingested or forgotten documents since the
+        last question: then reopen the store and answer from the new live versions."""
+        with self._store_lock:
+            reopened = self.library.sync_store()
+            if reopened or self.registry.signature() != self._registry_seen:
+                self.refresh()
 
     def ask(self, question: str, *, doc_id: str | None = None, kind: str | None = None,
             mode: str = "extractive", retrieval_query: str | None = None) -> Answer:
@@ -81,12 +110,24 @@ class Assistant:
     def ask_stream(self, question: str, *, doc_id: str | None = None, kind: str | None = None,
                    mode: str = "extractive", retrieval_query: str | None = None) -> Iterator[Answer]:
         """Yields partial answers while a model writes (text only), then the checked final answer."""
-        if doc_id and doc_id not in {r.id for r in self.library.documents()}:
-            raise QuestionError(f"no document with id '{doc_id}' (see: report-assistant status)")
+        question = check_question(question, self.max_question_chars)
+        if retrieval_query is not None:
+            retrieval_query = retrieval_query.strip()[:self.max_question_chars * 2] or question
+        if kind and kind not in KINDS:
+            raise QuestionError(f"unknown kind '{kind}'; kinds: {', '.join(KINDS)}")
+        if mode != "extractive" and mode not in self.generators:
+            raise QuestionError(f"answer mode '{mode}' is not available; modes: "
+                                f"{', '.join(['extractive', *self.generators])}")
         clock = _Clock()
-        query = self.stats.correct(retrieval_query or question)
-        query_vector = self.embedder.embed_query(query)
-        hits = self.retriever.retrieve(query, doc_id=doc_id, kind=kind, query_vector=query_vector)
+        with self._store_lock:
+            self.sync()
+            if self.problems:
+                raise StoreError(_mismatch(self.problems, self.registry.path))
+            if doc_id and doc_id not in {r.id for r in self.library.documents()}:
+                raise QuestionError(f"no document with id '{doc_id}' (see: report-assistant status)")
+            query = self.stats.correct(retrieval_query or question)
+            query_vector = self.embedder.embed_query(query)
+            hits = self.retriever.retrieve(query, doc_id=doc_id, kind=kind, query_vector=query_vector)
         clock.lap("retrieve_ms")
         evidence = self.finder.sentences(hits[:EVIDENCE_HITS])
         # a follow-up is searched with the earlier subject, but its own words weigh double when the
@@ -165,6 +206,13 @@ def _shortfall(intent: Intent, chosen: list[Evidence], stats: TermStats) -> str:
         return ""
     return (f"The question asks for {intent.count}; the passages found give {found or 'none'} of them "
             "as a list, so check the cited pages for the rest.")
+
+
+def _mismatch(problems: dict[str, list[str]], registry_path) -> str:
+    doc_id, issues = next(iter(problems.items()))
+    more = f" (and {len(problems) - 1} more documents)" if len(problems) > 1 else ""
+    return (f"the store does not match {registry_path.name}: {doc_id}: {issues[0]}{more}; "
+            "run: report-assistant repair")
 
 
 def _hit_sources(hits: list[Hit], evidence: list[Evidence]) -> list[Evidence]:

@@ -9,12 +9,16 @@ from pathlib import Path
 
 from ingest.pages import page_reference
 
-from .settings import Settings, describe
+from .settings import Settings, SettingsError, describe
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    settings = Settings.from_env(data_dir=args.data_dir)
+    try:
+        settings = Settings.from_env(data_dir=args.data_dir)
+    except SettingsError as exc:  # checked before any command runs, even `status`
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     # Gradio imports matplotlib on every request (and the eval draws a chart with it); its font cache
     # and config folder would otherwise land in ~/.cache and ~/.config: keep them in the data dir
     os.environ.setdefault("MPLCONFIGDIR", str(Path(settings.data_dir).resolve() / "cache" / "matplotlib"))
@@ -32,13 +36,15 @@ def main(argv: list[str] | None = None) -> int:
 
 def _is_known(exc: Exception) -> bool:
     from ingest.embedder import EmbedderError
-    from ingest.library import LibraryBusy
+    from ingest.library import DiskFull, LibraryBusy
+    from ingest.registry import RegistryError
     from ingest.store import StoreError
 
     from .answering import QuestionError
     from .generative import GeneratorError
 
-    return isinstance(exc, (EmbedderError, LibraryBusy, StoreError, GeneratorError, QuestionError))
+    return isinstance(exc, (EmbedderError, LibraryBusy, StoreError, GeneratorError, QuestionError, SettingsError,
+                            RegistryError, DiskFull))
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -57,7 +63,13 @@ def _parser() -> argparse.ArgumentParser:
     ingest = commands.add_parser("ingest", parents=[global_options], help="add or update documents (files or folders)")
     ingest.add_argument("paths", nargs="+", type=Path)
     ingest.add_argument("--prune", action="store_true", help="remove documents whose files are gone")
+    ingest.add_argument("--allow-duplicates", action="store_true",
+                        help="store a file even when another document has the same content")
     ingest.set_defaults(run=run_ingest)
+
+    repair = commands.add_parser("repair", parents=[global_options],
+                                 help="restore a damaged registry and rebuild missing chunks or copies")
+    repair.set_defaults(run=run_repair)
 
     status = commands.add_parser("status", parents=[global_options], help="list the ingested documents")
     status.add_argument("--json", action="store_true")
@@ -106,34 +118,56 @@ def _parser() -> argparse.ArgumentParser:
 def run_ingest(args, settings: Settings) -> int:
     from .components import Components
 
-    results = Components(settings).library.ingest(args.paths, prune=args.prune, progress=_progress_bar)
+    results = Components(settings).library.ingest(args.paths, prune=args.prune, progress=_progress_bar,
+                                                  allow_duplicates=args.allow_duplicates)
     for result in results:
         print(result.line())
         for warning in result.warnings:
             print(f"          warning: {warning}")
     failed = sum(r.status == "failed" for r in results)
     counts = {s: sum(r.status == s for r in results) for s in ("new", "updated", "unchanged", "removed")}
-    print(", ".join(f"{n} {s}" for s, n in counts.items()) + f", {failed} failed")
+    skipped = sum(r.status == "skipped" for r in results)
+    print(", ".join(f"{n} {s}" for s, n in counts.items()) + f", {failed} failed"
+          + (f", {skipped} skipped as duplicates" if skipped else ""))
     return 1 if failed else 0
 
 
 def run_status(args, settings: Settings) -> int:
     from .components import Components
 
-    documents = Components(settings).registry.load().values()
+    components = Components(settings)
+    documents = components.registry.load().values()
+    problems = components.library.problems() if documents else {}
     if args.json:
-        print(json.dumps({"documents": [d.public() for d in documents]}, indent=2))
-        return 0
+        # "problems" appears only on a document that has some: a healthy store prints the stable schema
+        print(json.dumps({"documents": [d.public() | ({"problems": problems[d.id]} if d.id in problems else {})
+                                        for d in documents]}, indent=2))
+        return 1 if problems else 0
     if not documents:
         print(f"no documents in {settings.data_dir}; run: report-assistant ingest PATH")
     for d in documents:
         print(f"{d.id:<28} {d.kind:<10} v{d.version:<3} {d.pages:>5} pages {d.chunks:>6} chunks  {d.title}")
-    return 0
+        for problem in problems.get(d.id, []):
+            print(f"  DAMAGED: {problem}; run: report-assistant repair")
+    return 1 if problems else 0
+
+
+def run_repair(args, settings: Settings) -> int:
+    from .components import Components
+
+    results = Components(settings).library.repair(progress=_progress_bar)
+    for result in results:
+        print(result.line())
+    if not results:
+        print("nothing to repair: the registry, the chunk store and the stored copies agree")
+    return 1 if any(r.status == "failed" for r in results) else 0
 
 
 def run_ask(args, settings: Settings) -> int:
+    from .answering import check_question
     from .components import Components
 
+    check_question(args.question, settings.max_question_chars)  # before any model or store is opened
     components = Components(settings)
     if not components.registry.load():
         print(f"error: no documents in {settings.data_dir}; run: report-assistant ingest PATH", file=sys.stderr)
@@ -153,15 +187,15 @@ def run_ask(args, settings: Settings) -> int:
 
 
 def run_chat(args, settings: Settings) -> int:
-    import dataclasses
     import os
 
     from .components import Components
 
-    settings = dataclasses.replace(settings, host=args.host or settings.host, port=args.port or settings.port)
+    settings = settings.with_overrides(host=args.host, port=args.port)
     os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"  # read by Gradio at import time
     components = Components(settings)
     ensure_default_corpus(components)
+    from .http_headers import app_kwargs
     from .ui import CSS, build_app
 
     app = build_app(components)
@@ -169,7 +203,7 @@ def run_chat(args, settings: Settings) -> int:
     app.queue(default_concurrency_limit=2, max_size=32, api_open=False).launch(
         server_name=settings.host, server_port=settings.port, auth=auth, share=False,
         max_file_size=f"{settings.max_file_mb}mb", enable_monitoring=False, ssr_mode=False, run_history=False,
-        footer_links=["api"], css=CSS)
+        footer_links=["api"], css=CSS, app_kwargs=app_kwargs())
     return 0
 
 

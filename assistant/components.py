@@ -34,7 +34,7 @@ class Components:
 
         s = self.settings
         client = open_chroma_client(path=s.chroma_dir, host=s.chroma_host, port=s.chroma_port)
-        return ChunkStore(client, s.collection)
+        return ChunkStore(client, s.collection, path=None if s.chroma_host else s.chroma_dir)
 
     @cached_property
     def library(self) -> Library:
@@ -49,8 +49,8 @@ class Components:
     def assistant(self):
         from .answering import Assistant
 
-        return Assistant(self.store, self.embedder, self.library,
-                         abstain_below=self.settings.abstain_below, generators=Generators(self.settings))
+        return Assistant(self.store, self.embedder, self.library, abstain_below=self.settings.abstain_below,
+                         generators=Generators(self.settings), max_question_chars=self.settings.max_question_chars)
 
 
 class Generators:

@@ -24,6 +24,8 @@ anything something main roughly exactly really mean means kind sort thing things
 know known find found use used way ways whether
 """.split())
 _stemmer = Stemmer.Stemmer("english")
+MAX_CORRECTIONS = 12     # distinct unknown words looked up per question
+MAX_WORD_LENGTH = 30     # longer "words" are not words: never looked up
 
 
 @lru_cache(maxsize=100_000)
@@ -55,15 +57,24 @@ class TermStats:
         return term in self.df
 
     def correct(self, question: str) -> str:
-        """Replace words the corpus never uses by a close corpus word ("aversoin" → "aversion")."""
+        """Replace words the corpus never uses by a close corpus word ("aversoin" → "aversion").
+        Each look-up compares against the whole vocabulary, so only the first MAX_CORRECTIONS distinct
+        unknown words (of at most MAX_WORD_LENGTH letters) are looked up: the cost has a ceiling."""
+        looked_up: dict[str, str | None] = {}
+
         def fix(match: re.Match) -> str:
             word = match.group(0)
             lower = word.lower()
-            if len(lower) < 4 or lower in STOPWORDS or lower in self.dictionary or self.known(_stem(lower)):
+            if (len(lower) < 4 or len(lower) > MAX_WORD_LENGTH or lower in STOPWORDS or lower in self.dictionary
+                    or self.known(_stem(lower))):
                 return word
-            cutoff = 0.84 if len(lower) > 5 else 0.75  # one slip in a short word weighs more
-            close = difflib.get_close_matches(lower, self.surface, n=1, cutoff=cutoff)
-            return close[0] if close else word
+            if lower not in looked_up:
+                if len(looked_up) >= MAX_CORRECTIONS:
+                    return word
+                cutoff = 0.84 if len(lower) > 5 else 0.75  # one slip in a short word weighs more
+                close = difflib.get_close_matches(lower, self.surface, n=1, cutoff=cutoff)
+                looked_up[lower] = close[0] if close else None
+            return looked_up[lower] or word
         return re.sub(r"[A-Za-z]+", fix, question)
 
     def coverage(self, query_terms: list[str], text_terms: set[str]) -> float:

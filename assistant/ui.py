@@ -11,12 +11,15 @@ from urllib.parse import urlsplit
 
 import gradio as gr
 
-from ingest.library import IngestResult, LibraryBusy
+from ingest.library import DiskFull, IngestResult, LibraryBusy
 from ingest.loaders import SUPPORTED_SUFFIXES
 from ingest.manifest import doc_id_from_name
 from ingest.pages import page_reference
+from ingest.store import StoreError
 
+from .answering import QuestionError, check_question
 from .conversation import Conversation, conversation_markdown
+from .markdown_text import safe_markdown
 from .page_view import PageViewer
 
 EXAMPLES = [
@@ -55,23 +58,12 @@ NEEDS_LOGIN = ("**Not changed:** adding or removing documents on a page shared o
                "login (set REPORT_ASSISTANT_AUTH_USERNAME and REPORT_ASSISTANT_AUTH_PASSWORD).")
 
 
-def safe_markdown(text: str) -> str:
-    """Document text shown as Markdown: no raw HTML, no remote images, no auto-links to follow."""
-    text = html.escape(text, quote=False)
-    return re.sub(r"!\[", r"!\\[", text)
-
-
 def build_app(components) -> gr.Blocks:
     assistant, library = components.assistant, components.library
     viewer = PageViewer(library)
     modes = ["extractive", *assistant.generators]
     uploads = components.settings.data_dir / "uploads"
     exports = Path(tempfile.mkdtemp(prefix="report-assistant-exports-"))
-
-    def sync_assistant():
-        """Another process (the CLI) may have ingested or removed documents since the last search."""
-        if sorted(assistant.registry.active_keys()) != sorted(assistant.retriever.active_keys):
-            assistant.refresh()
 
     def doc_choices():
         return [("All documents", "")] + [(f"{r.title} ({r.kind})", r.id) for r in library.documents()]
@@ -82,22 +74,23 @@ def build_app(components) -> gr.Blocks:
 
     def chat_turn(question, history, state, mode, doc_id):
         """Outputs: chat, state, citations, question box, evidence title/text/image, export button."""
-        question = (question or "").strip()
-        if not question:
-            yield history, state, gr.update(), question, gr.update(), gr.update(), gr.update(), gr.update()
+        try:  # checked before any work: an empty or oversized question is refused with a message
+            question = check_question(question, assistant.max_question_chars)
+        except QuestionError as exc:
+            history = history + [{"role": "assistant", "content": f"**Not asked:** {safe_markdown(str(exc))}."}]
+            yield history, state, gr.update(), gr.update(), gr.update(), gr.update(), gr.update(), gr.update()
             return
         conversation: Conversation = state["conversation"]
         try:
             query = conversation.query_for(question, condense=_condenser(assistant, mode))
         except Exception:  # a model that cannot condense still lets the heuristic carry the subject
             query = conversation.query_for(question)
-        history = history + [{"role": "user", "content": question},
+        history = history + [{"role": "user", "content": safe_markdown(question)},
                              {"role": "assistant", "content": "_Searching the report…_"}]
         # the previous answer's citations no longer belong to the last answer: clear them while this one runs
         no_evidence = (gr.update(choices=[], value=None), "", "", gr.update(value=None, visible=False))
         yield history, state, *no_evidence[:1], "", *no_evidence[1:], gr.update()
         try:
-            sync_assistant()
             answer = None
             for answer in assistant.ask_stream(question, doc_id=doc_id or None, mode=mode, retrieval_query=query):
                 history[-1]["content"] = safe_markdown(answer.text) or "_Writing…_"
@@ -105,7 +98,7 @@ def build_app(components) -> gr.Blocks:
         except Exception as exc:  # a model or server failure: say so, keep the conversation
             log.exception("answering failed")
             advice = " Try the extractive mode." if mode != "extractive" else ""
-            history[-1]["content"] = f"**Error:** {html.escape(str(exc))}.{advice}"
+            history[-1]["content"] = f"**Error:** {safe_markdown(str(exc))}.{advice}"
             yield history, state, gr.update(), "", gr.update(), gr.update(), gr.update(), gr.update()
             return
         conversation.add(answer.retrieval_query)
@@ -189,7 +182,7 @@ def build_app(components) -> gr.Blocks:
             return "Choose a document to remove.", library_rows(), gr.update(choices=doc_choices())
         try:
             removed = library.forget(doc_id)
-        except LibraryBusy as exc:
+        except (LibraryBusy, DiskFull) as exc:
             return f"**Not removed:** {html.escape(str(exc))}", library_rows(), gr.update(choices=doc_choices())
         assistant.refresh()
         message = f"Removed `{doc_id}`." if removed else f"No document `{doc_id}`."
@@ -206,7 +199,8 @@ def build_app(components) -> gr.Blocks:
                                          buttons=["copy", "copy_all"], elem_id="chat")
                     with gr.Row(elem_id="ask-row"):
                         question = gr.Textbox(placeholder="Ask a question about the report…", show_label=False,
-                                              scale=5, elem_id="question", autofocus=True)
+                                              scale=5, elem_id="question", autofocus=True,
+                                              max_length=components.settings.max_question_chars)
                         send = gr.Button("Ask", variant="primary", scale=1, min_width=80, elem_id="ask")
                     gr.Examples(EXAMPLES, inputs=question, label="Examples")
                     with gr.Row():
@@ -266,8 +260,10 @@ def build_app(components) -> gr.Blocks:
 
         def api_ask(question: str, doc_id: str = "", mode: str = "extractive") -> dict:
             """Ask one question; returns the same JSON as `report-assistant ask --json`."""
-            sync_assistant()
-            return assistant.ask(question, doc_id=doc_id or None, mode=mode).to_json()
+            try:
+                return assistant.ask(question, doc_id=doc_id or None, mode=mode).to_json()
+            except (QuestionError, StoreError) as exc:  # the caller sees why, in one line
+                raise gr.Error(str(exc)) from None
 
         gr.api(api_ask, api_name="ask")
     return app

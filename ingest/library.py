@@ -9,8 +9,11 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import fcntl
+import errno
 import hashlib
 import json
+import math
+import os
 import re
 import shutil
 from dataclasses import dataclass, field
@@ -23,15 +26,30 @@ from .chunking import chunk_pages, context_line
 from .loaders import load_document
 from .manifest import FileEntry, entries_for
 from .pages import DocumentError, Limits, LoadedDocument
-from .registry import DocumentRecord, Registry
+from .registry import DocumentRecord, Registry, RegistryError
 from .sentences import quotable_spans
-from .store import ChunkStore
+from .store import ChunkStore, StoreError
 
 ProgressFactory = Callable[[int, str], Callable[[int], None]]
+STORE_MIN_FREE_MB = 2   # below this, the embedded store is not written to (see _store_may_write)
 
 
 class LibraryBusy(Exception):
     pass
+
+
+class DiskFull(Exception):
+    """The disk filled up during an ingest; what the new version had written is removed again."""
+
+
+class Duplicate(Exception):
+    """The file's content is already live under another id (the argument)."""
+
+
+def _refuse_duplicate(records: list[DocumentRecord], same) -> None:
+    match = next((r for r in records if same(r)), None)
+    if match is not None:
+        raise Duplicate(match.id)
 
 
 @dataclass
@@ -45,7 +63,7 @@ class IngestResult:
     warnings: list[str] = field(default_factory=list)
 
     def line(self) -> str:
-        counts = f"{self.pages} pages, {self.chunks} chunks" if self.status != "failed" else ""
+        counts = f"{self.pages} pages, {self.chunks} chunks" if self.status not in ("failed", "skipped", "restored") else ""
         parts = [f"{self.status:<9}", self.doc_id, counts, self.detail]
         return "  ".join(p for p in parts if p)
 
@@ -62,6 +80,8 @@ class Library:
         self._embedder = embedder
         self.chunk_max_tokens = chunk_max_tokens
         self.limits = limits
+        self._seen_registry = self.registry.signature()  # the registry as this process's store last saw it
+        self._allow_duplicates = True  # set per ingest run (a repair rebuilds whatever was there)
 
     @property
     def embedder(self):
@@ -70,24 +90,34 @@ class Library:
     def documents(self) -> list[DocumentRecord]:
         return sorted(self.registry.load().values(), key=lambda r: r.id)
 
-    def ingest(self, paths: list[Path], *, prune: bool = False,
-               progress: ProgressFactory | None = None) -> list[IngestResult]:
+    def ingest(self, paths: list[Path], *, prune: bool = False, progress: ProgressFactory | None = None,
+               allow_duplicates: bool = False) -> list[IngestResult]:
+        """`allow_duplicates` stores a file whose content another live document already has."""
         with self._lock():
-            self.store.delete_all_but(self.registry.active_keys())
-            self._remove_stray_files()
+            self._remove_stray_files()  # files first: they free space for the store's own cleanup
+            if self._store_may_write():
+                self.store.delete_all_but(self.registry.active_keys())
             try:
                 entries = entries_for(paths)
             except (OSError, ValueError) as exc:
                 return [IngestResult(" ".join(map(str, paths)), "-", "failed", detail=str(exc))]
             results, first_of = [], {}
             for entry in entries:
+                if entry.error:
+                    results.append(IngestResult(str(entry.path), entry.doc_id, "failed",
+                                                detail=f"{_printable(str(entry.path))}: {entry.error}"))
+                    continue
                 first = first_of.setdefault(entry.doc_id, entry.path)
                 if first.resolve() != entry.path.resolve():  # would silently replace the other file
                     results.append(IngestResult(str(entry.path), entry.doc_id, "failed", detail=(
                         f"{_printable(entry.path.name)}: has the same document id '{entry.doc_id}' as "
                         f"{_printable(first.name)} in this run; rename one or give ids in manifest.yaml")))
                     continue
-                results.append(self._ingest_entry(entry, progress))
+                self._allow_duplicates = allow_duplicates
+                try:
+                    results.append(self._ingest_entry(entry, progress))
+                finally:
+                    self._allow_duplicates = True
             if prune:
                 results += self._prune(seen={e.doc_id for e in entries})
             return results
@@ -98,19 +128,89 @@ class Library:
             record = records.pop(doc_id, None)
             if record is None:
                 return False
-            self.registry.save(records)
+            try:
+                self._commit(records)
+            except OSError as exc:
+                if is_disk_full(exc):
+                    raise DiskFull(f"no space left on device in {self.data_dir}: nothing was removed") from None
+                raise
             self._retire(record)
             return True
+
+    def problems(self, records: dict[str, DocumentRecord] | None = None) -> dict[str, list[str]]:
+        """Where the chunk store or the stored copies disagree with the registry: doc id → problems."""
+        records = self.registry.load() if records is None else records
+        return {doc_id: issues for doc_id, record in sorted(records.items()) if (issues := self._issues(record))}
+
+    def _issues(self, record: DocumentRecord) -> list[str]:
+        issues = []
+        stored = self.store.count(record.doc_key)
+        if stored != record.chunks:
+            issues.append(f"{stored} of {record.chunks} chunks are in the store")
+        if not (self.files_dir / record.stored_file).is_file():
+            issues.append(f"its stored copy files/{record.stored_file} is missing")
+        if not (self.files_dir / f"{record.doc_key}.sentences.npz").is_file():
+            issues.append("its sentence vectors are missing")
+        return issues
+
+    def repair(self, progress: ProgressFactory | None = None) -> list[IngestResult]:
+        """Restore a damaged registry from its backup, then rebuild every document whose chunks or
+        stored copy are missing, from the stored copy or else the original file."""
+        with self._lock():
+            results = []
+            try:
+                records = self.registry.load()
+            except RegistryError as exc:
+                records = self.registry.load_backup()
+                if records is None:
+                    return [IngestResult(str(self.registry.path), "-", "failed", detail=(
+                        f"{exc.args[0].split(';')[0]}, and {self.registry.backup_path.name} is missing or damaged "
+                        f"too; move {self.registry.path.name} away and ingest the documents again"))]
+                self._commit(records)
+                results.append(IngestResult(str(self.registry.path), "-", "restored", detail=(
+                    f"{self.registry.path.name} restored from {self.registry.backup_path.name} "
+                    f"({len(records)} documents)")))
+            self.store.delete_all_but(self.registry.active_keys())
+            self._remove_stray_files()
+            for doc_id, issues in self.problems(records).items():
+                results.append(self._rebuild(records[doc_id], issues, progress))
+            return results
+
+    def _rebuild(self, record: DocumentRecord, issues: list[str], progress) -> IngestResult:
+        stored, source = self.files_dir / record.stored_file, Path(record.source)
+        intact = [p for p in (stored, source) if p.is_file() and _file_sha256(p) == record.file_sha256]
+        original = intact[0] if intact else source
+        if not original.is_file():
+            return IngestResult(record.source, record.id, "failed", detail=(
+                f"cannot rebuild: {'; '.join(issues)}, and neither the stored copy nor {_printable(record.source)} "
+                f"is there; run: report-assistant forget {record.id}"))
+        result = self._ingest_entry(FileEntry(original, record.id, record.kind, record.title), progress)
+        if result.status != "failed":
+            if original == stored:  # keep pointing at the user's file, not at our copy
+                records = self.registry.load()
+                records[record.id].source = record.source
+                self._commit(records)
+            where = "the stored copy" if original == stored else (
+                "the original file" if intact else "the original file, which has changed since")
+            result.status, result.detail = "repaired", f"rebuilt from {where} ({'; '.join(issues)})"
+        result.source = record.source
+        return result
 
     def _ingest_entry(self, entry: FileEntry, progress: ProgressFactory | None) -> IngestResult:
         result = IngestResult(str(entry.path), entry.doc_id, "failed")
         name = _printable(entry.path.name)  # a file name may hold newlines: the reason stays one line
         try:
             return self._ingest_file(entry, progress)
+        except DiskFull as exc:
+            result.detail = f"{name}: {exc}"
+        except Duplicate as exc:
+            result.status, result.detail = "skipped", (
+                f"{name}: same content as {exc.args[0]}; not stored again (--allow-duplicates stores it anyway)")
         except DocumentError as exc:
             result.detail = f"{name}: {exc}"
         except OSError as exc:
-            result.detail = f"{name}: cannot read the file ({exc.strerror or exc})"
+            result.detail = (f"{name}: no space left on device in {self.data_dir}" if is_disk_full(exc)
+                             else f"{name}: cannot read the file ({exc.strerror or exc})")
         return result
 
     def _ingest_file(self, entry: FileEntry, progress: ProgressFactory | None) -> IngestResult:
@@ -118,20 +218,39 @@ class Library:
             raise DocumentError("file not found" if not entry.path.exists() else "not a regular file")
         records = self.registry.load()
         old = records.get(entry.doc_id)
+        issues = self._issues(old) if old else []  # a damaged version is rebuilt, never "unchanged"
         file_sha = _file_sha256(entry.path)
-        if old and old.file_sha256 == file_sha and old.title == entry.title and old.kind == entry.kind:
+        if old and not issues and old.file_sha256 == file_sha and old.title == entry.title and old.kind == entry.kind:
             return IngestResult(str(entry.path), entry.doc_id, "unchanged", old.pages, old.chunks)
+        others = [r for r in records.values() if r.id != entry.doc_id]
+        if not self._allow_duplicates:
+            _refuse_duplicate(others, lambda r: r.file_sha256 == file_sha)
         loaded = load_document(entry.path, self.limits, isolate=True)
-        if old and old.sha256 == loaded.text_sha256 and old.title == entry.title and old.kind == entry.kind:
+        if not self._allow_duplicates:
+            _refuse_duplicate(others, lambda r: r.sha256 == loaded.text_sha256)
+        if old and not issues and old.sha256 == loaded.text_sha256 and old.title == entry.title and old.kind == entry.kind:
             old.file_sha256, old.source = file_sha, str(entry.path.resolve())
-            self.registry.save(records | {old.id: old})
+            self._commit(records | {old.id: old})
             return IngestResult(str(entry.path), entry.doc_id, "unchanged", old.pages, old.chunks)
-        record = self._write_version(entry, loaded, file_sha, version=old.version + 1 if old else 1,
-                                     progress=progress)
-        self.registry.save(self.registry.load() | {record.id: record})  # the commit point
+        version = old.version + 1 if old else 1
+        needed_mb = self._space_needed(entry.path, loaded)
+        if self.store.path is not None and _free_mb(self.data_dir) < needed_mb:  # checked before any write
+            raise DiskFull(_no_space(self.data_dir, needed_mb))
+        try:
+            record = self._write_version(entry, loaded, file_sha, version=version, progress=progress)
+            self._commit(self.registry.load() | {record.id: record})  # the commit point
+        except (OSError, StoreError) as exc:  # the disk filled up while writing (another writer?)
+            # Chroma does not always say why a write failed ("Error in compaction"): a store failure
+            # with less free space than this version needs is taken for a full disk
+            if not (is_disk_full(exc) or (isinstance(exc, StoreError) and _free_mb(self.data_dir) < needed_mb)):
+                raise
+            self._discard(f"{entry.doc_id}@{version}")  # the previous version stays live
+            raise DiskFull(_no_space(self.data_dir, needed_mb)) from None
         if old:
             self._retire(old)
         detail = _describe_changes(old, record) if old else ""
+        if issues:
+            detail = f"rebuilt ({'; '.join(issues)}); {detail}"
         return IngestResult(str(entry.path), record.id, "updated" if old else "new", record.pages,
                             record.chunks, detail, loaded.warnings)
 
@@ -199,9 +318,44 @@ class Library:
         return out
 
     def _retire(self, record: DocumentRecord) -> None:
-        self.store.delete_key(record.doc_key)
         for path in self.files_dir.glob(f"{record.doc_key}.*"):
             path.unlink(missing_ok=True)
+        if self._store_may_write():  # else its chunks, no longer live, are removed by a later ingest
+            self.store.delete_key(record.doc_key)
+
+    def _store_may_write(self) -> bool:
+        """An embedded Chroma that runs out of space mid-write can hang for good (it retries its log):
+        with almost no space left, the store is not written to at all."""
+        return self.store.path is None or _free_mb(self.data_dir) >= STORE_MIN_FREE_MB
+
+    def _discard(self, doc_key: str) -> None:
+        """Remove what an uncommitted version wrote: its files first, which frees space for the store."""
+        for path in self.files_dir.glob(f"{doc_key}.*"):
+            path.unlink(missing_ok=True)
+        if self._store_may_write():  # what is left is removed at the start of a later ingest
+            with contextlib.suppress(StoreError):
+                self.store.delete_key(doc_key)
+
+    def _space_needed(self, path: Path, loaded: LoadedDocument) -> int:
+        """A rough size of a version on disk: the file copy, then per character of text the chunk text
+        (stored twice: table and full-text index) and the vectors of its chunks and sentences."""
+        chars = sum(len(page.text) for page in loaded.pages)
+        vector_bytes = 4 * getattr(self.embedder, "dimension", 384)
+        per_char = 3 + vector_bytes * (1 / 120 + 3 / 900)  # a sentence per ~120 chars, a chunk per ~900
+        return math.ceil((path.stat().st_size + chars * per_char) / 2**20) + 1
+
+    def _commit(self, records: dict[str, DocumentRecord]) -> None:
+        self.registry.save(records)
+        self._seen_registry = self.registry.signature()
+
+    def sync_store(self) -> bool:
+        """Reopen the store when another process committed since this one last looked (True then)."""
+        signature = self.registry.signature()
+        if signature == self._seen_registry:
+            return False
+        self.store.reopen()
+        self._seen_registry = signature
+        return True
 
     def _remove_stray_files(self) -> None:
         """Stored files of versions that were never committed or never retired (after a crash)."""
@@ -215,7 +369,7 @@ class Library:
         gone = [r for r in records.values() if r.id not in seen and not Path(r.source).exists()]
         for record in gone:
             records.pop(record.id)
-            self.registry.save(records)
+            self._commit(records)
             self._retire(record)
         return [IngestResult(r.source, r.id, "removed", r.pages, r.chunks, "file is gone") for r in gone]
 
@@ -228,7 +382,25 @@ class Library:
             except BlockingIOError:
                 raise LibraryBusy(f"another ingest is already running on {self.data_dir}; "
                                   "wait for it to finish") from None
+            self.sync_store()  # never write through a view of the store older than the last commit
             yield
+
+
+def is_disk_full(exc: BaseException) -> bool:
+    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return True
+    text = str(exc).lower()
+    return any(sign in text for sign in ("no space left", "disk is full", "os error 28", "quota exceeded"))
+
+
+def _no_space(data_dir: Path, needed_mb: int) -> str:
+    return (f"no space left on device in {data_dir} (needs about {needed_mb} MB free, has "
+            f"{_free_mb(data_dir):.1f} MB; free some space and ingest again)")
+
+
+def _free_mb(folder: Path) -> float:
+    stat = os.statvfs(folder)
+    return stat.f_bavail * stat.f_frsize / 2**20
 
 
 def _printable(name: str) -> str:

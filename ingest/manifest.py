@@ -6,6 +6,7 @@ name get an id from their file name and the kind `document`; files under `ignore
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -25,6 +26,7 @@ class FileEntry:
     doc_id: str
     kind: str = "document"
     title: str = ""
+    error: str = ""     # a file or folder that could not be listed: reported as one failed line
 
 
 def doc_id_from_name(name: str) -> str:
@@ -60,9 +62,18 @@ def entries_for(paths: list[Path]) -> list[FileEntry]:
 def _folder_entries(folder: Path) -> list[FileEntry]:
     manifest = _read_manifest(folder)
     ignored = set(manifest.pop("__ignore__", ()))
-    files = sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES)
+    files, unreadable = [], []
+
+    def note(error: OSError) -> None:  # an unreadable sub-folder costs one line, the rest goes on
+        unreadable.append(FileEntry(path=Path(error.filename), doc_id="-",
+                                    error=f"cannot read the folder ({error.strerror or error})"))
+
+    for root, folders, names in os.walk(folder, onerror=note):
+        folders.sort()
+        files += [Path(root) / name for name in names if Path(name).suffix.lower() in SUPPORTED_SUFFIXES
+                  and (Path(root) / name).is_file()]
     return [manifest.get(str(p.relative_to(folder))) or _default_entry(p)
-            for p in files if str(p.relative_to(folder)) not in ignored]
+            for p in sorted(files) if str(p.relative_to(folder)) not in ignored] + unreadable
 
 
 def _default_entry(path: Path) -> FileEntry:

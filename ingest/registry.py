@@ -1,11 +1,18 @@
 """The registry of ingested documents: which version of each is live. Writing it is the commit
-point of an ingest, so it is replaced atomically (write a temp file, fsync, rename)."""
+point of an ingest, so it is replaced atomically (write a temp file, fsync, rename), and a copy
+(`documents.json.bak`) is written after every commit: a registry damaged later is restored from it."""
 from __future__ import annotations
 
 import json
 import os
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
+
+FORMAT = 1
+
+
+class RegistryError(Exception):
+    """documents.json cannot be read: one line naming the file and the fix."""
 
 
 @dataclass
@@ -36,21 +43,96 @@ class Registry:
     def __init__(self, path: Path):
         self.path = path
 
+    @property
+    def backup_path(self) -> Path:
+        return self.path.with_name(self.path.name + ".bak")
+
     def load(self) -> dict[str, DocumentRecord]:
         if not self.path.exists():
             return {}
-        raw = json.loads(self.path.read_text(encoding="utf-8"))
-        return {doc_id: DocumentRecord(**record) for doc_id, record in raw["documents"].items()}
+        try:
+            return parse(self.path.read_bytes())
+        except ValueError as exc:
+            raise RegistryError(f"{self.path} is damaged ({exc}); run: report-assistant repair "
+                                "(it restores the last good copy and rebuilds what is missing)") from None
+        except OSError as exc:
+            raise RegistryError(f"cannot read {self.path} ({exc.strerror or exc})") from None
+
+    def load_backup(self) -> dict[str, DocumentRecord] | None:
+        """The copy written after the last commit, or None when there is none or it is damaged too."""
+        try:
+            return parse(self.backup_path.read_bytes())
+        except (OSError, ValueError):
+            return None
+
+    def signature(self) -> tuple | None:
+        """Changes whenever any process commits (each save replaces the file: a new inode)."""
+        try:
+            stat = self.path.stat()
+        except FileNotFoundError:
+            return None
+        return stat.st_ino, stat.st_mtime_ns, stat.st_size
 
     def save(self, records: dict[str, DocumentRecord]) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         tmp = self.path.with_suffix(".tmp")
-        payload = {"format": 1, "documents": {k: asdict(v) for k, v in sorted(records.items())}}
-        with tmp.open("w", encoding="utf-8") as handle:
-            json.dump(payload, handle, indent=1)
-            handle.flush()
-            os.fsync(handle.fileno())
+        payload = {"format": FORMAT, "documents": {k: asdict(v) for k, v in sorted(records.items())}}
+        try:
+            with tmp.open("w", encoding="utf-8") as handle:
+                json.dump(payload, handle, indent=1)
+                handle.flush()
+                os.fsync(handle.fileno())
+        except OSError:
+            tmp.unlink(missing_ok=True)  # a full disk leaves no half-written temp file behind
+            raise
         os.replace(tmp, self.path)
+        self._write_backup()
+
+    def _write_backup(self) -> None:
+        tmp = self.backup_path.with_name(self.backup_path.name + ".tmp")
+        try:
+            with tmp.open("wb") as handle:
+                handle.write(self.path.read_bytes())
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(tmp, self.backup_path)
+        except OSError:  # the commit is made; a missing backup is only a lost safety net
+            tmp.unlink(missing_ok=True)
 
     def active_keys(self) -> list[str]:
         return [record.doc_key for record in self.load().values()]
+
+
+_RECORD_FIELDS = {f.name for f in fields(DocumentRecord)}
+_REQUIRED_FIELDS = {f.name for f in fields(DocumentRecord) if f.name != "page_hashes"}
+
+
+def parse(raw: bytes) -> dict[str, DocumentRecord]:
+    """The registry's bytes → records; ValueError (one line) when anything is off."""
+    if not raw.strip():
+        raise ValueError("the file is empty")
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise ValueError("not UTF-8 text") from None
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"not valid JSON: {exc.msg} (line {exc.lineno})") from None
+    if not isinstance(data, dict) or not isinstance(data.get("documents"), dict):
+        raise ValueError("no 'documents' object")
+    if data.get("format") != FORMAT:
+        raise ValueError(f"unknown format {data.get('format')!r}")
+    records = {}
+    for doc_id, record in data["documents"].items():
+        if not isinstance(record, dict):
+            raise ValueError(f"document '{doc_id}' is not an object")
+        unknown, missing = set(record) - _RECORD_FIELDS, _REQUIRED_FIELDS - set(record)
+        if unknown or missing:
+            raise ValueError(f"document '{doc_id}' has {'unknown' if unknown else 'missing'} field "
+                             f"'{sorted(unknown or missing)[0]}'")
+        types_ok = (all(isinstance(record[k], str) for k in _REQUIRED_FIELDS - {"version", "pages", "chunks"})
+                    and all(isinstance(record[k], int) for k in ("version", "pages", "chunks"))
+                    and isinstance(record.get("page_hashes", {}), dict) and record["id"] == doc_id)
+        if not types_ok:
+            raise ValueError(f"document '{doc_id}' has a field of the wrong type")
+        records[doc_id] = DocumentRecord(**record)
+    return records

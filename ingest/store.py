@@ -5,6 +5,7 @@ registry are ever read, so a half-written new version stays invisible until it i
 """
 from __future__ import annotations
 
+import contextlib
 import functools
 from pathlib import Path
 
@@ -27,8 +28,13 @@ def _store_call(method):
             raise
         except Exception as exc:
             detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-            raise StoreError(f"the chunk store failed during {method.__name__.strip('_')}: {detail}") from None
+            full = "no space left on device: " if _disk_full(detail) else ""
+            raise StoreError(f"{full}the chunk store failed during {method.__name__.strip('_')}: {detail}") from None
     return wrapper
+
+
+def _disk_full(detail: str) -> bool:
+    return any(sign in detail.lower() for sign in ("no space left", "disk is full", "os error 28"))
 
 
 def open_chroma_client(*, path: Path | None = None, host: str = "", port: int = 8000):
@@ -40,6 +46,12 @@ def open_chroma_client(*, path: Path | None = None, host: str = "", port: int = 
         if host:
             return chromadb.HttpClient(host=host, port=port, settings=chroma_settings)
         path.mkdir(parents=True, exist_ok=True)
+        # Chroma shares one system per folder within a process, and that system reads the vector index
+        # once: every open starts a fresh one, so it sees the folder as it is now (a holder of the old
+        # one keeps it)
+        from chromadb.api.shared_system_client import SharedSystemClient
+
+        SharedSystemClient._identifier_to_system.pop(str(path), None)
         return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
     except Exception as exc:
         where = f"Chroma server at {host}:{port}" if host else f"Chroma store in {path}"
@@ -47,15 +59,34 @@ def open_chroma_client(*, path: Path | None = None, host: str = "", port: int = 
 
 
 class ChunkStore:
-    def __init__(self, client, collection_name: str):
+    def __init__(self, client, collection_name: str, path: Path | None = None):
+        """`path`: the embedded store's folder (None for a Chroma server), so `reopen` can read it again."""
+        self.client, self.collection_name, self.path = client, collection_name, path
+        self._open_collection()
+
+    def _open_collection(self) -> None:
         from llama_index.vector_stores.chroma import ChromaVectorStore
 
         try:
-            self.collection = client.get_or_create_collection(
-                collection_name, metadata={"hnsw:space": "cosine"}, embedding_function=None)
+            self.collection = self.client.get_or_create_collection(
+                self.collection_name, metadata={"hnsw:space": "cosine"}, embedding_function=None)
         except Exception as exc:
             raise StoreError(f"cannot reach the chunk store: {exc}".splitlines()[0]) from None
         self.vector_store = ChromaVectorStore(chroma_collection=self.collection)
+
+    def reopen(self) -> None:
+        """See what another process wrote. An embedded Chroma reads its vector index once per process
+        and never notices another writer (it then returns ids that are gone: "Error finding id"), so
+        the cached system is dropped and the folder opened afresh. A server needs nothing."""
+        if self.path is None:
+            return
+        from chromadb.api.shared_system_client import SharedSystemClient as shared
+
+        if shared._identifier_to_refcount.get(getattr(self.client, "_identifier", None), 0) <= 1:
+            with contextlib.suppress(Exception):
+                self.client.close()  # the only holder in this process: stop it and free its files
+        self.client = open_chroma_client(path=self.path)
+        self._open_collection()
 
     @_store_call
     def query(self, query):
