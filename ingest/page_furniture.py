@@ -52,6 +52,8 @@ def find_furniture(pages: list[list[Span]], heights: list[float], labels: list[s
             if span in page_edges and any(abs(span.middle - n.middle) < 0.5 * n.size for n in numbers) \
                     and _set_apart(span, spans, height):
                 furniture.add(i)
+        if len(furniture) == len(spans):  # a page is never all furniture: its only line is its text
+            furniture = {i for i in furniture if _BARE_NUMBER.match(spans[i].text)}
         out.append(furniture)
     return out
 
