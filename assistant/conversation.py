@@ -5,8 +5,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from ingest.pages import page_reference
-
 from .terms import content_terms
 
 _LEANS_ON_PREVIOUS = re.compile(
@@ -45,17 +43,3 @@ class Conversation:
 def _leans_on_previous(question: str) -> bool:
     return len(content_terms(question)) <= MAX_CONTENT_TERMS and bool(_LEANS_ON_PREVIOUS.search(question))
 
-
-def conversation_markdown(answers: list[dict]) -> str:
-    """A conversation as Markdown for a committee paper: each answer with its citations and quotes."""
-    lines = ["# Conversation with the report assistant", ""]
-    for turn in answers:
-        lines += [f"## Q: {turn['question']}", "", turn["answer"], ""]
-        if turn["abstained"] and turn.get("nearest_pages"):
-            lines += ["Nearest pages: " + "; ".join(f"{p['title']}, {page_reference(p['page'])}"
-                                                    for p in turn["nearest_pages"]), ""]
-        for number, c in enumerate(turn["citations"], start=1):
-            pdf = f" (PDF page {c['pdf_page']})" if c["pdf_page"] else ""
-            section = f", {c['section']}" if c.get("section") else ""
-            lines += [f"[{number}] {c['title']}{section}, {page_reference(c['page'])}{pdf}", f"> {c['quote']}", ""]
-    return "\n".join(lines)
