@@ -82,7 +82,7 @@ def confirm_text(library, doc_id: str) -> str | None:
     if record is None:
         return None
     return (f"**Remove “{html.escape(record.title)}”** (`{record.id}`, version {record.version}, "
-            f"{record.pages} pages, {record.chunks} chunks)? Its pages and chunks leave the library; "
+            f"{record.pages} page{'s' if record.pages != 1 else ''}, {record.chunks} chunks)? Its pages and chunks leave the library; "
             "the file can be added again later.")
 
 

@@ -41,11 +41,12 @@ CSS = """
 #chat a[href^="#cite-"], #chat a[href^="#page-"] { font-weight: 600; text-decoration: none; padding: 0 1px; }
 #chat a[href^="#cite-"]:focus-visible, #chat a[href^="#page-"]:focus-visible { outline: 2px solid #e68a00; }
 #citations label { font-size: 0.85rem; }
+#citations .wrap { max-height: 7.5rem; overflow-y: auto; }  /* the [n] links in the answer open citations too */
 #ask-row { align-items: stretch; }
 #library table { font-size: 0.85rem; }
 #remove-row { align-items: flex-end; }
 #remove-row > #remove { margin-bottom: 11px !important; min-height: 40px; }
-#page-row { align-items: flex-end; }
+#page-row { align-items: center; }
 .ra-hidden, #back-to-answer { display: none !important; }
 @media (max-width: 640px) {
   #ask-row { flex-wrap: nowrap; }
@@ -54,6 +55,7 @@ CSS = """
   #chat-actions { flex-wrap: wrap; }
   #chat-actions > button { flex: 1 1 100% !important; }
   #back-to-answer { display: block !important; }
+  #citations { display: none !important; }  /* the [n] links in the answer and Previous/Next do its job */
   .page-text { max-height: 14rem; }
   .page-image { max-height: 24rem; }
 }
@@ -149,8 +151,9 @@ def build_app(components) -> gr.Blocks:
             sync_assistant()
             answer = None
             for answer in assistant.ask_stream(question, doc_id=doc_id or None, mode=mode, retrieval_query=query):
-                history[-1]["content"] = safe_markdown(answer.text) or "_Writing…_"
-                yield history, gr.update(), "", gr.update(), *panel.unchanged(state)
+                if mode != "extractive":  # a model's words as it writes them, before they are checked
+                    history[-1]["content"] = safe_markdown(answer.text) or "_Writing…_"
+                    yield history, gr.update(), "", gr.update(), *panel.unchanged(state)
         except Exception as exc:  # a model or server failure: say so, keep the conversation
             log.exception("answering failed")
             advice = " Try the extractive mode." if mode != "extractive" else ""
@@ -264,8 +267,8 @@ def build_app(components) -> gr.Blocks:
                     page_image = gr.HTML(elem_id="page-image")
                     with gr.Row(elem_id="page-row"):
                         previous_page = gr.Button("◀ Page", size="sm", min_width=70, elem_id="prev-page")
-                        page_label = gr.Textbox(label="Go to page", placeholder="e.g. 12, iv or PDF 12", scale=2,
-                                                min_width=100, elem_id="page-label")
+                        page_label = gr.Textbox(label="Go to page", show_label=False, scale=2, min_width=100,
+                                                placeholder="Go to page: 12, iv or PDF 12", elem_id="page-label")
                         next_page = gr.Button("Page ▶", size="sm", min_width=70, elem_id="next-page")
                     viewer_doc = gr.Dropdown(doc_choices()[1:], value=None, label="Document", elem_id="viewer-doc")
                     section = gr.Dropdown([], value=None, label="Sections (the document's outline)",

@@ -7,6 +7,7 @@ the new one. Leftovers of either are removed at the start of the next ingest.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import fcntl
 import hashlib
@@ -119,9 +120,13 @@ class Library:
         records = self.registry.load()
         old = records.get(entry.doc_id)
         file_sha = _file_sha256(entry.path)
-        if old and old.file_sha256 == file_sha and old.title == entry.title and old.kind == entry.kind:
+        # a title the manifest does not give comes from the file itself, which the hash covers
+        same_title = old is not None and (old.title == entry.title or not entry.titled)
+        if old and old.file_sha256 == file_sha and same_title and old.kind == entry.kind:
             return IngestResult(str(entry.path), entry.doc_id, "unchanged", old.pages, old.chunks)
         loaded = load_document(entry.path, self.limits, isolate=True)
+        if loaded.title and not entry.titled:
+            entry = dataclasses.replace(entry, title=loaded.title)
         if old and old.sha256 == loaded.text_sha256 and old.title == entry.title and old.kind == entry.kind:
             old.file_sha256, old.source = file_sha, str(entry.path.resolve())
             self.registry.save(records | {old.id: old})

@@ -25,6 +25,7 @@ class FileEntry:
     doc_id: str
     kind: str = "document"
     title: str = ""
+    titled: bool = False   # the manifest gave the title (otherwise a file's own title may replace it)
 
 
 def doc_id_from_name(name: str) -> str:
@@ -87,5 +88,6 @@ def _read_manifest(folder: Path) -> dict:
             raise ValueError(f"{manifest_path}: id '{item['id']}' must be lowercase letters, digits and '-'")
         entries[item["file"]] = FileEntry(path=folder / item["file"], doc_id=item["id"],
                                           kind=item.get("kind", "document"),
-                                          title=item.get("title") or title_from_name(item["file"]))
+                                          title=item.get("title") or title_from_name(item["file"]),
+                                          titled=bool(item.get("title")))
     return entries
