@@ -67,9 +67,9 @@ PAGE_SCRIPT = """() => {
   window.reportAssistant = { request: '' };
   const zoom = (box) => {
     box.classList.toggle('zoomed');
-    const mark = box.querySelector('.quote-box');
-    if (mark) box.scrollTo({ top: mark.offsetTop - box.clientHeight / 3,
-                             left: mark.offsetLeft - 16, behavior: 'instant' });
+    const marks = Array.from(box.querySelectorAll('.quote-box'));
+    if (marks.length) box.scrollTo({ top: marks[0].offsetTop - box.clientHeight / 3,
+                                     left: Math.min(...marks.map(m => m.offsetLeft)) - 16, behavior: 'instant' });
   };
   document.addEventListener('click', (event) => {
     const target = event.target instanceof Element ? event.target : null;

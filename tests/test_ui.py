@@ -171,13 +171,16 @@ class Page:
 
     def upload(self, file: Path, expect: str) -> str:
         """Upload one file in the Library tab; wait until the result line says `expect` about it."""
-        result = self.page.locator("#upload-result")
         self.page.locator("#upload input[type=file]").set_input_files(str(file))
+        return self.upload_result(expect, file.stem)
+
+    def upload_result(self, expect: str, name: str) -> str:
+        result = self.page.locator("#upload-result")
         self.page.wait_for_function(
             """([expect, name]) => {
                  const text = document.querySelector('#upload-result')?.innerText || '';
                  return text.includes(expect) && text.includes(name);
-               }""", arg=[expect, file.stem], timeout=ANSWER_TIMEOUT_MS)
+               }""", arg=[expect, name], timeout=ANSWER_TIMEOUT_MS)
         # the library table is updated by the same response; the file box is emptied right after
         self.page.locator("#upload [data-testid=upload-text]").wait_for(timeout=10_000)
         return " ".join(result.inner_text().split())
@@ -474,7 +477,11 @@ def test_pdf_quote_is_marked_on_the_page_image_and_any_page_is_one_click_away(se
     view = open_page(LAPTOP)
     page = view.page
     view.open_library()
-    line = view.upload(_trimmed_nist(tmp_path / "pdf"), "new")
+    # while it works, the upload says which file it is reading and how far the embedding has come
+    page.locator("#upload input[type=file]").set_input_files(str(_trimmed_nist(tmp_path / "pdf")))
+    page.wait_for_function("""() => /file 1 of 1, nist-incident-guide\\.pdf: \\d+ of \\d+ chunks embedded/
+                                    .test(document.body.innerText)""", timeout=ANSWER_TIMEOUT_MS)
+    line = view.upload_result("new", "nist-incident-guide")
     assert re.search(r"\bnew nist-incident-guide \(36 pages, \d+ chunks\)", line), line
     assert "Summary: 1 new, 0 updated, 0 unchanged, 0 failed" in line, line
     rows = view.library_rows()
