@@ -7,6 +7,8 @@ import datetime as dt
 
 from ingest.pages import page_reference
 
+from .answer_view import REFUSAL_PAGES
+
 
 def conversation_markdown(answers: list[dict], documents: list, *, now: dt.datetime | None = None) -> str:
     """`answers`: answer JSON (as `ask --json`) plus "question"; `documents`: the library's records."""
@@ -20,7 +22,7 @@ def conversation_markdown(answers: list[dict], documents: list, *, now: dt.datet
     for turn, answer in enumerate(answers, start=1):
         lines += [f"## Q{turn}: {answer['question']}", ""]
         if answer["abstained"]:
-            lines += [answer["answer"].split(" The nearest pages are:")[0], ""]
+            lines += [answer["answer"].split(REFUSAL_PAGES)[0], ""]
             if answer.get("nearest_pages"):
                 lines += ["Nearest pages: " + "; ".join(_where(p) for p in answer["nearest_pages"]), ""]
             continue
