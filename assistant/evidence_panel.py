@@ -105,8 +105,11 @@ class EvidencePanel:
         state["view"] = {"doc_id": doc_id, "position": position}
         pdf = f" · PDF page {page.index} of {len(pages)}" if page.is_pdf else f" · page {position + 1} of {len(pages)} in the file"
         title = f"{html.escape(heading)}**{html.escape(record.title)}** — **{html.escape(page_reference(page.label))}**{pdf}"
-        image = self.viewer.image_html(doc_id, page, boxes)
         status = ""
+        try:
+            image = self.viewer.image_html(doc_id, page, boxes)
+        except Exception as exc:  # a stored copy that cannot be rendered: the text still shows
+            image, status = "", f"**The page image could not be drawn:** {html.escape(str(exc))[:200]}"
         if quote and image:
             status = LOCATED if boxes else NOT_LOCATED
         sections = self.library.outline(doc_id) or []

@@ -28,7 +28,10 @@ class PageLetters:
 def quote_boxes(pdf_path: str | Path, pdf_page: int, quote: str) -> list[list[float]]:
     """[[x0, y0, x1, y1], ...] covering the quote on this page (1-based), one box per line of it;
     [] when it cannot be located with confidence."""
-    page = page_letters(str(pdf_path), pdf_page)
+    try:
+        page = page_letters(str(pdf_path), pdf_page)
+    except Exception:  # a stored copy PDFium cannot read (gone, damaged): no boxes, the answer stands
+        return []
     spans = locate(page.letters, fold(quote)[0])
     if not spans:
         return []

@@ -85,3 +85,11 @@ def test_ask_json_citations_of_a_pdf_carry_boxes(make_components, tmp_path):
     for citation in located:
         assert fold(_text_under(stored, citation["pdf_page"], citation["boxes"]))[0] == fold(citation["quote"])[0]
     assert "boxes_ms" in payload["timings_ms"]
+
+
+def test_an_unreadable_stored_copy_gives_no_boxes_instead_of_an_error(tmp_path):
+    broken = tmp_path / "broken.pdf"
+    broken.write_bytes(b"%PDF-1.4\n" + bytes(range(256)) * 4)
+    quote = "Because performing incident response effectively is a complex undertaking."
+    assert quote_boxes(broken, 1, quote) == []
+    assert quote_boxes(tmp_path / "gone.pdf", 1, quote) == []
