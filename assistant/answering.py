@@ -9,6 +9,7 @@ from typing import Iterator
 from ingest.pages import page_reference
 from ingest.manifest import KINDS
 from ingest.store import StoreError
+from ingest.pdf_quote import quote_boxes
 
 from .citations import CheckedSentence, check_answer
 from .evidence import Evidence, EvidenceFinder
@@ -173,7 +174,20 @@ class Assistant:
             checked = check_answer(text, sources, self.finder)
             base.note = _shortfall(intent, chosen, self.stats)
         clock.lap("answer_ms")
-        yield _finish(base, checked, hits, clock)
+        answer = _finish(base, checked, hits, clock)
+        self._locate_quotes(answer.citations)
+        clock.lap("boxes_ms")
+        yield answer
+
+    def _locate_quotes(self, citations: list[dict]) -> None:
+        """Citations of PDF pages gain the boxes of their quote on the page ([] when it cannot be
+        located with confidence), so any client can draw the same highlight."""
+        records = self.registry.load()
+        for citation in citations:
+            record = records.get(citation["doc_id"])
+            if citation["pdf_page"] and record and record.stored_file.endswith(".pdf"):
+                citation["boxes"] = quote_boxes(self.library.files_dir / record.stored_file,
+                                                citation["pdf_page"], citation["quote"])
 
 
 def _lead(intent: Intent, ranked: list[Evidence], stats: TermStats) -> Evidence | None:

@@ -5,9 +5,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from ingest.pages import page_reference
-
-from .markdown_text import inert_markdown
 from .terms import content_terms
 
 _LEANS_ON_PREVIOUS = re.compile(
@@ -46,21 +43,3 @@ class Conversation:
 def _leans_on_previous(question: str) -> bool:
     return len(content_terms(question)) <= MAX_CONTENT_TERMS and bool(_LEANS_ON_PREVIOUS.search(question))
 
-
-def conversation_markdown(answers: list[dict]) -> str:
-    """A conversation as Markdown for a committee paper: each answer with its citations and quotes.
-    Questions, answers, titles and quotes are written as text (escaped), so opening the file in a
-    Markdown viewer runs and fetches nothing."""
-    t = inert_markdown
-    lines = ["# Conversation with the report assistant", ""]
-    for turn in answers:
-        lines += [f"## Q: {t(' '.join(turn['question'].split()))}", "", t(turn["answer"]), ""]
-        if turn["abstained"] and turn.get("nearest_pages"):
-            lines += ["Nearest pages: " + "; ".join(f"{t(p['title'])}, {t(page_reference(p['page']))}"
-                                                   for p in turn["nearest_pages"]), ""]
-        for number, c in enumerate(turn["citations"], start=1):
-            pdf = f" (PDF page {c['pdf_page']})" if c["pdf_page"] else ""
-            section = f", {t(c['section'])}" if c.get("section") else ""
-            quote = " ".join(c["quote"].split())  # one line: a quote can never end the blockquote
-            lines += [f"[{number}] {t(c['title'])}{section}, {t(page_reference(c['page']))}{pdf}", f"> {t(quote)}", ""]
-    return "\n".join(lines)

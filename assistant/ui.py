@@ -1,26 +1,25 @@
-"""The chat page (Gradio): a thin shell over the same functions as the CLI."""
+"""The chat page (Gradio): the layout and its wiring; a thin shell over the same functions as the CLI.
+How answers, pages and the library are shown lives in answer_view, evidence_panel, library_view,
+library_panel and export."""
 from __future__ import annotations
 
 import html
 import logging
-import re
-import shutil
 import tempfile
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import gradio as gr
 
-from ingest.library import DiskFull, IngestResult, LibraryBusy
 from ingest.loaders import SUPPORTED_SUFFIXES
-from ingest.manifest import doc_id_from_name
-from ingest.pages import page_reference
-from ingest.store import StoreError
 
+from .answer_view import answer_markdown, evidence_choices, safe_markdown
 from .answering import QuestionError, check_question
-from .conversation import Conversation, conversation_markdown
-from .markdown_text import safe_markdown
-from .page_view import PageViewer
+from .conversation import Conversation
+from .evidence_panel import EvidencePanel
+from .export import conversation_markdown
+from .library_panel import (NEEDS_LOGIN, confirm_text, may_change_library, remove_document, upload_files)
+from .library_view import by_kind, library_line, library_rows
+from .modes import mode_choices
 
 EXAMPLES = [
     "What evidence supports letting go of risk aversion?",
@@ -29,56 +28,113 @@ EXAMPLES = [
     "What did the Shropshire pilot do?",
 ]
 CSS = """
-.page-text { position: relative; white-space: pre-wrap; max-height: 28rem; overflow-y: auto; font-size: 0.92rem;
+.page-text { position: relative; white-space: pre-wrap; max-height: 18rem; overflow-y: auto; font-size: 0.92rem;
              line-height: 1.45; padding: 0.6rem; border: 1px solid var(--border-color-primary); }
 .page-text mark { background: #ffe58a; color: #111; padding: 0 2px; }
 .editor-note { margin-top: 8px; padding: 6px 8px; border-left: 3px solid #888; font-style: italic; }
+.page-image { max-height: 34rem; overflow: auto; border: 1px solid var(--border-color-primary); cursor: zoom-in; }
+.page-image.zoomed { cursor: zoom-out; }
+.page-canvas { position: relative; width: 100%; }
+.page-image.zoomed .page-canvas { width: 250%; }
+.page-canvas img { display: block; width: 100%; height: auto; }
+.quote-box { position: absolute; background: rgba(255, 213, 0, 0.38); outline: 2px solid rgba(230, 140, 0, 0.9);
+             mix-blend-mode: multiply; pointer-events: none; }
+#chat a[href^="#cite-"], #chat a[href^="#page-"] { font-weight: 600; text-decoration: none; padding: 0 1px; }
+#chat a[href^="#cite-"]:focus-visible, #chat a[href^="#page-"]:focus-visible { outline: 2px solid #e68a00; }
 #citations label { font-size: 0.85rem; }
+#citations .wrap { max-height: 7.5rem; overflow-y: auto; }  /* the [n] links in the answer open citations too */
 #ask-row { align-items: stretch; }
 #library table { font-size: 0.85rem; }
 #remove-row { align-items: flex-end; }
 #remove-row > #remove { margin-bottom: 11px !important; min-height: 40px; }
+#page-row { align-items: center; }
+.ra-hidden, #back-to-answer { display: none !important; }
 @media (max-width: 640px) {
   #ask-row { flex-wrap: nowrap; }
   #ask-row > :first-child { flex: 1 1 0 !important; min-width: 0 !important; }
   #ask-row > #ask { flex: 0 0 5rem !important; min-width: 5rem !important; }
   #chat-actions { flex-wrap: wrap; }
   #chat-actions > button { flex: 1 1 100% !important; }
-  .page-text { max-height: 20rem; }
+  #back-to-answer { display: block !important; }
+  #citations { display: none !important; }  /* the [n] links in the answer and Previous/Next do its job */
+  .page-text { max-height: 14rem; }
+  .page-image { max-height: 24rem; }
 }
 """
-# After a citation is shown: scroll its page text (not the whole page) to the highlighted sentence.
-SCROLL_TO_MARK = """() => { setTimeout(() => {
+# Installed once per page: a click (or Enter) on [n] or on a nearest page in the chat asks the server to
+# open it in the evidence panel (through the hidden trigger button); a click on the page image zooms it.
+PAGE_SCRIPT = """() => {
+  if (window.reportAssistant) return;
+  window.reportAssistant = { request: '' };
+  const zoom = (box) => {
+    box.classList.toggle('zoomed');
+    const marks = Array.from(box.querySelectorAll('.quote-box'));
+    if (marks.length) box.scrollTo({ top: marks[0].offsetTop - box.clientHeight / 3,
+                                     left: Math.min(...marks.map(m => m.offsetLeft)) - 16, behavior: 'instant' });
+  };
+  document.addEventListener('click', (event) => {
+    const target = event.target instanceof Element ? event.target : null;
+    const link = target && target.closest('#chat a[href^="#cite-"], #chat a[href^="#page-"]');
+    if (link) {
+      event.preventDefault();
+      event.stopPropagation();
+      window.reportAssistant.request = link.getAttribute('href').slice(1);
+      document.querySelector('#open-trigger').click();
+      if (window.innerWidth <= 640) document.querySelector('#evidence-panel').scrollIntoView();
+      return;
+    }
+    const image = target && target.closest('.page-image');
+    if (image) zoom(image);
+  }, true);
+  document.addEventListener('keydown', (event) => {
+    const target = event.target instanceof Element ? event.target : null;
+    if (target && target.classList.contains('page-image') && (event.key === 'Enter' || event.key === ' ')) {
+      event.preventDefault();
+      zoom(target);
+    }
+  });
+}"""
+# After the evidence panel changed: its text scrolls to the marked sentence, its image to the quote.
+SHOW_MARKS = """() => { setTimeout(() => {
   const box = document.querySelector('#evidence-text .page-text');
   const mark = box && box.querySelector('mark');
   if (mark) box.scrollTop = Math.max(0, mark.offsetTop - box.clientHeight / 3);
+  const image = document.querySelector('#page-image .page-image');
+  const quote = image && image.querySelector('.quote-box');
+  if (quote) image.scrollTop = Math.max(0, quote.offsetTop - image.clientHeight / 3);
 }, 60); }"""
+# After an answer: the chat shows the question and the start of its answer, not the end of the answer.
+SHOW_ANSWER_START = """() => { setTimeout(() => {
+  const chat = document.querySelector('#chat');
+  const questions = chat ? chat.querySelectorAll('.message-row.user-row, .user-row') : [];
+  const question = questions[questions.length - 1];
+  if (!question) return;
+  let box = question.parentElement;
+  while (box && box !== chat.parentElement && !(box.scrollHeight > box.clientHeight + 1
+         && ['auto', 'scroll'].includes(getComputedStyle(box).overflowY))) box = box.parentElement;
+  if (box && box !== chat.parentElement)
+    box.scrollTop += question.getBoundingClientRect().top - box.getBoundingClientRect().top - 8;
+}, 80); }"""
+BACK_TO_ANSWER = "() => document.querySelector('#chat').scrollIntoView()"
 log = logging.getLogger(__name__)
-NEEDS_LOGIN = ("**Not changed:** adding or removing documents on a page shared on the network needs a "
-               "login (set REPORT_ASSISTANT_AUTH_USERNAME and REPORT_ASSISTANT_AUTH_PASSWORD).")
 
 
 def build_app(components) -> gr.Blocks:
-    assistant, library = components.assistant, components.library
-    viewer = PageViewer(library)
-    modes = ["extractive", *assistant.generators]
-    uploads = components.settings.data_dir / "uploads"
+    assistant, library, settings = components.assistant, components.library, components.settings
+    panel = EvidencePanel(library)
+    uploads = settings.data_dir / "uploads"
     exports = Path(tempfile.mkdtemp(prefix="report-assistant-exports-"))
 
     def doc_choices():
-        return [("All documents", "")] + [(f"{r.title} ({r.kind})", r.id) for r in library.documents()]
-
-    def library_rows():
-        return [[r.id, r.title, r.kind, r.version, r.pages, r.chunks, _when(r.ingested_at)]
-                for r in library.documents()]
+        return [("All documents", "")] + [(f"{r.title} ({r.kind})", r.id) for r in by_kind(library.documents())]
 
     def chat_turn(question, history, state, mode, doc_id):
-        """Outputs: chat, state, citations, question box, evidence title/text/image, export button."""
+        """Outputs: chat, evidence list, question box, export button, the evidence panel, state."""
         try:  # checked before any work: an empty or oversized question is refused with a message
             question = check_question(question, assistant.max_question_chars)
         except QuestionError as exc:
             history = history + [{"role": "assistant", "content": f"**Not asked:** {safe_markdown(str(exc))}."}]
-            yield history, state, gr.update(), gr.update(), gr.update(), gr.update(), gr.update(), gr.update()
+            yield history, gr.update(), question, gr.update(), *panel.unchanged(state)
             return
         conversation: Conversation = state["conversation"]
         try:
@@ -88,115 +144,99 @@ def build_app(components) -> gr.Blocks:
         history = history + [{"role": "user", "content": safe_markdown(question)},
                              {"role": "assistant", "content": "_Searching the report…_"}]
         # the previous answer's citations no longer belong to the last answer: clear them while this one runs
-        no_evidence = (gr.update(choices=[], value=None), "", "", gr.update(value=None, visible=False))
-        yield history, state, *no_evidence[:1], "", *no_evidence[1:], gr.update()
+        yield history, gr.update(choices=[], value=None), "", gr.update(), *panel.empty(state)
         try:
             answer = None
             for answer in assistant.ask_stream(question, doc_id=doc_id or None, mode=mode, retrieval_query=query):
-                history[-1]["content"] = safe_markdown(answer.text) or "_Writing…_"
-                yield history, state, gr.update(), "", gr.update(), gr.update(), gr.update(), gr.update()
+                if mode != "extractive":  # a model's words as it writes them, before they are checked
+                    history[-1]["content"] = safe_markdown(answer.text) or "_Writing…_"
+                    yield history, gr.update(), "", gr.update(), *panel.unchanged(state)
         except Exception as exc:  # a model or server failure: say so, keep the conversation
             log.exception("answering failed")
             advice = " Try the extractive mode." if mode != "extractive" else ""
             history[-1]["content"] = f"**Error:** {safe_markdown(str(exc))}.{advice}"
-            yield history, state, gr.update(), "", gr.update(), gr.update(), gr.update(), gr.update()
+            yield history, gr.update(), "", gr.update(), *panel.unchanged(state)
             return
         conversation.add(answer.retrieval_query)
         state["answers"].append(answer.to_json() | {"question": question})
-        history[-1]["content"] = _answer_markdown(answer)
-        first = 0 if answer.citations else None
-        # the evidence of citation [1] is sent here, not left to the radio's change event: when the new
-        # answer's first citation has the same index (0) as the old one, the radio does not change
-        yield (history, state, _citation_choices(answer.to_json()), "", *show_citation(first, state),
-               gr.update(value=export(state), interactive=True))
+        turn = len(state["answers"]) - 1
+        history[-1]["content"] = answer_markdown(state["answers"][turn], turn)
+        # the first citation (or nearest page) is opened at once: the answer can be checked without a click
+        yield (history, panel.choices(state, turn, 0), "", gr.update(value=export(state), interactive=True),
+               *panel.open_item(state, turn, 0))
 
-    def show_citation(index, state):
-        if index is None or not state["answers"] or not state["answers"][-1]["citations"]:
-            return "", "", gr.update(value=None, visible=False)
-        citations = state["answers"][-1]["citations"]
-        c = citations[int(index) % len(citations)]
-        pdf = f" · PDF page {c['pdf_page']}" if c["pdf_page"] else ""
-        section = f" · {html.escape(c['section'])}" if c.get("section") else ""
-        header = f"**{html.escape(c['title'])}** — **{html.escape(page_reference(c['page']))}**{pdf}{section}"
-        image = viewer.render_pdf_page(c["doc_id"], c["pdf_page"])
-        return (header, viewer.highlighted_html(c["doc_id"], c["page"], c["quote"]),
-                gr.update(value=image, visible=image is not None))
+    def open_request(request, state):
+        """'cite-T-N' (citation N of answer T) or 'page-T-I' (nearest page I), from a link in the chat."""
+        kind, _, numbers = (request or "").partition("-")
+        try:
+            turn, index = (int(n) for n in numbers.split("-"))
+        except ValueError:
+            return gr.update(), *panel.unchanged(state)
+        index = index - 1 if kind == "cite" else index
+        if not 0 <= turn < len(state["answers"]):
+            return gr.update(), *panel.unchanged(state)
+        return panel.choices(state, turn, index), *panel.open_item(state, turn, index)
 
-    def step(index, state, delta):
-        if not state["answers"] or not state["answers"][-1]["citations"]:
-            return gr.update()
-        count = len(state["answers"][-1]["citations"])
-        return gr.update(value=((index or 0) + delta) % count)
+    def step_citation(index, state, delta):
+        turn = state.get("shown")
+        if turn is None or not evidence_choices(state["answers"][turn]):
+            return gr.update(), *panel.unchanged(state)
+        index = ((index or 0) + delta) % len(evidence_choices(state["answers"][turn]))
+        return gr.update(value=index), *panel.open_item(state, turn, index)
 
     def new_conversation():
-        return ([], _new_state(), gr.update(choices=[], value=None), "", "", gr.update(value=None, visible=False),
-                gr.update(value=None, interactive=False))
+        state = _new_state()
+        return ([], gr.update(choices=[], value=None), gr.update(value=None, interactive=False),
+                *panel.empty(state))
 
     def export(state):
         """The conversation so far as a Markdown file, set as the export button's value after each answer
         (a DownloadButton downloads the value it holds when clicked, so it must be ready beforehand)."""
         path = Path(tempfile.mkdtemp(dir=exports)) / "conversation.md"
-        path.write_text(conversation_markdown(state["answers"]), encoding="utf-8")
+        path.write_text(conversation_markdown(state["answers"], by_kind(library.documents())), encoding="utf-8")
         return str(path)
 
-    def refresh_library():
-        return library_rows(), gr.update(choices=doc_choices()), gr.update(choices=doc_choices()[1:])
+    def library_outputs(message: str):
+        """The result line, then everything that shows the library."""
+        choices = doc_choices()
+        return (message, library_rows(library.documents()), library_line(library.documents()),
+                gr.update(choices=choices), gr.update(choices=choices[1:]), gr.update(choices=choices[1:], value=None))
 
-    def may_change_library(request: gr.Request | None) -> bool:
-        """Anyone at this machine may change the library; on a shared page only a logged-in user."""
-        if request is not None and getattr(request, "username", None):
-            return True
-        return components.settings.host in LOOPBACK and _from_loopback_page(request)
-
-    def upload(files, request: gr.Request = None):
-        if not may_change_library(request):
-            return NEEDS_LOGIN, library_rows(), gr.update(choices=doc_choices())
+    def upload(files, request: gr.Request = None, progress=gr.Progress()):
+        if not may_change_library(settings, request):
+            return library_outputs(NEEDS_LOGIN)
         if not files:
-            return "No file chosen.", library_rows(), gr.update(choices=doc_choices())
-        lines = []
-        staged = []
-        for file in files:
-            source = Path(file if isinstance(file, str) else file.name)
-            name = _safe_file_name(source.name)
-            if Path(name).suffix.lower() not in SUPPORTED_SUFFIXES:
-                lines.append(f"- **failed** {html.escape(name)}: unsupported file type (use PDF, Markdown or text)")
-                continue
-            target = uploads / name
-            if any(t == target for _, t in staged):  # two files of one name (from different folders)
-                lines.append(f"- **failed** {html.escape(name)}: a file of the same name is already in this "
-                             "upload; upload it on its own")
-                continue
-            target.parent.mkdir(parents=True, exist_ok=True)
-            staging = target.with_name(f".{target.name}.incoming")
-            shutil.copyfile(source, staging)
-            staged.append((staging, target))
-        for staging, target in staged:
-            lines += _ingest_upload(library, staging, target)
+            return library_outputs("No file chosen.")
+        message = upload_files(library, uploads, files, progress)
         assistant.refresh()
-        return "\n".join(lines), library_rows(), gr.update(choices=doc_choices())
+        return library_outputs(message)
+
+    def ask_to_remove(doc_id):
+        question = confirm_text(library, doc_id)
+        if question is None:
+            return "Choose a document to remove.", gr.update(visible=False), ""
+        return "", gr.update(visible=True), question
 
     def remove(doc_id, request: gr.Request = None):
-        if not may_change_library(request):
-            return NEEDS_LOGIN, library_rows(), gr.update(choices=doc_choices())
+        if not may_change_library(settings, request):
+            return library_outputs(NEEDS_LOGIN)
         if not doc_id:
-            return "Choose a document to remove.", library_rows(), gr.update(choices=doc_choices())
-        try:
-            removed = library.forget(doc_id)
-        except (LibraryBusy, DiskFull) as exc:
-            return f"**Not removed:** {html.escape(str(exc))}", library_rows(), gr.update(choices=doc_choices())
+            return library_outputs("Choose a document to remove.")
+        message = remove_document(library, doc_id)
         assistant.refresh()
-        message = f"Removed `{doc_id}`." if removed else f"No document `{doc_id}`."
-        return message, library_rows(), gr.update(choices=doc_choices(), value="")
+        return library_outputs(message)
 
     with gr.Blocks(title="Report assistant", analytics_enabled=False) as app:
         state = gr.State(_new_state())
         gr.Markdown("## Report assistant\nAsk about the reports in the library. Every point in an answer "
-                    "cites the page it comes from; when the reports don't cover a question, it says so.")
+                    "cites the page it comes from — click a [number] to see the page; when the reports don't "
+                    "cover a question, it says so.")
+        summary = gr.Markdown(library_line(library.documents()), elem_id="library-line")
         with gr.Tab("Ask"):
             with gr.Row():
                 with gr.Column(scale=3, min_width=320):
                     chatbot = gr.Chatbot(label="Conversation", show_label=False, height=480, feedback_options=None,
-                                         buttons=["copy", "copy_all"], elem_id="chat")
+                                         buttons=["copy", "copy_all"], elem_id="chat", autoscroll=False)
                     with gr.Row(elem_id="ask-row"):
                         question = gr.Textbox(placeholder="Ask a question about the report…", show_label=False,
                                               scale=5, elem_id="question", autofocus=True,
@@ -204,25 +244,39 @@ def build_app(components) -> gr.Blocks:
                         send = gr.Button("Ask", variant="primary", scale=1, min_width=80, elem_id="ask")
                     gr.Examples(EXAMPLES, inputs=question, label="Examples")
                     with gr.Row():
-                        mode = gr.Dropdown(modes, value="extractive", label="Answer mode", elem_id="mode")
+                        modes = mode_choices(settings)
+                        mode = gr.Dropdown(modes, value="extractive", label="Answer mode", elem_id="mode",
+                                           interactive=len(modes) > 1)
                         doc_filter = gr.Dropdown(doc_choices(), value="", label="Search in", elem_id="doc-filter")
                     with gr.Row(elem_id="chat-actions"):
                         new_chat = gr.Button("New conversation", size="md", elem_id="new-conversation")
                         download = gr.DownloadButton("Export conversation (Markdown)", size="md",
                                                      interactive=False, elem_id="export")
-                with gr.Column(scale=2, min_width=300):
+                with gr.Column(scale=2, min_width=300, elem_id="evidence-panel"):
                     gr.Markdown("### Evidence")
-                    citations = gr.Radio([], label="Citations of the last answer", elem_id="citations")
+                    back = gr.Button("↑ Back to the answer", size="sm", elem_id="back-to-answer")
+                    citations = gr.Radio([], label="Citations of the answer", elem_id="citations")
                     with gr.Row():
                         previous_citation = gr.Button("◀ Previous", size="sm", elem_id="prev-citation")
                         next_citation = gr.Button("Next ▶", size="sm", elem_id="next-citation")
                     evidence_title = gr.Markdown(elem_id="evidence-title")
+                    evidence_status = gr.Markdown(elem_id="evidence-status")
                     evidence_text = gr.HTML(elem_id="evidence-text")
-                    evidence_image = gr.Image(label="Page", type="pil", interactive=False, elem_id="evidence-image",
-                                              buttons=["fullscreen"], visible=False)
+                    page_image = gr.HTML(elem_id="page-image")
+                    with gr.Row(elem_id="page-row"):
+                        previous_page = gr.Button("◀ Page", size="sm", min_width=70, elem_id="prev-page")
+                        page_label = gr.Textbox(label="Go to page", show_label=False, scale=2, min_width=100,
+                                                placeholder="Go to page: 12, iv or PDF 12", elem_id="page-label")
+                        next_page = gr.Button("Page ▶", size="sm", min_width=70, elem_id="next-page")
+                    viewer_doc = gr.Dropdown(doc_choices()[1:], value=None, label="Document", elem_id="viewer-doc")
+                    section = gr.Dropdown([], value=None, label="Sections (the document's outline)",
+                                          elem_id="outline")
+                    open_box = gr.Textbox(elem_classes="ra-hidden", elem_id="open-request")
+                    open_trigger = gr.Button("open", elem_classes="ra-hidden", elem_id="open-trigger")
         with gr.Tab("Library"):
-            table = gr.Dataframe(library_rows(), headers=["id", "title", "kind", "version", "pages", "chunks",
-                                                          "ingested"], interactive=False, wrap=True,
+            table = gr.Dataframe(library_rows(library.documents()),
+                                 headers=["id", "title", "kind", "version", "pages", "chunks", "ingested"],
+                                 interactive=False, wrap=True,
                                  column_widths=["220px", "400px", "110px", "80px", "70px", "80px", "190px"],
                                  elem_id="library")
             files = gr.File(label="Add or update documents (PDF, Markdown, text)", file_count="multiple",
@@ -232,31 +286,50 @@ def build_app(components) -> gr.Blocks:
                 # nothing chosen by default: a pre-selected document next to a red button invites accidents
                 to_remove = gr.Dropdown(doc_choices()[1:], value=None, label="Remove a document", scale=3,
                                         elem_id="remove-choice")
-                remove_button = gr.Button("Remove", variant="stop", size="md", scale=1, min_width=100,
+                remove_button = gr.Button("Remove…", variant="stop", size="md", scale=1, min_width=100,
                                           elem_id="remove")
+            with gr.Group(visible=False, elem_id="remove-confirm") as confirm_box:
+                confirm_question = gr.Markdown(elem_id="remove-question")
+                with gr.Row():
+                    confirm_button = gr.Button("Yes, remove it", variant="stop", size="sm", elem_id="remove-yes")
+                    cancel_button = gr.Button("Cancel", size="sm", elem_id="remove-cancel")
 
-        evidence = [evidence_title, evidence_text, evidence_image]
+        evidence = [evidence_title, evidence_status, evidence_text, page_image, viewer_doc, page_label, section, state]
+        private = {"api_visibility": "private"}
         ask_inputs = [question, chatbot, state, mode, doc_filter]
-        ask_outputs = [chatbot, state, citations, question, *evidence, download]
-        send.click(chat_turn, ask_inputs, ask_outputs, api_visibility="private")
-        question.submit(chat_turn, ask_inputs, ask_outputs, api_visibility="private")
-        citations.change(show_citation, [citations, state], evidence, api_visibility="private").then(
-            None, js=SCROLL_TO_MARK)
-        previous_citation.click(lambda i, s: step(i, s, -1), [citations, state], citations, api_visibility="private")
-        next_citation.click(lambda i, s: step(i, s, 1), [citations, state], citations, api_visibility="private")
-        reset_outputs = [chatbot, state, citations, *evidence, download]
-        new_chat.click(new_conversation, None, reset_outputs, api_visibility="private")
-        chatbot.clear(new_conversation, None, reset_outputs, api_visibility="private")  # its bin icon
+        ask_outputs = [chatbot, citations, question, download, *evidence]
+        for trigger in (send.click, question.submit):
+            trigger(chat_turn, ask_inputs, ask_outputs, **private).then(
+                None, js=SHOW_ANSWER_START).then(None, js=SHOW_MARKS)
+        open_trigger.click(open_request, [open_box, state], [citations, *evidence], **private,
+                           js="(request, state) => [window.reportAssistant.request, state]").then(None, js=SHOW_MARKS)
+        citations.input(lambda i, s: panel.open_item(s, s.get("shown") or 0, i), [citations, state], evidence,
+                        **private).then(None, js=SHOW_MARKS)
+        for button, delta in ((previous_citation, -1), (next_citation, 1)):
+            button.click(lambda i, s, d=delta: step_citation(i, s, d), [citations, state], [citations, *evidence],
+                         **private).then(None, js=SHOW_MARKS)
+        for button, delta in ((previous_page, -1), (next_page, 1)):
+            button.click(lambda s, d=delta: panel.step_page(s, d), state, evidence, **private)
+        page_label.submit(lambda s, label: panel.go_to_label(s, label), [state, page_label], evidence, **private)
+        section.input(lambda s, i: panel.go_to_section(s, i), [state, section], evidence, **private)
+        viewer_doc.input(lambda s, d: panel.open_document(s, d), [state, viewer_doc], evidence, **private)
+        back.click(None, js=BACK_TO_ANSWER)
+        reset_outputs = [chatbot, citations, download, *evidence]
+        new_chat.click(new_conversation, None, reset_outputs, **private)
+        chatbot.clear(new_conversation, None, reset_outputs, **private)  # its bin icon
+
         # one library change at a time (the library's lock would refuse a second one)
-        files.upload(upload, files, [result, table, doc_filter], api_visibility="private",
-                     concurrency_limit=1, concurrency_id="library").then(
-            lambda: (gr.update(choices=doc_choices()[1:], value=None), None), None, [to_remove, files],
-            api_visibility="private")
-        remove_button.click(remove, to_remove, [result, table, doc_filter], api_visibility="private",
-                            concurrency_limit=1, concurrency_id="library").then(
-            lambda: gr.update(choices=doc_choices()[1:], value=None), None, to_remove, api_visibility="private")
+        library_views = [result, table, summary, doc_filter, viewer_doc, to_remove]
+        files.upload(upload, files, library_views, **private, concurrency_limit=1,
+                     concurrency_id="library").then(lambda: None, None, files, **private)
+        remove_button.click(ask_to_remove, to_remove, [result, confirm_box, confirm_question], **private)
+        confirm_button.click(remove, to_remove, library_views, **private, concurrency_limit=1,
+                             concurrency_id="library").then(lambda: gr.update(visible=False), None, confirm_box,
+                                                            **private)
+        cancel_button.click(lambda: gr.update(visible=False), None, confirm_box, **private)
         # the values above were read when the app was built: a reload shows the library as it is now
-        app.load(refresh_library, None, [table, doc_filter, to_remove], api_visibility="private")
+        app.load(lambda: library_outputs("")[1:], None, library_views[1:], **private)
+        app.load(None, js=PAGE_SCRIPT)
 
         def api_ask(question: str, doc_id: str = "", mode: str = "extractive") -> dict:
             """Ask one question; returns the same JSON as `report-assistant ask --json`."""
@@ -269,22 +342,6 @@ def build_app(components) -> gr.Blocks:
     return app
 
 
-LOOPBACK = ("127.0.0.1", "localhost", "::1")
-
-
-def _from_loopback_page(request: gr.Request | None) -> bool:
-    """A request sent by a page this machine serves on loopback. A page of another site that reaches the
-    port through DNS rebinding names its own host (and origin): it is not a local user."""
-    if request is None:  # called in-process, not over HTTP
-        return True
-    headers = getattr(request, "headers", None) or {}
-    try:
-        names = [headers.get("host", "")] + ([urlsplit(headers["origin"]).netloc] if headers.get("origin") else [])
-        return all(urlsplit(f"//{name}").hostname in LOOPBACK for name in names)
-    except ValueError:  # a malformed host or origin
-        return False
-
-
 def _condenser(assistant, mode: str):
     """With a model at hand, follow-ups are rewritten as standalone questions by that model."""
     generator = assistant.generators.get(mode) if mode != "extractive" else None
@@ -292,59 +349,4 @@ def _condenser(assistant, mode: str):
 
 
 def _new_state() -> dict:
-    return {"conversation": Conversation(), "answers": []}
-
-
-def _answer_markdown(answer) -> str:
-    text = safe_markdown(answer.text)
-    if answer.citations:
-        text += "\n\n" + "\n".join(
-            f"[{n}] {safe_markdown(_where(c))}"
-            for n, c in enumerate(answer.citations, start=1))
-    return text
-
-
-def _citation_choices(answer_json: dict):
-    choices = [(f"[{n}] {_where(c)}", n - 1) for n, c in enumerate(answer_json["citations"], 1)]
-    return gr.update(choices=choices, value=0 if choices else None)
-
-
-def _where(citation: dict) -> str:
-    section = f", {citation['section']}" if citation.get("section") else ""
-    return f"{citation['title']}{section}, {page_reference(citation['page'])}"
-
-
-def _when(iso_time: str) -> str:
-    """'2026-11-26T02:20:21+00:00' → '2026-11-26 02:20 UTC' (ingest times are stored in UTC)."""
-    return iso_time[:16].replace("T", " ") + (" UTC" if iso_time.endswith("+00:00") else "")
-
-
-def _safe_file_name(name: str) -> str:
-    """A user's file name made safe to store: no folders, no control characters, bounded length."""
-    name = Path(name.replace("\\", "/")).name
-    stem, suffix = Path(name).stem, Path(name).suffix.lower()[:10]
-    stem = re.sub(r"[^\w.\- ]+", "_", stem).strip(" ._")[:100] or "document"
-    return stem + suffix
-
-
-def _ingest_upload(library, staging: Path, target: Path) -> list[str]:
-    """Ingest a staged upload under its final name; a failed file is removed, the library kept."""
-    previous = target.with_name(f".{target.name}.previous")
-    if target.exists():
-        target.replace(previous)
-    staging.replace(target)
-    try:
-        results = library.ingest([target])
-    except Exception as exc:  # e.g. another ingest holds the library, or the embedder failed
-        log.exception("ingesting %s failed", target.name)
-        results = [IngestResult(str(target), doc_id_from_name(target.name), "failed",
-                                detail=f"{target.name}: {exc}")]
-    failed = any(r.status == "failed" for r in results)
-    if failed and previous.exists():
-        previous.replace(target)
-    elif failed:
-        target.unlink(missing_ok=True)
-    previous.unlink(missing_ok=True)
-    return [f"- **{r.status}** {html.escape(r.doc_id if r.doc_id != '-' else doc_id_from_name(target.name))}"
-            f"{': ' + html.escape(r.detail) if r.detail else ''}"
-            f"{f' ({r.pages} pages, {r.chunks} chunks)' if r.status != 'failed' else ''}" for r in results]
+    return {"conversation": Conversation(), "answers": [], "shown": None, "view": None}

@@ -7,9 +7,10 @@ the new one. Leftovers of either are removed at the start of the next ingest.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
-import fcntl
 import errno
+import fcntl
 import hashlib
 import json
 import math
@@ -220,7 +221,9 @@ class Library:
         old = records.get(entry.doc_id)
         issues = self._issues(old) if old else []  # a damaged version is rebuilt, never "unchanged"
         file_sha = _file_sha256(entry.path)
-        if old and not issues and old.file_sha256 == file_sha and old.title == entry.title and old.kind == entry.kind:
+        # a title the manifest does not give comes from the file itself, which the hash covers
+        same_title = old is not None and (old.title == entry.title or not entry.titled)
+        if old and not issues and old.file_sha256 == file_sha and same_title and old.kind == entry.kind:
             return IngestResult(str(entry.path), entry.doc_id, "unchanged", old.pages, old.chunks)
         others = [r for r in records.values() if r.id != entry.doc_id]
         if not self._allow_duplicates:
@@ -228,6 +231,8 @@ class Library:
         loaded = load_document(entry.path, self.limits, isolate=True)
         if not self._allow_duplicates:
             _refuse_duplicate(others, lambda r: r.sha256 == loaded.text_sha256)
+        if loaded.title and not entry.titled:
+            entry = dataclasses.replace(entry, title=loaded.title)
         if old and not issues and old.sha256 == loaded.text_sha256 and old.title == entry.title and old.kind == entry.kind:
             old.file_sha256, old.source = file_sha, str(entry.path.resolve())
             self._commit(records | {old.id: old})

@@ -27,6 +27,7 @@ class FileEntry:
     kind: str = "document"
     title: str = ""
     error: str = ""     # a file or folder that could not be listed: reported as one failed line
+    titled: bool = False   # the manifest gave the title (otherwise a file's own title may replace it)
 
 
 def doc_id_from_name(name: str) -> str:
@@ -98,5 +99,6 @@ def _read_manifest(folder: Path) -> dict:
             raise ValueError(f"{manifest_path}: id '{item['id']}' must be lowercase letters, digits and '-'")
         entries[item["file"]] = FileEntry(path=folder / item["file"], doc_id=item["id"],
                                           kind=item.get("kind", "document"),
-                                          title=item.get("title") or title_from_name(item["file"]))
+                                          title=item.get("title") or title_from_name(item["file"]),
+                                          titled=bool(item.get("title")))
     return entries

@@ -42,6 +42,7 @@ class LoadedDocument:
     outline: list = field(default_factory=list)         # outline.Section, in reading order
     contents_lines: int = 0                              # contents-page lines kept out of the text
     tables: int = 0
+    title: str = ""                                      # the file's own title (PDF metadata or first heading)
 
     @property
     def text_sha256(self) -> str:

@@ -39,11 +39,31 @@ def parse_pdf_pages(path: Path, limits: Limits = Limits()) -> LoadedDocument:
         spans, heights = zip(*(_page_spans(pdf, i, limits) for i in range(count)))
         own_labels = [pdf.get_page_label(i) or str(i + 1) for i in range(count)]
         bookmarks = _bookmarks(pdf)
+        metadata_title = pdf.get_metadata_dict(skip_empty=True).get("Title", "")
     finally:
         pdf.close()
     edge_texts = ["\n".join(s.text for s in edge_spans(page, height)) for page, height in zip(spans, heights)]
     labels = label_pages(edge_texts, own_labels)
-    return _read_pages(list(spans), list(heights), labels, bookmarks)
+    loaded = _read_pages(list(spans), list(heights), labels, bookmarks)
+    loaded.title = document_title(metadata_title, loaded.pages, path.name)
+    return loaded
+
+
+_HEADING_LINE = re.compile(r"^#{1,2}\s+(?![\d.]+\s)(.{4,200}?)\s*$", re.M)  # not a numbered "5.1 Methods"
+_NOT_A_TITLE = re.compile(r"^(untitled|microsoft word|document\d*|title|slide \d+)\b|\.(docx?|pdf|indd|pptx?)$", re.I)
+
+
+def document_title(metadata_title: str, pages: list[Page], file_name: str) -> str:
+    """The PDF's own title: its metadata Title when that is a real title (not 'Microsoft Word -
+    x.docx' or the file name), else the first top-level heading of its first pages; '' if neither."""
+    title = " ".join(re.sub(r"[\x00-\x1f\x7f-\x9f\ufffe\uffff]", " ", metadata_title).split())
+    if 4 <= len(title) <= 200 and not _NOT_A_TITLE.search(title) and title.lower() != Path(file_name).stem.lower():
+        return title
+    for page in pages[:5]:
+        match = _HEADING_LINE.search(page.text)
+        if match:
+            return " ".join(match.group(1).split())[:200]
+    return ""
 
 
 def _read_pages(spans: list[list[Span]], heights: list[float], labels: list[str],

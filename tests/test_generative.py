@@ -13,6 +13,7 @@ import urllib.request
 import pytest
 from conftest import ANSWER_LLM_MAX_TOKENS, HOSTILE_DOC_ID, stop_process
 
+from assistant.answer_view import answer_markdown, safe_markdown
 from assistant.citations import check_answer, split_answer
 from assistant.components import Generators
 from assistant.generative import GeneratorError, LlamaCppGenerator, resolve_gguf
@@ -79,6 +80,16 @@ def assert_checked_model_answer(components, partials: list[str], answer, mode: s
             else:
                 assert sentence["text"] == written
     json.dumps(answer.to_json())
+    # the chat bubble says of every sentence the model wrote whether it passed the check
+    bubble = answer_markdown(answer.to_json(), 0)
+    for sentence in answer.sentences:
+        text = safe_markdown(sentence["text"])
+        if answer.note:
+            assert "✓" not in bubble and "✗" not in bubble
+        elif sentence["supported"]:
+            assert f"✓ {text} [\\[{sentence['citation']}\\]](#cite-0-{sentence['citation']})" in bubble, bubble
+        else:
+            assert f"✗ ~~{text}~~" in bubble, bubble
 
 
 @pytest.fixture

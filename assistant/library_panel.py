@@ -1,0 +1,128 @@
+"""The Library tab's work: uploads (staged, ingested one file at a time with visible progress, a
+failed file removed and the library kept) and removal (asked for confirmation, naming the document)."""
+from __future__ import annotations
+
+import html
+import logging
+import re
+import shutil
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from ingest.library import DiskFull, IngestResult, LibraryBusy
+from ingest.loaders import SUPPORTED_SUFFIXES
+from ingest.manifest import doc_id_from_name
+
+log = logging.getLogger(__name__)
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+NEEDS_LOGIN = ("**Not changed:** adding or removing documents on a page shared on the network needs a "
+               "login (set REPORT_ASSISTANT_AUTH_USERNAME and REPORT_ASSISTANT_AUTH_PASSWORD).")
+STATUSES = ("new", "updated", "unchanged", "failed")
+
+
+def may_change_library(settings, request) -> bool:
+    """Anyone at this machine may change the library; on a shared page only a logged-in user."""
+    if request is not None and getattr(request, "username", None):
+        return True
+    return settings.host in LOOPBACK and _from_loopback_page(request)
+
+
+def _from_loopback_page(request) -> bool:
+    """A request sent by a page this machine serves on loopback. A page of another site that reaches the
+    port through DNS rebinding names its own host (and origin): it is not a local user."""
+    if request is None:  # called in-process, not over HTTP
+        return True
+    headers = getattr(request, "headers", None) or {}
+    try:
+        names = [headers.get("host", "")] + ([urlsplit(headers["origin"]).netloc] if headers.get("origin") else [])
+        return all(urlsplit(f"//{name}").hostname in LOOPBACK for name in names)
+    except ValueError:  # a malformed host or origin
+        return False
+
+
+def upload_files(library, uploads: Path, files, progress) -> str:
+    """Stage and ingest each file; returns the per-file lines and the new/updated/unchanged/failed
+    summary as Markdown. `progress(fraction, desc)` is told what is happening to which file."""
+    lines, staged = [], []
+    for file in files:
+        source = Path(file if isinstance(file, str) else file.name)
+        name = safe_file_name(source.name)
+        if Path(name).suffix.lower() not in SUPPORTED_SUFFIXES:
+            lines.append(f"- **failed** {html.escape(name)}: unsupported file type (use PDF, Markdown or text)")
+            continue
+        target = uploads / name
+        if any(t == target for _, t in staged):  # two files of one name (from different folders)
+            lines.append(f"- **failed** {html.escape(name)}: a file of the same name is already in this "
+                         "upload; upload it on its own")
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        staging = target.with_name(f".{target.name}.incoming")
+        shutil.copyfile(source, staging)
+        staged.append((staging, target))
+    for number, (staging, target) in enumerate(staged, start=1):
+        step = f"file {number} of {len(staged)}, {target.name}"
+        progress((number - 1) / len(staged), desc=f"{step}: reading pages…")
+
+        def embedding(total: int, _name: str, step=step, number=number):
+            done = [0]
+
+            def tick(n: int) -> None:
+                done[0] += n
+                progress((number - 1 + done[0] / total) / len(staged),
+                         desc=f"{step}: {done[0]} of {total} chunks embedded")
+            return tick
+
+        lines += _ingest_upload(library, staging, target, embedding)
+    counts = {s: sum(line.startswith(f"- **{s}**") for line in lines) for s in STATUSES}
+    return "\n".join(lines) + "\n\n**Summary:** " + ", ".join(f"{n} {s}" for s, n in counts.items())
+
+
+def confirm_text(library, doc_id: str) -> str | None:
+    record = library.registry.load().get(doc_id or "")
+    if record is None:
+        return None
+    return (f"**Remove “{html.escape(record.title)}”** (`{record.id}`, version {record.version}, "
+            f"{record.pages} page{'s' if record.pages != 1 else ''}, {record.chunks} chunks)? Its pages and chunks leave the library; "
+            "the file can be added again later.")
+
+
+def remove_document(library, doc_id: str) -> str:
+    record = library.registry.load().get(doc_id or "")
+    try:
+        removed = library.forget(doc_id)
+    except (LibraryBusy, DiskFull) as exc:
+        return f"**Not removed:** {html.escape(str(exc))}"
+    if not removed or record is None:
+        return f"No document `{html.escape(doc_id)}`."
+    return f"Removed `{record.id}` (“{html.escape(record.title)}”)."
+
+
+def safe_file_name(name: str) -> str:
+    """A user's file name made safe to store: no folders, no control characters, bounded length."""
+    name = Path(name.replace("\\", "/")).name
+    stem, suffix = Path(name).stem, Path(name).suffix.lower()[:10]
+    stem = re.sub(r"[^\w.\- ]+", "_", stem).strip(" ._")[:100] or "document"
+    return stem + suffix
+
+
+def _ingest_upload(library, staging: Path, target: Path, progress) -> list[str]:
+    """Ingest a staged upload under its final name; a failed file is removed, the library kept."""
+    previous = target.with_name(f".{target.name}.previous")
+    if target.exists():
+        target.replace(previous)
+    staging.replace(target)
+    try:
+        results = library.ingest([target], progress=progress)
+    except Exception as exc:  # e.g. another ingest holds the library, or the embedder failed
+        log.exception("ingesting %s failed", target.name)
+        results = [IngestResult(str(target), doc_id_from_name(target.name), "failed",
+                                detail=f"{target.name}: {exc}")]
+    failed = any(r.status == "failed" for r in results)
+    if failed and previous.exists():
+        previous.replace(target)
+    elif failed:
+        target.unlink(missing_ok=True)
+    previous.unlink(missing_ok=True)
+    return [f"- **{r.status}** {html.escape(r.doc_id if r.doc_id != '-' else doc_id_from_name(target.name))}"
+            f"{': ' + html.escape(r.detail) if r.detail else ''}"
+            f"{f' ({r.pages} pages, {r.chunks} chunks)' if r.status != 'failed' else ''}" for r in results]

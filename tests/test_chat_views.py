@@ -1,0 +1,70 @@
+"""What the chat page says, on a real store: the library line, the table's order, a PDF's own
+title, the export's record, and how an answer's text is kept text."""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+
+import pytest
+
+from assistant.answer_view import answer_markdown, safe_markdown
+from assistant.export import conversation_markdown
+from assistant.library_view import by_kind, library_line, library_rows
+
+REAL = Path(__file__).resolve().parents[2] / "shared" / "real-pdfs"
+
+
+def test_library_line_and_table_on_the_default_corpus(corpus_components):
+    records = corpus_components.library.documents()
+    line = library_line(records)
+    assert line.startswith("**Library:** main report *Powerful Communities, Strong Economies — full report (digest)* "
+                           "(a digest, not the official PDF)"), line
+    assert "11 documents: 1 report, 1 summary, 6 case studies, 3 context documents" in line, line
+    rows = library_rows(records)
+    assert [row[2] for row in rows[:2]] == ["report", "summary"] and rows[-1][2] == "context"
+    assert all(re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d UTC", row[6]) for row in rows)
+
+
+def test_export_states_date_versions_mode_and_gives_each_answer_once(corpus_components):
+    assistant = corpus_components.assistant
+    question = "What are the four areas of action?"
+    answer = assistant.ask(question).to_json() | {"question": question}
+    refusal_question = "What is the boiling point of mercury in kelvin?"
+    refusal = assistant.ask(refusal_question).to_json() | {"question": refusal_question}
+    assert not answer["abstained"] and refusal["abstained"]
+    records = by_kind(corpus_components.library.documents())
+    text = conversation_markdown([answer, refusal], records, now=dt.datetime(2026, 11, 28, 13, 5, tzinfo=dt.timezone.utc))
+    assert "- Date: 2026-11-28 13:05 UTC" in text and "- Answer mode: extractive" in text
+    for record in records:
+        assert f"{record.id} v{record.version} (sha256 {record.sha256[:12]})" in text
+    for sentence in answer["sentences"]:
+        assert text.count(sentence["text"]) == 1, sentence["text"]  # not repeated as its quote
+        assert f"{sentence['text']}[^1-{sentence['citation']}]" in text
+    for number, citation in enumerate(answer["citations"], start=1):
+        assert re.search(rf"^\[\^1-{number}\]: {re.escape(citation['title'])}, .*pp?\. ", text, re.M), text
+    assert "## Q2: " + refusal_question in text and "Nearest pages: " in text
+
+
+def test_answer_text_stays_text():
+    hostile = "<img src=x onerror=alert(1)> [click](javascript:alert(1)) ![x](http://example.com/x.png)"
+    shown = safe_markdown(hostile)
+    assert "<img" not in shown and not re.search(r"(?<!\\)\]\(javascript", shown) and "![" not in shown
+    answer = {"abstained": False, "mode": "extractive", "note": "", "answer": hostile,
+              "sentences": [{"text": hostile, "supported": True, "citation": 1}],
+              "citations": [{"title": "T", "page": "3-27", "section": None, "pdf_page": None, "quote": hostile}]}
+    bubble = answer_markdown(answer, 4)
+    assert "(#cite-4-1)" in bubble and "pp. 3-27 (exact page not known)" in bubble
+    assert "<img" not in bubble and not re.search(r"(?<!\\)\]\(javascript", bubble)
+
+
+def test_pdf_title_comes_from_the_pdf_when_the_manifest_gives_none(make_components):
+    source = REAL / "multi_page.pdf"
+    if not source.is_file():
+        pytest.skip(f"{source} is not present (the real PDFs live in ../shared/real-pdfs/)")
+    library = make_components().library
+    (result,) = library.ingest([source])
+    assert result.status == "new", result.line()
+    assert library.registry.load()["multi-page"].title == "The Evolution of the Word Processor"
+    (again,) = library.ingest([source])
+    assert again.status == "unchanged", again.line()  # the file's own title does not count as a change
