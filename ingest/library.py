@@ -162,20 +162,42 @@ class Library:
             try:
                 records = self.registry.load()
             except RegistryError as exc:
-                records = self.registry.load_backup()
+                records, origin = self.registry.load_backup(), self.registry.backup_path.name
                 if records is None:
+                    records, origin = self._records_from_stored_copies(), "the stored copies"
+                if not records:
                     return [IngestResult(str(self.registry.path), "-", "failed", detail=(
                         f"{exc.args[0].split(';')[0]}, and {self.registry.backup_path.name} is missing or damaged "
                         f"too; move {self.registry.path.name} away and ingest the documents again"))]
                 self._commit(records)
                 results.append(IngestResult(str(self.registry.path), "-", "restored", detail=(
-                    f"{self.registry.path.name} restored from {self.registry.backup_path.name} "
-                    f"({len(records)} documents)")))
+                    f"{self.registry.path.name} restored from {origin} ({len(records)} documents)")))
             self.store.delete_all_but(self.registry.active_keys())
             self._remove_stray_files()
             for doc_id, issues in self.problems(records).items():
                 results.append(self._rebuild(records[doc_id], issues, progress))
             return results
+
+    def _records_from_stored_copies(self) -> dict[str, DocumentRecord]:
+        """With no good registry left: the newest stored copy of each document in the chunk store, as a
+        record that claims no chunks, so the repair then rebuilds its chunks from that copy. The
+        original file's path is not known any more (source stays blank)."""
+        records: dict[str, DocumentRecord] = {}
+        for doc_key, metadata in sorted(self.store.versions().items(), key=lambda kv: -kv[1]["version"]):
+            doc_id = metadata["doc_id"]
+            copies = [p for p in self.files_dir.glob(f"{doc_key}.*") if not p.name.endswith(".sentences.npz")]
+            if doc_id in records or not copies:
+                continue
+            try:
+                loaded = load_document(copies[0], self.limits, isolate=True)
+            except (DocumentError, OSError):
+                continue
+            records[doc_id] = DocumentRecord(
+                id=doc_id, title=metadata["title"], kind=metadata["doc_kind"], version=metadata["version"],
+                pages=len(loaded.pages), chunks=0, sha256=loaded.text_sha256, file_sha256=_file_sha256(copies[0]),
+                ingested_at=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), source="",
+                stored_file=copies[0].name, page_hashes=loaded.page_hashes())
+        return records
 
     def _rebuild(self, record: DocumentRecord, issues: list[str], progress) -> IngestResult:
         stored, source = self.files_dir / record.stored_file, Path(record.source)

@@ -113,6 +113,12 @@ class ChunkStore:
         return len(stale)
 
     @_store_call
+    def versions(self) -> dict[str, dict]:
+        """doc key → {doc_id, version, title, doc_kind} for every version with chunks in the store."""
+        metadatas = self.collection.get(include=["metadatas"])["metadatas"]
+        return {m["doc_key"]: {k: m[k] for k in ("doc_id", "version", "title", "doc_kind")} for m in metadatas}
+
+    @_store_call
     def count(self, doc_key: str | None = None) -> int:
         if doc_key is None:
             return self.collection.count()

@@ -91,10 +91,31 @@ def test_a_damaged_registry_is_one_line_and_repair_restores_the_last_good_copy(d
     assert not any("problems" in d for d in documents), documents
 
 
-def test_a_damaged_registry_without_a_good_copy_says_how_to_start_again(store, tmp_path):
+def test_without_a_good_registry_copy_repair_rebuilds_it_from_the_stored_copies(store, tmp_path, make_components):
+    data_dir, folder = store
+    before = {(r.id, r.title, r.kind, r.version + 1) for r in Registry(data_dir / "documents.json").load().values()}
+    (data_dir / "documents.json").write_text("")
+    (data_dir / "documents.json.bak").write_text("{")
+    for name in DOCS:  # and the originals are gone
+        (folder / name).unlink()
+    repaired = _cli("--data-dir", str(data_dir), "repair", cwd=tmp_path)
+    assert repaired.returncode == 0, repaired.stdout + repaired.stderr
+    lines = repaired.stdout.splitlines()
+    assert lines[0].endswith("documents.json restored from the stored copies (2 documents)"), lines
+    assert [line.split()[:2] for line in lines[1:]] == [["repaired", "harbour-plan"], ["repaired", "orchard-notes"]]
+    components = make_components(data_dir)
+    records = components.registry.load()
+    assert {(r.id, r.title, r.kind, r.version) for r in records.values()} == before  # rebuilt as a new version
+    assert components.library.problems() == {}
+    answer = components.assistant.ask(QUESTION)
+    assert not answer.abstained and "nine hundred apple trees" in answer.text, answer.text
+
+
+def test_with_no_registry_copy_and_no_stored_copies_repair_says_how_to_start_again(store, tmp_path):
     data_dir, _ = store
     (data_dir / "documents.json").write_text("")
     (data_dir / "documents.json.bak").write_text("{")
+    shutil.rmtree(data_dir / "files")
     repaired = _cli("--data-dir", str(data_dir), "repair", cwd=tmp_path)
     assert repaired.returncode == 1
     assert "documents.json.bak is missing or damaged too" in repaired.stdout and "ingest the documents again" in \
