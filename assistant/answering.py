@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import threading
+import re
 import time
 from dataclasses import dataclass, field
 from typing import Iterator
@@ -13,7 +14,7 @@ from ingest.pdf_quote import quote_boxes
 
 from .citations import CheckedSentence, check_answer
 from .evidence import Evidence, EvidenceFinder
-from .extractive import compose, select_sentences
+from .extractive import compose, select_sentences, title_like
 from .question import Intent, analyse, gives_answer, missing, new_names
 from .retrieval import Hit, HybridRetriever
 from .terms import TermStats, content_terms
@@ -27,6 +28,7 @@ LEAD_POOL = 12          # sentences considered for the first line
 LEAD_FLOOR = 0.6        # ... scoring at least this share of the best one
 TYPED_LEAD_FLOOR = 0.4   # ... when it must give an amount, a date or names
 NAME_BONUS = 0.1        # per name, when the question asks which ones
+LIST_BONUS = 0.1        # per listed item (commas, 'and'), when the question asks for a list
 
 
 @dataclass
@@ -196,13 +198,20 @@ def _lead(intent: Intent, ranked: list[Evidence], stats: TermStats) -> Evidence 
         return None
     # a figure, a date or a name may sit in a sentence that shares fewer words with the question
     floor = ranked[0].score * (TYPED_LEAD_FLOOR if intent.kind in ("amount", "date", "name") else LEAD_FLOOR)
-    fitting = [e for e in ranked[:LEAD_POOL] if e.score >= floor
+    fitting = [e for e in ranked[:LEAD_POOL] if e.score >= floor and not title_like(e.quote)
                and gives_answer(intent, e.quote, _context(e), stats, e.dense)]
     if intent.kind == "name" and fitting:
         # "which ones?": the sentence naming more of them answers more of the question
         terms = set(intent.focus)
         return max(fitting, key=lambda e: e.score * (1 + NAME_BONUS * min(len(new_names(e.quote, terms, stats)), 6)))
+    if intent.kind == "list" and fitting:
+        # "what are the ...?": a sentence that enumerates answers more of it than one that names the topic
+        return max(fitting, key=lambda e: e.score * (1 + LIST_BONUS * min(_items_in(e.quote), 5)))
     return fitting[0] if fitting else None
+
+
+def _items_in(sentence: str) -> int:
+    return sentence.count(",") + sentence.count(";") + len(re.findall(r"\band\b", sentence))
 
 
 def _context(evidence: Evidence) -> str:

@@ -16,6 +16,15 @@ NEAR_DUPLICATE = 0.92   # cosine above which two sentences say the same thing
 LIST_MATCH_MARGIN = 0.25  # a later list must match the question this much better to be preferred
 
 
+def title_like(quote: str) -> bool:
+    """A caption or title ("Incident Response Life Cycle (Detection and Analysis)"): a few
+    capitalised words with no sentence ending. It names a thing; it does not answer."""
+    words = [w for w in quote.split() if w[:1].isalpha()]
+    if quote.rstrip().endswith((".", "!", "?", ":", ";")) or len(words) > 10 or not words:
+        return False
+    return sum(w[0].isupper() for w in words if len(w) > 3) >= 0.8 * max(1, sum(len(w) > 3 for w in words))
+
+
 def select_sentences(question: str, ranked: list[Evidence], finder: EvidenceFinder,
                      asked: str | None = None, lead: Evidence | None = None,
                      reasons: bool = False) -> list[Evidence]:
@@ -34,7 +43,7 @@ def select_sentences(question: str, ranked: list[Evidence], finder: EvidenceFind
     for item in ranked:
         if len(chosen) >= MAX_POINTS:
             break
-        if item.score < floor and item is not lead:
+        if (item.score < floor or title_like(item.quote)) and item is not lead:
             continue
         # a further point must share much of what the first line shares with the question, or it
         # is merely nearby; "why" questions take reasons from wherever the library gives them

@@ -124,3 +124,12 @@ def test_anchors_and_words_match_other_forms_and_near_spellings():
     assert gives_answer(intent, sentence, "", STATS)
     withdrawn = analyse("When was the guide withdrawn?", STATS)
     assert gives_answer(withdrawn, "Withdrawal date of the guide: April 3, 2025.", "", STATS)
+
+
+def test_captions_and_titles_never_lead_an_answer():
+    from assistant.extractive import title_like
+
+    assert title_like("Incident Response Life Cycle (Detection and Analysis)")
+    assert title_like("Figure Three Regional Spending Patterns")
+    assert not title_like("Figure 3-1 illustrates the incident response life cycle.")
+    assert not title_like("Councils are reluctant to let go of their roles")
