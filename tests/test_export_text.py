@@ -2,17 +2,20 @@
 make a Markdown viewer load or run anything."""
 from __future__ import annotations
 
-from assistant.conversation import conversation_markdown
+import datetime as dt
+
+from assistant.export import conversation_markdown
 
 
 def test_questions_answers_and_quotes_are_exported_as_text():
     hostile = '<img src="http://198.51.100.7/q.png"> ![x](http://198.51.100.7/i.png) <script>alert(1)</script>'
     turn = {"question": f"{hostile} what\nabout spending?", "answer": f"Councils should act. {hostile} [1]",
-            "abstained": False, "nearest_pages": [],
+            "abstained": False, "nearest_pages": [], "mode": "extractive", "note": "",
+            "sentences": [{"text": f"Councils should act. {hostile}", "supported": True, "citation": 1}],
             "citations": [{"doc_id": "d", "title": f"Title {hostile}", "page": "3", "pdf_page": None,
-                           "quote": f"A quote\n\n# not a heading {hostile}"}]}
-    text = conversation_markdown([turn])
+                           "section": None, "quote": f"A quote\n\n# not a heading {hostile}"}]}
+    text = conversation_markdown([turn], [], now=dt.datetime(2026, 11, 28, tzinfo=dt.timezone.utc))
     assert "<img" not in text and "<script" not in text and "![" not in text, text
     assert '&lt;img src="http://198.51.100.7/q.png">' in text  # still readable as what was written
-    assert "## Q: &lt;img" in text and text.count("## ") == 1  # a question is one heading line
-    assert "> A quote # not a heading" in text  # a quote stays inside its blockquote
+    assert "## Q1: &lt;img" in text and text.count("\n## ") == 1  # a question is one heading line
+    assert "Quote: “A quote # not a heading" in text  # a quote stays on its footnote's line
