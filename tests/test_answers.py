@@ -235,7 +235,8 @@ def test_citation_check_prefers_the_source_the_sentence_cites(corpus_components)
     """The same sentence on two pages: the one the answer's marker names is the citation."""
     assistant = corpus_components.assistant
     hits = assistant.retriever.retrieve(RISK)
-    sources = [e for e in assistant.finder.sentences(hits[:8]) if "fourth key message" in e.quote]
+    # the two pages say the same, so the second is ranked after other chunks (near-duplicates move down)
+    sources = [e for e in assistant.finder.sentences(hits) if "fourth key message" in e.quote]
     assert {(e.doc_id, e.page_label) for e in sources} == RISK_PAGES
     sentence = sources[0].quote
     for number, source in enumerate(sources, start=1):
