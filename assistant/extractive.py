@@ -1,6 +1,8 @@
 """The default answerer: no model writes anything; the answer is the best stored sentences, cited."""
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
 from .evidence import Evidence, EvidenceFinder
@@ -21,6 +23,8 @@ def title_like(quote: str) -> bool:
     capitalised words with no sentence ending. It names a thing; it does not answer."""
     words = [w for w in quote.split() if w[:1].isalpha()]
     if quote.rstrip().endswith((".", "!", "?", ":", ";")) or len(words) > 10 or not words:
+        return False
+    if re.search(r"[\d|,:]", quote):  # a table row, a date line or "Name, Role, Organisation" says something
         return False
     return sum(w[0].isupper() for w in words if len(w) > 3) >= 0.8 * max(1, sum(len(w) > 3 for w in words))
 

@@ -133,3 +133,5 @@ def test_captions_and_titles_never_lead_an_answer():
     assert title_like("Figure Three Regional Spending Patterns")
     assert not title_like("Figure 3-1 illustrates the incident response life cycle.")
     assert not title_like("Councils are reluctant to let go of their roles")
+    assert not title_like("Publication Date | NIST Special Publication 800-61: August 2012")
+    assert not title_like("Jane Smith, Head of Tax, Haleon")
