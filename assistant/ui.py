@@ -3,7 +3,6 @@ How answers, pages and the library are shown lives in answer_view, evidence_pane
 library_panel and export."""
 from __future__ import annotations
 
-import html
 import logging
 import tempfile
 from pathlib import Path
@@ -11,6 +10,7 @@ from pathlib import Path
 import gradio as gr
 
 from ingest.loaders import SUPPORTED_SUFFIXES
+from ingest.store import StoreError
 
 from .answer_view import answer_markdown, evidence_choices, safe_markdown
 from .answering import QuestionError, check_question

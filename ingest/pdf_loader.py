@@ -72,11 +72,11 @@ def _read_pages(spans: list[list[Span]], heights: list[float], labels: list[str]
     body = [[s for j, s in enumerate(page) if j not in furniture[i]] for i, page in enumerate(spans)]
     style = document_style(body)
     pages, contents, tables, previous = [], [], 0, []
-    for i, page_spans in enumerate(body):
-        page_spans, entries = _without_contents(page_spans)
+    for i, spans_of_page in enumerate(body):
+        spans_of_page, entries = _without_contents(spans_of_page)
         contents += [(title, page, i) for title, page in entries]
         # the lowest table of the previous page may run on at the top of this one
-        text, previous = page_text(page_spans, style, carried=min(previous, key=lambda t: t.y0, default=None))
+        text, previous = page_text(spans_of_page, style, carried=min(previous, key=lambda t: t.y0, default=None))
         tables += len(previous)
         pages.append(Page(index=i + 1, label=labels[i], text=text, is_pdf=True,
                           furniture=tuple(spans[i][j].text for j in sorted(furniture[i]))))

@@ -9,7 +9,6 @@ import sys
 
 import pytest
 from chat_server import queue_call, raw_get, server_env, start, wait_ready
-from conftest import REPO
 
 pytestmark = pytest.mark.slow
 

@@ -1,6 +1,8 @@
 """PDF → pages: physical index and printed label, on generated and real PDFs."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from conftest import REAL_PDFS
 from pdf_factory import PageSpec, encrypt_pdf, make_pdf, report_with_front_matter
