@@ -76,7 +76,8 @@ def _rerun_cleans_up(make_components, data_dir, folder, expected_status):
     assert components.store.count() == sum(r.chunks for r in records.values())
     stored = sorted(p.name for p in (data_dir / "files").iterdir())
     assert stored == sorted([r.stored_file for r in records.values()]
-                            + [f"{r.doc_key}.sentences.npz" for r in records.values()])
+                            + [f"{r.doc_key}.{kind}" for r in records.values()
+                               for kind in ("sentences.npz", "outline.json")])
     assert any(NEW_SENTENCE in t for t in _live_texts(components))
     assert not any(OLD_SENTENCE in t for t in _live_texts(components))
 

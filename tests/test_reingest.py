@@ -21,9 +21,10 @@ def _store_matches_registry(components):
     for record in records.values():
         assert store.count(record.doc_key) == record.chunks
     files = sorted(p.name for p in components.library.files_dir.glob("*"))
-    # each live version keeps its file copy and its sentence vectors, nothing else
+    # each live version keeps its file copy, its sentence vectors and its outline, nothing else
     assert files == sorted([r.stored_file for r in records.values()]
-                           + [f"{r.doc_key}.sentences.npz" for r in records.values()])
+                           + [f"{r.doc_key}.{kind}" for r in records.values()
+                              for kind in ("sentences.npz", "outline.json")])
     return records
 
 
