@@ -3,19 +3,11 @@ evidence panel, a refusal's nearest pages as links that open those pages, and fo
 answer a mark on every sentence saying whether it passed the claim check."""
 from __future__ import annotations
 
-import html
-import re
-
 from ingest.pages import page_reference
 
+from .markdown_text import safe_markdown
+
 REFUSAL_PAGES = " The nearest pages are:"
-
-
-def safe_markdown(text: str) -> str:
-    """Document text shown as Markdown: no raw HTML, no remote images, no links of its own."""
-    text = html.escape(text, quote=False)
-    text = re.sub(r"([\[\]])", r"\\\1", text)  # brackets: '[x](javascript:...)' stays text
-    return re.sub(r"!", r"\\!", text)
 
 
 def cite_link(turn: int, number: int) -> str:

@@ -12,7 +12,7 @@ import gradio as gr
 
 from ingest.pages import page_reference
 
-from .answer_view import evidence_choices
+from .answer_view import evidence_choices, safe_markdown
 from .page_view import PageViewer
 
 LOCATED = "The quote is marked on the page image (click the image to zoom)."
@@ -76,7 +76,7 @@ class EvidencePanel:
             position = self.viewer.position(view["doc_id"], pdf_page=int(digits)) if digits else None
         if position is None:
             result = list(self.show(state, view["doc_id"], view["position"]))
-            result[1] = f"**No page {html.escape(label)!s} in this document.** Type a printed page label (e.g. 12 or iv) or 'PDF 12'."
+            result[1] = f"**No page {safe_markdown(label)} in this document.** Type a printed page label (e.g. 12 or iv) or 'PDF 12'."
             return tuple(result)
         return self.show(state, view["doc_id"], position)
 
@@ -104,7 +104,7 @@ class EvidencePanel:
         page = pages[position]
         state["view"] = {"doc_id": doc_id, "position": position}
         pdf = f" · PDF page {page.index} of {len(pages)}" if page.is_pdf else f" · page {position + 1} of {len(pages)} in the file"
-        title = f"{html.escape(heading)}**{html.escape(record.title)}** — **{html.escape(page_reference(page.label))}**{pdf}"
+        title = f"{html.escape(heading)}**{safe_markdown(record.title)}** — **{html.escape(page_reference(page.label))}**{pdf}"
         status = ""
         try:
             image = self.viewer.image_html(doc_id, page, boxes)

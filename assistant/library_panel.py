@@ -13,6 +13,8 @@ from ingest.library import DiskFull, IngestResult, LibraryBusy
 from ingest.loaders import SUPPORTED_SUFFIXES
 from ingest.manifest import doc_id_from_name
 
+from .answer_view import safe_markdown
+
 log = logging.getLogger(__name__)
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 NEEDS_LOGIN = ("**Not changed:** adding or removing documents on a page shared on the network needs a "
@@ -81,7 +83,7 @@ def confirm_text(library, doc_id: str) -> str | None:
     record = library.registry.load().get(doc_id or "")
     if record is None:
         return None
-    return (f"**Remove “{html.escape(record.title)}”** (`{record.id}`, version {record.version}, "
+    return (f"**Remove “{safe_markdown(record.title)}”** (`{record.id}`, version {record.version}, "
             f"{record.pages} page{'s' if record.pages != 1 else ''}, {record.chunks} chunks)? Its pages and chunks leave the library; "
             "the file can be added again later.")
 
@@ -94,7 +96,7 @@ def remove_document(library, doc_id: str) -> str:
         return f"**Not removed:** {html.escape(str(exc))}"
     if not removed or record is None:
         return f"No document `{html.escape(doc_id)}`."
-    return f"Removed `{record.id}` (“{html.escape(record.title)}”)."
+    return f"Removed `{record.id}` (“{safe_markdown(record.title)}”)."
 
 
 def safe_file_name(name: str) -> str:

@@ -2,9 +2,9 @@
 digest of it), how many documents of each kind, and each document's version and ingest date."""
 from __future__ import annotations
 
-import html
-
 from ingest.manifest import KINDS
+
+from .answer_view import safe_markdown
 
 PLURAL = {"report": "reports", "summary": "summaries", "case-study": "case studies", "context": "context documents",
           "document": "other documents"}
@@ -31,7 +31,7 @@ def library_line(records) -> str:
         lead = "no main report"
     else:
         form = "the official PDF" if main.stored_file.endswith(".pdf") else "a digest, not the official PDF"
-        lead = f"main report *{html.escape(main.title)}* ({form})"
+        lead = f"main report *{safe_markdown(main.title)}* ({form})"
     total = f"{len(records)} document{'s' if len(records) != 1 else ''}"
     return f"**Library:** {lead} · {total}: {kinds}"
 

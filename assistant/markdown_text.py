@@ -7,9 +7,10 @@ import re
 
 def safe_markdown(text: str) -> str:
     """Any text (a question, an answer, a quote, a title) made inert for a Markdown renderer: HTML is
-    escaped, and image syntax `![..](url)` is broken so no renderer fetches the address."""
+    escaped, and brackets and '!' are escaped, so it makes no link, image or auto-fetch of its own."""
     text = html.escape(text, quote=False)
-    return re.sub(r"!\[", r"!\\[", text)
+    text = re.sub(r"([\[\]])", r"\\\1", text)  # '[x](javascript:...)' stays text
+    return re.sub(r"!", r"\\!", text)
 
 
 def inert_markdown(text: str) -> str:

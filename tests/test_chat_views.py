@@ -68,3 +68,14 @@ def test_pdf_title_comes_from_the_pdf_when_the_manifest_gives_none(make_componen
     assert library.registry.load()["multi-page"].title == "The Evolution of the Word Processor"
     (again,) = library.ingest([source])
     assert again.status == "unchanged", again.line()  # the file's own title does not count as a change
+
+
+def test_a_title_from_a_pdf_is_shown_as_text_not_markdown():
+    from ingest.registry import DocumentRecord
+
+    hostile = "![x](http://198.51.100.7/x.png) [click](javascript:alert(1))"
+    record = DocumentRecord(id="hostile", title=hostile, kind="report", version=1, pages=1, chunks=1, sha256="0" * 64,
+                            file_sha256="0" * 64, ingested_at="2026-11-28T12:00:00+00:00", source="x.pdf",
+                            stored_file="hostile@1.pdf")
+    line = library_line([record])
+    assert "![" not in line and not re.search(r"(?<!\\)\]\(", line), line
