@@ -174,7 +174,8 @@ class Assistant:
             chosen = select_sentences(query, ranked, self.finder, asked, lead=lead, reasons=intent.kind == "reason")
             text, sources = compose(chosen)
             checked = check_answer(text, sources, self.finder)
-            base.note = _shortfall(intent, chosen, self.stats)
+            shortfall = _shortfall(intent, chosen, self.stats)
+            base.note = " ".join(filter(None, [base.note, shortfall]))  # keeps a model fallback's note
         clock.lap("answer_ms")
         answer = _finish(base, checked, hits, clock)
         self._locate_quotes(answer.citations)
