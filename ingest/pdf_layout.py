@@ -37,29 +37,43 @@ class DocumentStyle:
         return min(len(self.heading_sizes) - len(bigger) + 1, 4) if bigger else min(len(self.heading_sizes) + 1, 4)
 
 
+class _Bounded:
+    """The box around a group of spans (a line, a table), for layout decisions."""
+
+    def _all_spans(self) -> list[Span]:
+        raise NotImplementedError
+
+    @property
+    def x0(self) -> float:
+        return min(s.x0 for s in self._all_spans())
+
+    @property
+    def x1(self) -> float:
+        return max(s.x1 for s in self._all_spans())
+
+    @property
+    def y0(self) -> float:
+        return min(s.y0 for s in self._all_spans())
+
+    @property
+    def y1(self) -> float:
+        return max(s.y1 for s in self._all_spans())
+
+    @property
+    def middle(self) -> float:
+        return (self.y0 + self.y1) / 2
+
+
 @dataclass
-class Line:
+class Line(_Bounded):
     spans: list[Span]
+
+    def _all_spans(self) -> list[Span]:
+        return self.spans
 
     @property
     def text(self) -> str:
         return " ".join(s.text for s in sorted(self.spans, key=lambda s: s.x0))
-
-    @property
-    def x0(self) -> float:
-        return min(s.x0 for s in self.spans)
-
-    @property
-    def x1(self) -> float:
-        return max(s.x1 for s in self.spans)
-
-    @property
-    def y0(self) -> float:
-        return min(s.y0 for s in self.spans)
-
-    @property
-    def y1(self) -> float:
-        return max(s.y1 for s in self.spans)
 
     @property
     def size(self) -> float:
@@ -100,30 +114,13 @@ def _overlap(a, b) -> float:
 # ---- tables -------------------------------------------------------------------------------
 
 @dataclass
-class Table:
+class Table(_Bounded):
     rows: list[list[Span]]           # spans of each row, left to right
     header: list[str]
     header_is_first_row: bool = True  # False when the header was carried over from the page before
 
-    @property
-    def x0(self) -> float:
-        return min(s.x0 for row in self.rows for s in row)
-
-    @property
-    def x1(self) -> float:
-        return max(s.x1 for row in self.rows for s in row)
-
-    @property
-    def y0(self) -> float:
-        return min(s.y0 for row in self.rows for s in row)
-
-    @property
-    def y1(self) -> float:
-        return max(s.y1 for row in self.rows for s in row)
-
-    @property
-    def middle(self) -> float:
-        return (self.y0 + self.y1) / 2
+    def _all_spans(self) -> list[Span]:
+        return [s for row in self.rows for s in row]
 
     def row_texts(self) -> list[str]:
         """Each body row as 'Header: cell | Header: cell', so a quoted row keeps its meaning."""
