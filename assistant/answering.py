@@ -18,6 +18,7 @@ from .extractive import compose, select_sentences, title_like
 from .question import Intent, analyse, gives_answer, missing, new_names
 from .retrieval import Hit, HybridRetriever
 from .terms import TermStats, content_terms
+from ingest.errors import ReportAssistantError
 
 EVIDENCE_HITS = 8       # chunks whose sentences are considered
 # Answerability = this share of the best sentence's meaning match plus the rest of its rare-word
@@ -55,7 +56,7 @@ class Answer:
                 "evidence_score": round(self.best_evidence, 4), "timings_ms": self.timings_ms}
 
 
-class QuestionError(Exception):
+class QuestionError(ReportAssistantError):
     """A question that cannot be asked as given (empty, too long, an unknown document, kind or mode)."""
 
 

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Iterator
 
 from .retrieval import Hit
+from ingest.errors import ReportAssistantError
 
 SYSTEM_PROMPT = (
     "You answer questions about reports using only the numbered sources the user message gives. "
@@ -20,7 +21,7 @@ CONDENSE_PROMPT = (
     "previous question for context. Reply with the question only.")
 
 
-class GeneratorError(Exception):
+class GeneratorError(ReportAssistantError):
     pass
 
 

@@ -11,11 +11,12 @@ import math
 import os
 from dataclasses import dataclass, field, fields
 from pathlib import Path
+from ingest.errors import ReportAssistantError
 
 ENV_PREFIX = "REPORT_ASSISTANT_"
 
 
-class SettingsError(Exception):
+class SettingsError(ReportAssistantError):
     """A setting that cannot be used: one line naming the variable and what it accepts."""
 
 

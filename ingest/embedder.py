@@ -1,15 +1,22 @@
-"""Sentence embeddings from a local sentence-transformers model; never touches a hub unless allowed."""
+"""Sentence embeddings from a local sentence-transformers model; never touches a hub unless allowed.
+
+sentence-transformers embeds what is ingested (batches of chunks, with sentence vectors from the
+same pass) and is loaded on first use; a question is embedded by the NumPy copy of the same model
+(query_encoder.py) when the model is one it can run, so a question never waits for torch."""
 from __future__ import annotations
 
-import os
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
 
+from .errors import ReportAssistantError
+from .query_encoder import load_query_encoder
+
 BUNDLED_PREFIX = "bundled:"
 
 
-class EmbedderError(Exception):
+class EmbedderError(ReportAssistantError):
     pass
 
 
@@ -25,31 +32,42 @@ def resolve_model_path(name: str) -> str:
 
 class Embedder:
     def __init__(self, model_name: str, *, allow_downloads: bool = False, batch_size: int = 32):
-        if not allow_downloads:
-            os.environ["HF_HUB_OFFLINE"] = "1"
-            os.environ["TRANSFORMERS_OFFLINE"] = "1"
         path = resolve_model_path(model_name)
-        if not allow_downloads and not Path(path).exists():
+        local = Path(path).exists()
+        if not allow_downloads and not local:
             raise EmbedderError(
                 f"embedding model '{model_name}' is not a local folder and downloads are off; "
                 "give a local path or set REPORT_ASSISTANT_ALLOW_DOWNLOADS=1")
+        self.name, self.path, self.batch_size = model_name, path, batch_size
+        self.allow_downloads = allow_downloads
+        self.query_encoder = load_query_encoder(Path(path)) if local else None
+
+    @cached_property
+    def model(self):
         from sentence_transformers import SentenceTransformer
         from transformers.utils import logging as transformers_logging
 
         transformers_logging.set_verbosity_error()  # token-count probes of long text are expected
         transformers_logging.disable_progress_bar()
         try:
-            self.model = SentenceTransformer(path, device="cpu")
+            return SentenceTransformer(self.path, device="cpu", local_files_only=not self.allow_downloads)
         except Exception as exc:  # a broken folder or an offline hub miss: one line, not a hang
-            raise EmbedderError(f"cannot load embedding model '{model_name}': {exc}".splitlines()[0]) from None
-        self.name = model_name
-        self.batch_size = batch_size
-        self.max_tokens = self.model.max_seq_length
-        self.dimension = self.model.get_embedding_dimension()
+            raise EmbedderError(f"cannot load embedding model '{self.name}': {exc}".splitlines()[0]) from None
+
+    @property
+    def max_tokens(self) -> int:
+        return self.model.max_seq_length
+
+    @property
+    def dimension(self) -> int:
+        return self.model.get_embedding_dimension()
 
     def whole_words(self) -> frozenset[str]:
         """Words the model's tokenizer knows whole: a dictionary of real words."""
-        vocab = getattr(self.model.tokenizer, "vocab", {}) or {}
+        if self.query_encoder is not None:
+            vocab = self.query_encoder.tokenizer.get_vocab()
+        else:
+            vocab = getattr(self.model.tokenizer, "vocab", {}) or {}
         return frozenset(w for w in vocab if w.isalpha() and w.islower())
 
     def count_tokens(self, text: str) -> int:
@@ -99,6 +117,8 @@ class Embedder:
         return text_vectors, span_vectors
 
     def embed_query(self, text: str) -> np.ndarray:
+        if self.query_encoder is not None:
+            return self.query_encoder.encode(text)
         return self.embed([text])[0]
 
 

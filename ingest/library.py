@@ -30,20 +30,21 @@ from .pages import DocumentError, Limits, LoadedDocument
 from .registry import DocumentRecord, Registry, RegistryError
 from .sentences import quotable_spans
 from .store import ChunkStore, StoreError
+from .errors import ReportAssistantError
 
 ProgressFactory = Callable[[int, str], Callable[[int], None]]
 STORE_MIN_FREE_MB = 2   # below this, the embedded store is not written to (see _store_may_write)
 
 
-class LibraryBusy(Exception):
+class LibraryBusy(ReportAssistantError):
     pass
 
 
-class DiskFull(Exception):
+class DiskFull(ReportAssistantError):
     """The disk filled up during an ingest; what the new version had written is removed again."""
 
 
-class Duplicate(Exception):
+class Duplicate(ReportAssistantError):
     """The file's content is already live under another id (the argument)."""
 
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass, field
+from .errors import ReportAssistantError
 
 _RANGE = re.compile(r"^(\d+|[ivxlc]+)-(\d+|[ivxlc]+)$", re.I)
 
 
-class DocumentError(Exception):
+class DocumentError(ReportAssistantError):
     """A file that cannot be ingested; the message is one line naming the reason."""
 
 

@@ -7,11 +7,12 @@ import json
 import os
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
+from .errors import ReportAssistantError
 
 FORMAT = 1
 
 
-class RegistryError(Exception):
+class RegistryError(ReportAssistantError):
     """documents.json cannot be read: one line naming the file and the fix."""
 
 

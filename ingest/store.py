@@ -12,9 +12,10 @@ from pathlib import Path
 import numpy as np
 
 from .chunking import Chunk
+from .errors import ReportAssistantError
 
 
-class StoreError(Exception):
+class StoreError(ReportAssistantError):
     pass
 
 
