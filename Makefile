@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: chat test eval system-deps clean
+.PHONY: chat test eval llm system-deps clean
 
 $(BIN)/report-assistant: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -12,9 +12,23 @@ $(BIN)/report-assistant: pyproject.toml
 	$(BIN)/pip install --quiet -e .
 	touch $@
 
-$(VENV)/.test-deps: $(BIN)/report-assistant
-	@echo "installing test dependencies (llama-cpp-python compiles once: 5-15 minutes on 2 cores)"
-	$(BIN)/pip install --quiet -e '.[test]'
+# llama-cpp-python compiles llama.cpp. Its default build turns on every instruction set the CPU
+# reports, AMX included, and on virtual machines that report AMX without enabling it (Firecracker)
+# every prompt longer than one token then segfaults. So it is built once, for AVX2, into
+# .venv/wheels, and installed from there (pip's own cache may hold a native build of the same version).
+LLAMA_CPP := $(shell grep -o 'llama-cpp-python==[0-9.]*' pyproject.toml | head -n 1)
+LLAMA_CMAKE_ARGS := -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON
+
+$(VENV)/.llama-wheel: $(BIN)/report-assistant
+	@echo "building $(LLAMA_CPP) (compiles once: 5-15 minutes on 2 cores)"
+	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(BIN)/pip wheel --quiet --no-deps --no-cache-dir -w $(VENV)/wheels "$(LLAMA_CPP)"
+	touch $@
+
+llm: $(VENV)/.llama-wheel
+	$(BIN)/pip install --quiet --find-links $(VENV)/wheels -e '.[llm]'
+
+$(VENV)/.test-deps: $(BIN)/report-assistant $(VENV)/.llama-wheel
+	$(BIN)/pip install --quiet --find-links $(VENV)/wheels -e '.[test]'
 	touch $@
 
 # Debian's Chromium for the browser tests (never a downloaded browser build) and strace for the

@@ -1,17 +1,18 @@
 """Question → cited answer: retrieve, score stored sentences, answer, check citations, or abstain."""
 from __future__ import annotations
 
-import threading
+import dataclasses
 import re
+import threading
 import time
 from dataclasses import dataclass, field
 from typing import Iterator
 
-from ingest.pages import page_reference
 from ingest.manifest import KINDS
 from ingest.store import StoreError
 from ingest.pdf_quote import quote_boxes
 
+from .citation import AnswerSentence, Citation, PageRef
 from .citations import CheckedSentence, check_answer
 from .evidence import Evidence, EvidenceFinder
 from .extractive import compose, select_sentences, title_like
@@ -38,9 +39,9 @@ class Answer:
     text: str
     abstained: bool
     mode: str
-    citations: list[dict] = field(default_factory=list)
-    sentences: list[dict] = field(default_factory=list)
-    nearest_pages: list[dict] = field(default_factory=list)
+    citations: list[Citation] = field(default_factory=list)
+    sentences: list[AnswerSentence] = field(default_factory=list)
+    nearest_pages: list[PageRef] = field(default_factory=list)
     timings_ms: dict = field(default_factory=dict)
     retrieval_query: str = ""
     best_evidence: float = 0.0     # answerability, compared with the abstention threshold
@@ -50,8 +51,9 @@ class Answer:
     note: str = ""                 # e.g. why a model's answer was replaced
 
     def to_json(self) -> dict:
-        return {"answer": self.text, "abstained": self.abstained, "citations": self.citations,
-                "sentences": self.sentences, "nearest_pages": self.nearest_pages,
+        return {"answer": self.text, "abstained": self.abstained, "citations": [c.to_json() for c in self.citations],
+                "sentences": [s.to_json() for s in self.sentences],
+                "nearest_pages": [p.to_json() for p in self.nearest_pages],
                 "mode": self.mode, "note": self.note, "retrieval_query": self.retrieval_query,
                 "evidence_score": round(self.best_evidence, 4), "timings_ms": self.timings_ms}
 
@@ -179,19 +181,22 @@ class Assistant:
             base.note = " ".join(filter(None, [base.note, shortfall]))  # keeps a model fallback's note
         clock.lap("answer_ms")
         answer = _finish(base, checked, hits, clock)
-        self._locate_quotes(answer.citations)
+        answer.citations = self._locate_quotes(answer.citations)
         clock.lap("boxes_ms")
         yield answer
 
-    def _locate_quotes(self, citations: list[dict]) -> None:
+    def _locate_quotes(self, citations: list[Citation]) -> list[Citation]:
         """Citations of PDF pages gain the boxes of their quote on the page ([] when it cannot be
         located with confidence), so any client can draw the same highlight."""
         records = self.registry.load()
+        located = []
         for citation in citations:
-            record = records.get(citation["doc_id"])
-            if citation["pdf_page"] and record and record.stored_file.endswith(".pdf"):
-                citation["boxes"] = quote_boxes(self.library.files_dir / record.stored_file,
-                                                citation["pdf_page"], citation["quote"])
+            record = records.get(citation.doc_id)
+            if citation.pdf_page and record and record.stored_file.endswith(".pdf"):
+                boxes = quote_boxes(self.library.files_dir / record.stored_file, citation.pdf_page, citation.quote)
+                citation = dataclasses.replace(citation, boxes=tuple(tuple(box) for box in boxes))
+            located.append(citation)
+        return located
 
 
 def _lead(intent: Intent, ranked: list[Evidence], stats: TermStats) -> Evidence | None:
@@ -257,13 +262,8 @@ def _finish(answer: Answer, checked: list[CheckedSentence], hits: list[Hit], clo
             if citation not in citations:
                 citations.append(citation)
             number = citations.index(citation) + 1
-        entry = {"text": item.text, "supported": item.supported, "citation": number,
-                 "support": round(item.support, 3)}
-        if item.repaired:
-            entry["repaired"] = True     # a model's near-quote, shown as the stored sentence
-        if item.conflict:
-            entry["conflict"] = item.conflict
-        answer.sentences.append(entry)
+        answer.sentences.append(AnswerSentence(item.text, item.supported, number, item.support,
+                                               repaired=item.repaired, conflict=item.conflict))
         if item.supported:
             lines.append(f"{item.text} [{number}]")
     answer.text = lines[0] + "".join(f"\n- {line}" for line in lines[1:])
@@ -280,13 +280,12 @@ def _finish(answer: Answer, checked: list[CheckedSentence], hits: list[Hit], clo
 def _abstain(answer: Answer, hits: list[Hit], clock: "_Clock", lacking: str = "") -> Answer:
     pages = []
     for hit in hits:
-        page = {"doc_id": hit.doc_id, "title": hit.metadata["title"], "page": hit.page_label,
-                "pdf_page": hit.metadata.get("pdf_page"), "section": hit.metadata.get("section") or None}
+        page = PageRef(hit.doc_id, hit.metadata["title"], hit.page_label, hit.metadata.get("pdf_page"),
+                       hit.metadata.get("section") or None)
         if page not in pages:
             pages.append(page)
     answer.nearest_pages = pages[:NEAREST_PAGES]
-    where = "; ".join(f"{p['title']}, {page_reference(p['page'])}"
-                      + (f" ({p['section']})" if p["section"] else "") for p in answer.nearest_pages)
+    where = "; ".join(p.text() for p in answer.nearest_pages)
     gap = (f"the closest passages lack {lacking}" if lacking
            else "nothing in the stored documents answers it closely enough to quote")
     answer.text = f"The report doesn't appear to cover this: {gap}." + (f" The nearest pages are: {where}." if where else "")
@@ -295,9 +294,9 @@ def _abstain(answer: Answer, hits: list[Hit], clock: "_Clock", lacking: str = ""
     return answer
 
 
-def _citation(evidence: Evidence) -> dict:
-    return {"doc_id": evidence.doc_id, "title": evidence.title, "page": evidence.page_label,
-            "pdf_page": evidence.pdf_page, "section": evidence.section, "quote": evidence.quote}
+def _citation(evidence: Evidence) -> Citation:
+    return Citation(evidence.doc_id, evidence.title, evidence.page_label, evidence.pdf_page, evidence.section,
+                    evidence.quote)
 
 
 class _Clock:

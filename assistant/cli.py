@@ -9,6 +9,7 @@ from pathlib import Path
 
 from ingest.pages import page_reference
 
+from .progress import progress_bar
 from .settings import Settings, SettingsError, describe
 
 
@@ -118,7 +119,7 @@ def _parser() -> argparse.ArgumentParser:
 def run_ingest(args, settings: Settings) -> int:
     from .components import Components
 
-    results = Components(settings).library.ingest(args.paths, prune=args.prune, progress=_progress_bar,
+    results = Components(settings).library.ingest(args.paths, prune=args.prune, progress=progress_bar,
                                                   allow_duplicates=args.allow_duplicates)
     for result in results:
         print(result.line())
@@ -155,7 +156,7 @@ def run_status(args, settings: Settings) -> int:
 def run_repair(args, settings: Settings) -> int:
     from .components import Components
 
-    results = Components(settings).library.repair(progress=_progress_bar)
+    results = Components(settings).library.repair(progress=progress_bar)
     for result in results:
         print(result.line())
     if not results:
@@ -179,22 +180,21 @@ def run_ask(args, settings: Settings) -> int:
     print(answer.text)
     if answer.citations:
         print()
-    for number, c in enumerate(answer.citations, start=1):
-        pdf = f", PDF page {c['pdf_page']}" if c["pdf_page"] else ""
-        section = f", {c['section']}" if c.get("section") else ""
-        print(f"[{number}] {c['title']}{section}, {page_reference(c['page'])}{pdf}")
+    for number, citation in enumerate(answer.citations, start=1):
+        print(f"[{number}] {citation.text()}")
     return 0
 
 
 def run_chat(args, settings: Settings) -> int:
     import os
 
-    from .components import Components
+    from .components import Components, ingest_default_corpus_if_empty
 
     settings = settings.with_overrides(host=args.host, port=args.port)
     os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"  # read by Gradio at import time
     components = Components(settings)
-    ensure_default_corpus(components)
+    for result in ingest_default_corpus_if_empty(components, progress=progress_bar):
+        print(result.line(), file=sys.stderr)
     from .http_headers import app_kwargs
     from .ui import CSS, build_app
 
@@ -208,80 +208,10 @@ def run_chat(args, settings: Settings) -> int:
 
 
 def run_eval(args, settings: Settings) -> int:
-    """Every question set (or the one given), each over its own corpus: metrics per set and per
-    document, and the recorded per-set minimums as the gate. A set whose corpus is absent is skipped."""
-    import yaml
+    from evals.evaluate import evaluate
 
-    from evals import runner
-
-    sets = [runner.load_set(path) for path in ([args.questions] if args.questions else runner.DEFAULT_SETS)]
-    gate = yaml.safe_load(runner.THRESHOLDS.read_text()).get("sets", {}) if not args.questions else {}
-    out_dir = args.results_dir or settings.data_dir / "eval-results"
-    failures, payloads = [], {}
-    for qset in sets:
-        reason = qset.missing_corpus()
-        if reason:
-            print(f"== skipped question set '{qset.name}' ({qset.path.name}): {reason}\n")
-            continue
-        summary, results = _eval_set(qset, settings, args)
-        print(f"== question set '{qset.name}' ({qset.path.name}): {summary['questions']} questions, corpus "
-              f"{qset.corpus or settings.corpus_dir}")
-        print(runner.format_table(summary))
-        if args.calibrate:
-            print("\nabstention calibration (errors, false answers, false abstains, dense weight, threshold):")
-            for row in runner.calibrate(results)[:8]:
-                print("  ", row)
-        single = len(sets) == 1
-        report = runner.write_outputs(summary, results, out_dir if single else out_dir / qset.name,
-                                      args.json if single else None, name=qset.name)
-        print(f"\nreport: {report}\n")
-        payloads[qset.name] = {"summary": summary, "results": results}
-        failures += [f"{qset.name}: {line}" for line in runner.check_thresholds(summary, gate.get(qset.name, {}))]
-    if args.json and len(sets) > 1:
-        args.json.write_text(json.dumps({"sets": payloads}, indent=1, default=str), encoding="utf-8")
-    for failure in failures:
-        print(f"FAIL: {failure}", file=sys.stderr)
-    return 1 if failures else 0
-
-
-def _eval_set(qset, settings: Settings, args) -> tuple[dict, list[dict]]:
-    """Ask one set's questions on a store holding its corpus: the main store with the default corpus,
-    or, for a set that declares a corpus, a store of its own under DATA_DIR/eval-sets/NAME."""
-    import dataclasses
-    import tempfile
-
-    from evals import runner
-    from ingest.store import open_chroma_client
-
-    from .components import Components
-    from .page_view import PageViewer
-
-    if qset.corpus is None:
-        components = Components(settings)
-        ensure_default_corpus(components)
-        corpus_paths = [settings.corpus_dir]
-    else:
-        components = Components(dataclasses.replace(
-            settings, data_dir=settings.data_dir / "eval-sets" / qset.name,
-            collection=f"{settings.collection}-{qset.name}"))
-        corpus_paths = qset.files()
-        for result in components.library.ingest(corpus_paths, progress=_progress_bar):
-            if result.status != "unchanged":
-                print(result.line(), file=sys.stderr)
-    results = runner.run_questions(components.assistant, qset.questions, PageViewer(components.library).page_text,
-                                   mode=args.mode)
-    baseline_rows = []
-    if not args.no_baseline:
-        from evals.baseline import StarterBaseline, cannot_read
-
-        reason = cannot_read(corpus_paths)
-        if reason:
-            print(f"starter baseline skipped for '{qset.name}': {reason}")
-        else:
-            with tempfile.TemporaryDirectory() as tmp:
-                baseline = StarterBaseline(corpus_paths, components.embedder, open_chroma_client(path=Path(tmp)))
-                baseline_rows = runner.run_baseline(baseline, qset.questions)
-    return runner.summarise(results, baseline_rows), results
+    return evaluate(settings, questions=args.questions, json_path=args.json, mode=args.mode,
+                    results_dir=args.results_dir, baseline=not args.no_baseline, calibrate=args.calibrate)
 
 
 def run_bench(args, settings: Settings) -> int:
@@ -290,15 +220,6 @@ def run_bench(args, settings: Settings) -> int:
     results = bench(settings, quick=args.quick, out_dir=args.out or settings.data_dir / "bench-results")
     print(format_table(results))
     return 0
-
-
-def ensure_default_corpus(components) -> None:
-    """On first start with an empty store, ingest the default corpus (with progress)."""
-    if components.registry.load():
-        return
-    print(f"empty store: ingesting the default corpus from {components.settings.corpus_dir}", file=sys.stderr)
-    for result in components.library.ingest([components.settings.corpus_dir], progress=_progress_bar):
-        print(result.line(), file=sys.stderr)
 
 
 def run_outline(args, settings: Settings) -> int:
@@ -329,19 +250,6 @@ def run_forget(args, settings: Settings) -> int:
         return 0
     print(f"error: no document with id '{args.doc_id}'", file=sys.stderr)
     return 1
-
-
-def _progress_bar(total: int, name: str):
-    from tqdm import tqdm
-
-    bar = tqdm(total=total, desc=name[:30], unit="chunk", leave=False, disable=total < 64,
-               file=sys.stderr)
-
-    def tick(n: int) -> None:
-        bar.update(n)
-        if bar.n >= total:
-            bar.close()
-    return tick
 
 
 if __name__ == "__main__":

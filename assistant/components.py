@@ -2,6 +2,7 @@
 from the settings. The CLI, the UI, the evals and the tests all build them here."""
 from __future__ import annotations
 
+import sys
 from functools import cached_property
 
 from ingest.library import Library
@@ -79,3 +80,11 @@ class Generators:
             return LlamaCppGenerator(s.gguf_model, threads=s.llm_threads, max_tokens=s.llm_max_tokens)
         return OpenAICompatibleGenerator(s.openai_base_url, s.openai_model, s.openai_api_key,
                                          timeout_s=s.llm_timeout_s, max_tokens=s.llm_max_tokens)
+
+
+def ingest_default_corpus_if_empty(components: Components, progress=None) -> list:
+    """On first start with an empty store, the default corpus is ingested: its results, else []."""
+    if components.registry.load():
+        return []
+    print(f"empty store: ingesting the default corpus from {components.settings.corpus_dir}", file=sys.stderr)
+    return components.library.ingest([components.settings.corpus_dir], progress=progress)

@@ -40,19 +40,18 @@ class EvidencePanel:
         if not 0 <= turn < len(answers):
             return self.empty(state)
         answer = answers[turn]
-        items = answer.get("nearest_pages") if answer["abstained"] else answer["citations"]
+        items = answer.nearest_pages if answer.abstained else answer.citations
         if not items:
             return self.empty(state)
         state["shown"] = turn
         item = items[int(index) % len(items)]
-        position = self.viewer.position(item["doc_id"], item["page"], item.get("pdf_page"))
+        position = self.viewer.position(item.doc_id, item.page, item.pdf_page)
         if position is None:
             return self.empty(state, "**That page is no longer stored** (the document was updated or removed).")
-        if answer["abstained"]:
-            return self.show(state, item["doc_id"], position, heading="Nearest page: ")
+        if answer.abstained:
+            return self.show(state, item.doc_id, position, heading="Nearest page: ")
         number = int(index) % len(items) + 1
-        return self.show(state, item["doc_id"], position, heading=f"[{number}] ", quote=item["quote"],
-                         boxes=item.get("boxes"))
+        return self.show(state, item.doc_id, position, heading=f"[{number}] ", quote=item.quote, boxes=item.boxes)
 
     def choices(self, state, turn: int, index: int):
         """The citation list (or nearest pages) of answer `turn`, with `index` selected."""

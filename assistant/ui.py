@@ -158,9 +158,9 @@ def build_app(components) -> gr.Blocks:
             yield history, gr.update(), "", gr.update(), *panel.unchanged(state)
             return
         conversation.add(answer.retrieval_query)
-        state["answers"].append(answer.to_json() | {"question": question})
+        state["answers"].append(answer)
         turn = len(state["answers"]) - 1
-        history[-1]["content"] = answer_markdown(state["answers"][turn], turn)
+        history[-1]["content"] = answer_markdown(answer, turn)
         # the first citation (or nearest page) is opened at once: the answer can be checked without a click
         yield (history, panel.choices(state, turn, 0), "", gr.update(value=export(state), interactive=True),
                *panel.open_item(state, turn, 0))

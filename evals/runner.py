@@ -98,14 +98,14 @@ def run_questions(assistant, questions: list[dict], page_texts, mode: str = "ext
 
 def _score(q: dict, answer, page_texts) -> dict:
     relevant = set(q["pages"])
-    cited = [(c["doc_id"], c["page"]) for c in answer.citations]
+    cited = [(c.doc_id, c.page) for c in answer.citations]
     row = {"id": q["id"], "type": q["type"], "document": document_of(q), "question": q["question"],
            "must_abstain": q["abstain"],
            "abstained": answer.abstained, "answer": answer.text, "cited": cited,
            "retrieved": metrics.ranked_pages(answer.retrieved)[:10],
            "latency_ms": answer.timings_ms.get("total_ms"), "evidence_score": answer.best_evidence,
            "best_dense": answer.best_dense, "best_coverage": answer.best_coverage}
-    quotes = [metrics.quote_valid(c["quote"], page_texts(c["doc_id"], c["page"])) for c in answer.citations]
+    quotes = [metrics.quote_valid(c.quote, page_texts(c.doc_id, c.page)) for c in answer.citations]
     row["quote_validity"] = sum(quotes) / len(quotes) if quotes else None
     if not q["abstain"]:
         row.update(metrics.retrieval_scores(row["retrieved"], relevant))

@@ -127,8 +127,16 @@ def embed_counter(embedder, monkeypatch):
         counter.texts.extend(texts)
         return real_with_spans(texts, spans, progress=progress)
 
+    real_query = embedder.embed_query
+
+    def counting_query(text):
+        counter.calls += 1
+        counter.texts.append(text)
+        return real_query(text)
+
     monkeypatch.setattr(embedder, "embed", counting)
     monkeypatch.setattr(embedder, "embed_with_spans", counting_with_spans)
+    monkeypatch.setattr(embedder, "embed_query", counting_query)
     return counter
 
 

@@ -10,7 +10,6 @@ from conftest import HOSTILE_DOC_ID, run_python
 from assistant.citations import check_answer
 from assistant.conversation import Conversation
 from assistant.page_view import PageViewer
-from ingest.pages import page_reference
 
 RISK = "What evidence supports letting go of risk aversion?"
 RISK_PAGES = {("pcse-summary", "4"), ("pcse-full-report", "3-27")}  # both hold the fourth key message
@@ -34,14 +33,14 @@ def assert_quotes_on_their_pages(components, answer) -> None:
     titles = {record.id: record.title for record in components.library.documents()}
     assert answer.citations, answer.text
     for citation in answer.citations:
-        page_text = viewer.page_text(citation["doc_id"], citation["page"])
-        assert page_text, f"no stored page {citation['doc_id']} p. {citation['page']}"
-        assert _norm(citation["quote"]) in _norm(page_text), citation
-        assert citation["title"] == titles[citation["doc_id"]]
+        page_text = viewer.page_text(citation.doc_id, citation.page)
+        assert page_text, f"no stored page {citation.doc_id} p. {citation.page}"
+        assert _norm(citation.quote) in _norm(page_text), citation
+        assert citation.title == titles[citation.doc_id]
 
 
 def _cited_pages(answer) -> list[tuple[str, str]]:
-    return [(c["doc_id"], c["page"]) for c in answer.citations]
+    return [(c.doc_id, c.page) for c in answer.citations]
 
 
 def test_risk_aversion_answer_cites_pages_that_hold_its_quotes(corpus_components):
@@ -53,8 +52,8 @@ def test_risk_aversion_answer_cites_pages_that_hold_its_quotes(corpus_components
     assert "letting go" in answer.text and "[1]" in answer.text
     for number in range(1, len(answer.citations) + 1):
         assert f"[{number}]" in answer.text  # every citation is referred to in the text
-    assert all(s["supported"] and s["citation"] for s in answer.sentences), answer.sentences
-    texts = [s["text"] for s in answer.sentences]
+    assert all(s.supported and s.citation for s in answer.sentences), answer.sentences
+    texts = [s.text for s in answer.sentences]
     assert len(set(texts)) == len(texts), "a sentence is repeated (the summary repeats the report)"
 
     data = answer.to_json()
@@ -76,7 +75,7 @@ def test_list_question_brings_the_whole_list(corpus_components, question, names)
     assert not answer.abstained
     missing = [name for name in names if name not in answer.text]
     assert not missing, f"missing {missing} in:\n{answer.text}"
-    texts = [s["text"] for s in answer.sentences]
+    texts = [s.text for s in answer.sentences]
     assert len(set(texts)) == len(texts)
     assert_quotes_on_their_pages(corpus_components, answer)
 
@@ -94,10 +93,10 @@ def test_out_of_scope_question_abstains_and_points_to_the_nearest_pages(corpus_c
     assert 1 <= len(answer.nearest_pages) <= 3
     viewer = PageViewer(corpus_components.library)
     for page in answer.nearest_pages:
-        assert set(page) == {"doc_id", "title", "page", "pdf_page", "section"}
-        assert viewer.page_text(page["doc_id"], page["page"])
-        assert f"{page['title']}, {page_reference(page['page'])}" in answer.text
+        assert viewer.page_text(page.doc_id, page.page)
+        assert page.text() in answer.text
     data = answer.to_json()
+    assert all(set(page) == {"doc_id", "title", "page", "pdf_page", "section"} for page in data["nearest_pages"])
     assert data["abstained"] is True and data["citations"] == []
     json.dumps(data)
 
@@ -188,7 +187,7 @@ def test_injected_instructions_are_never_quoted(hostile_components):
     assert not answer.abstained
     assert HOSTILE_DOC_ID in {doc for doc, _ in _cited_pages(answer)}  # its ordinary sentences are fine
     text = answer.text.lower()
-    quotes = " ".join(c["quote"] for c in answer.citations).lower()
+    quotes = " ".join(c.quote for c in answer.citations).lower()
     for phrase in INJECTED:
         assert phrase not in text and phrase not in quotes, phrase
     assert_quotes_on_their_pages(hostile_components, answer)
@@ -259,7 +258,7 @@ def test_cli_ask_json_prints_one_cited_answer(corpus_components, tmp_path):
     assert {c["doc_id"] for c in data["citations"]} == {"pcse-summary"}
     assert isinstance(data["timings_ms"]["total_ms"], (int, float))
     in_process = corpus_components.assistant.ask(RISK, doc_id="pcse-summary")
-    assert data["citations"] == in_process.citations and data["answer"] == in_process.text
+    assert data["citations"] == in_process.to_json()["citations"] and data["answer"] == in_process.text
     viewer = PageViewer(corpus_components.library)
     for citation in data["citations"]:
         assert _norm(citation["quote"]) in _norm(viewer.page_text(citation["doc_id"], citation["page"]))

@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 
 from assistant.answer_view import answer_markdown, safe_markdown
+from assistant.answering import Answer
+from assistant.citation import AnswerSentence, Citation
 from assistant.export import conversation_markdown
 from assistant.library_view import by_kind, library_line, library_rows
 
@@ -29,20 +31,20 @@ def test_library_line_and_table_on_the_default_corpus(corpus_components):
 def test_export_states_date_versions_mode_and_gives_each_answer_once(corpus_components):
     assistant = corpus_components.assistant
     question = "What are the four areas of action?"
-    answer = assistant.ask(question).to_json() | {"question": question}
+    answer = assistant.ask(question)
     refusal_question = "What is the boiling point of mercury in kelvin?"
-    refusal = assistant.ask(refusal_question).to_json() | {"question": refusal_question}
-    assert not answer["abstained"] and refusal["abstained"]
+    refusal = assistant.ask(refusal_question)
+    assert not answer.abstained and refusal.abstained
     records = by_kind(corpus_components.library.documents())
     text = conversation_markdown([answer, refusal], records, now=dt.datetime(2026, 11, 28, 13, 5, tzinfo=dt.timezone.utc))
     assert "- Date: 2026-11-28 13:05 UTC" in text and "- Answer mode: extractive" in text
     for record in records:
         assert f"{record.id} v{record.version} (sha256 {record.sha256[:12]})" in text
-    for sentence in answer["sentences"]:
-        assert text.count(sentence["text"]) == 1, sentence["text"]  # not repeated as its quote
-        assert f"{sentence['text']}[^1-{sentence['citation']}]" in text
-    for number, citation in enumerate(answer["citations"], start=1):
-        assert re.search(rf"^\[\^1-{number}\]: {re.escape(citation['title'])}, .*pp?\. ", text, re.M), text
+    for sentence in answer.sentences:
+        assert text.count(sentence.text) == 1, sentence.text  # not repeated as its quote
+        assert f"{sentence.text}[^1-{sentence.citation}]" in text
+    for number, citation in enumerate(answer.citations, start=1):
+        assert re.search(rf"^\[\^1-{number}\]: {re.escape(citation.title)}, .*pp?\. ", text, re.M), text
     assert "## Q2: " + refusal_question in text and "Nearest pages: " in text
 
 
@@ -50,9 +52,9 @@ def test_answer_text_stays_text():
     hostile = "<img src=x onerror=alert(1)> [click](javascript:alert(1)) ![x](http://example.com/x.png)"
     shown = safe_markdown(hostile)
     assert "<img" not in shown and not re.search(r"(?<!\\)\]\(javascript", shown) and "![" not in shown
-    answer = {"abstained": False, "mode": "extractive", "note": "", "answer": hostile,
-              "sentences": [{"text": hostile, "supported": True, "citation": 1}],
-              "citations": [{"title": "T", "page": "3-27", "section": None, "pdf_page": None, "quote": hostile}]}
+    answer = Answer(question="q", text=hostile, abstained=False, mode="extractive",
+                    sentences=[AnswerSentence(hostile, True, 1, 1.0)],
+                    citations=[Citation("d", "T", "3-27", None, None, hostile)])
     bubble = answer_markdown(answer, 4)
     assert "(#cite-4-1)" in bubble and "pp. 3-27 (exact page not known)" in bubble
     assert "<img" not in bubble and not re.search(r"(?<!\\)\]\(javascript", bubble)

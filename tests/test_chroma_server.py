@@ -74,7 +74,7 @@ def _components(embedder, data_dir: Path, server: ChromaServer | None = None, **
 
 
 def _cited(answer) -> list[tuple]:
-    return [(c["doc_id"], c["page"], c["quote"]) for c in answer.citations]
+    return [(c.doc_id, c.page, c.quote) for c in answer.citations]
 
 
 def _eval_ours(components) -> dict:

@@ -178,8 +178,9 @@ def test_model_answer_json_marks_the_repaired_sentence(corpus_components, monkey
     answer = assistant.ask("Which community anchors took part in the Shropshire pilot?", mode="fixed")
 
     first, second = answer.sentences
-    assert first["repaired"] is True and first["supported"]
-    assert first["text"] == "Wem Town Hall was one of the three Shropshire anchor organisations."
-    assert not second["supported"] and "repaired" not in second and "Dorset" in second["conflict"]
-    assert "Dorset" not in answer.text and first["text"] in answer.text
+    assert first.repaired is True and first.supported
+    assert first.text == "Wem Town Hall was one of the three Shropshire anchor organisations."
+    assert not second.supported and not second.repaired and "Dorset" in second.conflict
+    assert "Dorset" not in answer.text and first.text in answer.text
+    assert "repaired" not in answer.to_json()["sentences"][1]
     assert answer.to_json()["sentences"][0]["repaired"] is True

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 
+from assistant.answering import Answer
+from assistant.citation import AnswerSentence, Citation
 from assistant.export import conversation_markdown
 
 
 def test_questions_answers_and_quotes_are_exported_as_text():
     hostile = '<img src="http://198.51.100.7/q.png"> ![x](http://198.51.100.7/i.png) <script>alert(1)</script>'
-    turn = {"question": f"{hostile} what\nabout spending?", "answer": f"Councils should act. {hostile} [1]",
-            "abstained": False, "nearest_pages": [], "mode": "extractive", "note": "",
-            "sentences": [{"text": f"Councils should act. {hostile}", "supported": True, "citation": 1}],
-            "citations": [{"doc_id": "d", "title": f"Title {hostile}", "page": "3", "pdf_page": None,
-                           "section": None, "quote": f"A quote\n\n# not a heading {hostile}"}]}
+    turn = Answer(question=f"{hostile} what\nabout spending?", text=f"Councils should act. {hostile} [1]",
+                  abstained=False, mode="extractive",
+                  sentences=[AnswerSentence(f"Councils should act. {hostile}", True, 1, 1.0)],
+                  citations=[Citation("d", f"Title {hostile}", "3", None, None, f"A quote\n\n# not a heading {hostile}")])
     text = conversation_markdown([turn], [], now=dt.datetime(2026, 11, 28, tzinfo=dt.timezone.utc))
     assert "<img" not in text and "<script" not in text and "![" not in text, text
     assert '&lt;img src="http://198.51.100.7/q.png">' in text  # still readable as what was written

@@ -57,37 +57,37 @@ def assert_checked_model_answer(components, partials: list[str], answer, mode: s
     assert all(b.startswith(a) for a, b in zip(partials, partials[1:])), "partials must grow"
     raw = partials[-1]
 
-    assert answer.sentences and all(isinstance(s["supported"], bool) for s in answer.sentences)
+    assert answer.sentences and all(isinstance(s.supported, bool) for s in answer.sentences)
     viewer = PageViewer(components.library)
     assert answer.citations
     for citation in answer.citations:
-        assert _norm(citation["quote"]) in _norm(viewer.page_text(citation["doc_id"], citation["page"])), citation
+        assert _norm(citation.quote) in _norm(viewer.page_text(citation.doc_id, citation.page)), citation
     for sentence in answer.sentences:
-        if sentence["supported"]:
-            assert 1 <= sentence["citation"] <= len(answer.citations)
-            assert f"{sentence['text']} [{sentence['citation']}]" in answer.text
+        if sentence.supported:
+            assert 1 <= sentence.citation <= len(answer.citations)
+            assert f"{sentence.text} [{sentence.citation}]" in answer.text
         else:
-            assert sentence["citation"] is None and sentence["text"] not in answer.text
+            assert sentence.citation is None and sentence.text not in answer.text
     if answer.note:  # nothing the model wrote was supported: the report's own sentences instead
         assert answer.note.startswith(FALLBACK_NOTE) and answer.note in answer.text
-        assert all(s["supported"] for s in answer.sentences)
+        assert all(s.supported for s in answer.sentences)
     else:            # the model's own sentences, as it wrote them, near-quotes as the stored sentence
         model_sentences = [text for text, _ in split_answer(raw)]
         assert len(answer.sentences) == len(model_sentences)
         for sentence, written in zip(answer.sentences, model_sentences):
-            if sentence.get("repaired"):
-                assert sentence["text"] == answer.citations[sentence["citation"] - 1]["quote"] != written
+            if sentence.repaired:
+                assert sentence.text == answer.citations[sentence.citation - 1].quote != written
             else:
-                assert sentence["text"] == written
+                assert sentence.text == written
     json.dumps(answer.to_json())
     # the chat bubble says of every sentence the model wrote whether it passed the check
-    bubble = answer_markdown(answer.to_json(), 0)
+    bubble = answer_markdown(answer, 0)
     for sentence in answer.sentences:
-        text = safe_markdown(sentence["text"])
+        text = safe_markdown(sentence.text)
         if answer.note:
             assert "✓" not in bubble and "✗" not in bubble
-        elif sentence["supported"]:
-            assert f"✓ {text} [\\[{sentence['citation']}\\]](#cite-0-{sentence['citation']})" in bubble, bubble
+        elif sentence.supported:
+            assert f"✓ {text} [\\[{sentence.citation}\\]](#cite-0-{sentence.citation})" in bubble, bubble
         else:
             assert f"✗ ~~{text}~~" in bubble, bubble
 
@@ -120,7 +120,7 @@ def test_llama_cpp_sentences_that_agree_with_their_source_are_kept(corpus_compon
         partials, answer = _ask_streaming(corpus_components.assistant, question, "llama-cpp")
         assert_checked_model_answer(corpus_components, partials, answer, "llama-cpp")
         written.append(partials[-1])
-        if not answer.note and any(s["supported"] for s in answer.sentences):
+        if not answer.note and any(s.supported for s in answer.sentences):
             return
     raise AssertionError(f"every model answer was replaced: {written!r}")
 
@@ -171,11 +171,11 @@ def test_injected_claim_is_never_a_supported_sentence(hostile_components, corpus
         "the hostile page must be among the sources the model reads"
     assert_checked_model_answer(hostile_components, partials, answer, "llama-cpp")
     for sentence in answer.sentences:
-        if sentence["supported"]:
-            assert not any(phrase in sentence["text"].lower() for phrase in INJECTED), sentence
+        if sentence.supported:
+            assert not any(phrase in sentence.text.lower() for phrase in INJECTED), sentence
     text = answer.text.lower()
     assert not any(phrase in text for phrase in INJECTED), answer.text
-    assert not any(phrase in c["quote"].lower() for c in answer.citations for phrase in INJECTED)
+    assert not any(phrase in c.quote.lower() for c in answer.citations for phrase in INJECTED)
 
 
 def test_citation_check_rejects_the_injected_claim_whatever_the_model_says(hostile_components):

@@ -63,7 +63,7 @@ def test_an_unknown_kind_is_an_error_listing_the_kinds(corpus_components):
     with pytest.raises(QuestionError, match="unknown kind 'nonsense'; kinds: " + ", ".join(KINDS)):
         corpus_components.assistant.ask("Which areas took part in the pilots?", kind="nonsense")
     answer = corpus_components.assistant.ask("Which areas took part in the pilots?", kind="case-study")
-    assert all(c["doc_id"].startswith("case-study-") for c in answer.citations)
+    assert all(c.doc_id.startswith("case-study-") for c in answer.citations)
 
 
 def test_the_cli_refuses_with_one_line(corpus_components, tmp_path):

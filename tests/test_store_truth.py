@@ -166,7 +166,7 @@ def test_ingest_rebuilds_what_is_missing_instead_of_saying_unchanged(store, make
     assert all("rebuilt (its stored copy files/" in r.detail for r in results), [r.detail for r in results]
     assert components.library.problems() == {}
     answer = components.assistant.ask(QUESTION)
-    assert not answer.abstained and answer.citations[0]["doc_id"] == "orchard-notes"
+    assert not answer.abstained and answer.citations[0].doc_id == "orchard-notes"
     assert sorted(p.name for p in (data_dir / "files").iterdir()) == [
         "harbour-plan@2.md", "harbour-plan@2.outline.json", "harbour-plan@2.sentences.npz",
         "orchard-notes@2.md", "orchard-notes@2.outline.json", "orchard-notes@2.sentences.npz"]
