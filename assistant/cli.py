@@ -9,6 +9,9 @@ from pathlib import Path
 
 from ingest.pages import page_reference
 
+from ingest.errors import ReportAssistantError
+
+from .bug_report import report_bug
 from .progress import progress_bar
 from .settings import Settings, SettingsError, describe
 
@@ -20,32 +23,28 @@ def main(argv: list[str] | None = None) -> int:
     except SettingsError as exc:  # checked before any command runs, even `status`
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    # Gradio imports matplotlib on every request (and the eval draws a chart with it); its font cache
-    # and config folder would otherwise land in ~/.cache and ~/.config: keep them in the data dir
-    os.environ.setdefault("MPLCONFIGDIR", str(Path(settings.data_dir).resolve() / "cache" / "matplotlib"))
+    _set_library_environment(settings)
     try:
         return args.run(args, settings)
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
-    except Exception as exc:  # every known failure is one readable line, never a traceback
-        if not _is_known(exc):
-            raise
+    except ReportAssistantError as exc:  # every failure a user can act on is one readable line
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except Exception as exc:  # anything else is a bug: one line here, the traceback in the log
+        print(f"error: {report_bug(settings.data_dir, exc, ' '.join(sys.argv))}", file=sys.stderr)
+        return 70
 
 
-def _is_known(exc: Exception) -> bool:
-    from ingest.embedder import EmbedderError
-    from ingest.library import DiskFull, LibraryBusy
-    from ingest.registry import RegistryError
-    from ingest.store import StoreError
-
-    from .answering import QuestionError
-    from .generative import GeneratorError
-
-    return isinstance(exc, (EmbedderError, LibraryBusy, StoreError, GeneratorError, QuestionError, SettingsError,
-                            RegistryError, DiskFull))
+def _set_library_environment(settings: Settings) -> None:
+    """What the libraries read from the environment themselves, set once here: no model hub unless
+    downloads are allowed, no Gradio analytics, and matplotlib's font cache (Gradio and the eval's
+    chart import it) in the data dir rather than in ~/.cache."""
+    if not settings.allow_downloads:
+        os.environ["HF_HUB_OFFLINE"] = os.environ["TRANSFORMERS_OFFLINE"] = "1"
+    os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
+    os.environ.setdefault("MPLCONFIGDIR", str(Path(settings.data_dir).resolve() / "cache" / "matplotlib"))
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -186,12 +185,9 @@ def run_ask(args, settings: Settings) -> int:
 
 
 def run_chat(args, settings: Settings) -> int:
-    import os
-
     from .components import Components, ingest_default_corpus_if_empty
 
     settings = settings.with_overrides(host=args.host, port=args.port)
-    os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"  # read by Gradio at import time
     components = Components(settings)
     for result in ingest_default_corpus_if_empty(components, progress=progress_bar):
         print(result.line(), file=sys.stderr)

@@ -3,19 +3,19 @@ failed file removed and the library kept) and removal (asked for confirmation, n
 from __future__ import annotations
 
 import html
-import logging
 import re
 import shutil
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from ingest.library import DiskFull, IngestResult, LibraryBusy
+from ingest.errors import ReportAssistantError
+from ingest.library import IngestResult
 from ingest.loaders import SUPPORTED_SUFFIXES
 from ingest.manifest import doc_id_from_name
 
-from .answer_view import safe_markdown
+from .bug_report import report_bug
+from .markdown_text import safe_markdown
 
-log = logging.getLogger(__name__)
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 NEEDS_LOGIN = ("**Not changed:** adding or removing documents on a page shared on the network needs a "
                "login (set REPORT_ASSISTANT_AUTH_USERNAME and REPORT_ASSISTANT_AUTH_PASSWORD).")
@@ -92,7 +92,7 @@ def remove_document(library, doc_id: str) -> str:
     record = library.registry.load().get(doc_id or "")
     try:
         removed = library.forget(doc_id)
-    except (LibraryBusy, DiskFull) as exc:
+    except ReportAssistantError as exc:  # the library is busy, or the disk is full
         return f"**Not removed:** {html.escape(str(exc))}"
     if not removed or record is None:
         return f"No document `{html.escape(doc_id)}`."
@@ -116,9 +116,9 @@ def _ingest_upload(library, staging: Path, target: Path, progress) -> list[str]:
     try:
         results = library.ingest([target], progress=progress)
     except Exception as exc:  # e.g. another ingest holds the library, or the embedder failed
-        log.exception("ingesting %s failed", target.name)
-        results = [IngestResult(str(target), doc_id_from_name(target.name), "failed",
-                                detail=f"{target.name}: {exc}")]
+        why = str(exc) if isinstance(exc, ReportAssistantError) else report_bug(
+            library.data_dir, exc, f"chat page: ingesting {target.name}")
+        results = [IngestResult(str(target), doc_id_from_name(target.name), "failed", detail=f"{target.name}: {why}")]
     failed = any(r.status == "failed" for r in results)
     if failed and previous.exists():
         previous.replace(target)

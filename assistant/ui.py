@@ -3,17 +3,17 @@ How answers, pages and the library are shown lives in answer_view, evidence_pane
 library_panel and export."""
 from __future__ import annotations
 
-import logging
 import tempfile
 from pathlib import Path
 
 import gradio as gr
 
+from ingest.errors import ReportAssistantError
 from ingest.loaders import SUPPORTED_SUFFIXES
-from ingest.store import StoreError
 
 from .answer_view import answer_markdown, evidence_choices, safe_markdown
 from .answering import QuestionError, check_question
+from .bug_report import report_bug
 from .conversation import Conversation
 from .evidence_panel import EvidencePanel
 from .export import conversation_markdown
@@ -116,7 +116,6 @@ SHOW_ANSWER_START = """() => { setTimeout(() => {
     box.scrollTop += question.getBoundingClientRect().top - box.getBoundingClientRect().top - 8;
 }, 80); }"""
 BACK_TO_ANSWER = "() => document.querySelector('#chat').scrollIntoView()"
-log = logging.getLogger(__name__)
 
 
 def build_app(components) -> gr.Blocks:
@@ -127,6 +126,10 @@ def build_app(components) -> gr.Blocks:
 
     def doc_choices():
         return [("All documents", "")] + [(f"{r.title} ({r.kind})", r.id) for r in by_kind(library.documents())]
+
+    def failure_text(exc: Exception, doing: str) -> str:
+        """A failure the user can act on says what it is; anything else is logged as a bug."""
+        return str(exc) if isinstance(exc, ReportAssistantError) else report_bug(settings.data_dir, exc, doing)
 
     def chat_turn(question, history, state, mode, doc_id):
         """Outputs: chat, evidence list, question box, export button, the evidence panel, state."""
@@ -152,9 +155,8 @@ def build_app(components) -> gr.Blocks:
                     history[-1]["content"] = safe_markdown(answer.text) or "_Writing…_"
                     yield history, gr.update(), "", gr.update(), *panel.unchanged(state)
         except Exception as exc:  # a model or server failure: say so, keep the conversation
-            log.exception("answering failed")
             advice = " Try the extractive mode." if mode != "extractive" else ""
-            history[-1]["content"] = f"**Error:** {safe_markdown(str(exc))}.{advice}"
+            history[-1]["content"] = f"**Error:** {safe_markdown(failure_text(exc, 'answering'))}.{advice}"
             yield history, gr.update(), "", gr.update(), *panel.unchanged(state)
             return
         conversation.add(answer.retrieval_query)
@@ -335,8 +337,8 @@ def build_app(components) -> gr.Blocks:
             """Ask one question; returns the same JSON as `report-assistant ask --json`."""
             try:
                 return assistant.ask(question, doc_id=doc_id or None, mode=mode).to_json()
-            except (QuestionError, StoreError) as exc:  # the caller sees why, in one line
-                raise gr.Error(str(exc)) from None
+            except Exception as exc:  # the caller sees why, in one line
+                raise gr.Error(failure_text(exc, "api /ask")) from None
 
         gr.api(api_ask, api_name="ask")
     return app

@@ -58,3 +58,21 @@ def test_cli_ingest_status_and_forget(tmp_path):
     assert forget.returncode == 1
     assert forget.stderr.strip().splitlines()[-1] == "error: no document with id 'no-such-doc'"
     assert set(Registry(data_dir / "documents.json").load()) == {"annual-review-2017"}
+
+
+def test_an_unexpected_exception_is_one_line_naming_the_log(tmp_path):
+    """A bug (here: the registry's loader made to divide by zero) is not a traceback on the user's
+    screen: one line names the error and the log file, and the log holds the traceback."""
+    data_dir = tmp_path / "store"
+    script = ("import sys\nimport ingest.registry\n"
+              "ingest.registry.Registry.load = lambda self: 1 / 0\n"
+              "from assistant.cli import main\n"
+              f"sys.exit(main(['status', '--data-dir', {str(data_dir)!r}]))\n")
+    run = run_python(["-c", script], cwd=tmp_path)
+
+    log = data_dir / "logs" / "report-assistant.log"
+    assert run.returncode == 70
+    assert run.stderr.strip() == (f"error: internal error (ZeroDivisionError: division by zero); this is a bug, "
+                                  f"details in {log}")
+    assert "Traceback (most recent call last)" in log.read_text()
+    assert log.read_text().rstrip().endswith("ZeroDivisionError: division by zero")
