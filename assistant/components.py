@@ -6,7 +6,6 @@ import sys
 from functools import cached_property
 
 from ingest.library import Library
-from ingest.pages import Limits
 from ingest.registry import Registry
 
 from .settings import Settings
@@ -40,11 +39,8 @@ class Components:
     @cached_property
     def library(self) -> Library:
         s = self.settings
-        limits = Limits(max_file_bytes=s.max_file_mb * 1024 * 1024, max_pages=s.max_pages,
-                        max_chars_per_page=s.max_chars_per_page, parse_timeout_s=s.parse_timeout_s,
-                        parse_memory_mb=s.parse_memory_mb)
         return Library(s.data_dir, self.store, lambda: self.embedder, chunk_max_tokens=s.chunk_max_tokens,
-                       limits=limits)
+                       limits=s.limits)
 
     @cached_property
     def assistant(self):

@@ -6,7 +6,7 @@ from functools import cached_property
 
 import numpy as np
 
-from ingest.sentences import quotable_spans
+from ingest.quotable import quotable_spans
 
 from .claims import NameUsage
 from .retrieval import Hit, HybridRetriever

@@ -12,8 +12,10 @@ import os
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from ingest.errors import ReportAssistantError
+from ingest.pages import Limits
 
 ENV_PREFIX = "REPORT_ASSISTANT_"
+_LIMITS = Limits()  # the ingest limits' defaults have one home: ingest/pages.py
 
 
 class SettingsError(ReportAssistantError):
@@ -61,11 +63,13 @@ class Settings:
     chroma_host: str = _setting("", "Chroma server host; empty means the embedded store in data_dir.")
     chroma_port: int = _setting(8000, "Chroma server port, used when chroma_host is set.", 1, 65535)
     collection: str = _setting("report_chunks", "Chroma collection name.", low=1)
-    max_file_mb: int = _setting(200, "Largest file accepted for ingest, in MB.", 1, 1_000_000)
-    max_pages: int = _setting(3000, "Most pages accepted in one document.", 1, 10_000_000)
-    max_chars_per_page: int = _setting(200_000, "Longest page text accepted, in characters.", 1, 100_000_000)
-    parse_timeout_s: int = _setting(120, "Longest time parsing one PDF may take, in seconds.", 1, 86_400)
-    parse_memory_mb: int = _setting(2048, "Most memory parsing one PDF may use, in MB (child process).",
+    max_file_mb: int = _setting(_LIMITS.max_file_bytes // 2**20, "Largest file accepted for ingest, in MB.", 1, 1_000_000)
+    max_pages: int = _setting(_LIMITS.max_pages, "Most pages accepted in one document.", 1, 10_000_000)
+    max_chars_per_page: int = _setting(_LIMITS.max_chars_per_page, "Longest page text accepted, in characters.",
+                                         1, 100_000_000)
+    parse_timeout_s: int = _setting(_LIMITS.parse_timeout_s, "Longest time parsing one PDF may take, in seconds.",
+                                    1, 86_400)
+    parse_memory_mb: int = _setting(_LIMITS.parse_memory_mb, "Most memory parsing one PDF may use, in MB (child process).",
                                     64, 1_000_000)
     max_question_chars: int = _setting(
         4000, "Longest question accepted, in characters (checked before any search).", 1, 1_000_000)
@@ -102,6 +106,12 @@ class Settings:
     @property
     def chroma_dir(self) -> Path:
         return self.data_dir / "chroma"
+
+    @property
+    def limits(self) -> Limits:
+        return Limits(max_file_bytes=self.max_file_mb * 2**20, max_pages=self.max_pages,
+                      max_chars_per_page=self.max_chars_per_page, parse_timeout_s=self.parse_timeout_s,
+                      parse_memory_mb=self.parse_memory_mb)
 
 
 def _field(name: str):

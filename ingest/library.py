@@ -28,7 +28,7 @@ from .loaders import load_document
 from .manifest import FileEntry, entries_for
 from .pages import DocumentError, Limits, LoadedDocument
 from .registry import DocumentRecord, Registry, RegistryError
-from .sentences import quotable_spans
+from .quotable import quotable_spans
 from .store import ChunkStore, StoreError
 from .errors import ReportAssistantError
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from ingest.pdf_loader import parse_pdf_pages
-from ingest.sentences import quotable_spans
+from ingest.quotable import quotable_spans
 
 REAL = Path(__file__).resolve().parents[2] / "shared" / "real-pdfs"
 ALL = ["nist-sp800-61r2.pdf", "st-mary-witney-social-audit.pdf", "iif-deloitte-open-data.pdf",
