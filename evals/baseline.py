@@ -46,17 +46,21 @@ def cannot_read(corpus_paths: list[Path]) -> str | None:
     return None
 
 
+def build_starter_index(files: list[Path], embedder, collection):
+    """What the starter's tutorial does: read the files, chunk them by default, embed them into Chroma."""
+    from llama_index.core import SimpleDirectoryReader, StorageContext, VectorStoreIndex
+    from llama_index.vector_stores.chroma import ChromaVectorStore
+
+    documents = SimpleDirectoryReader(input_files=[str(p) for p in files]).load_data()
+    storage = StorageContext.from_defaults(vector_store=ChromaVectorStore(chroma_collection=collection))
+    return VectorStoreIndex.from_documents(documents, storage_context=storage, embed_model=SameEmbedder(embedder))
+
+
 class StarterBaseline:
     def __init__(self, corpus_paths: list[Path], embedder, chroma_client, top_k: int = 10):
-        from llama_index.core import SimpleDirectoryReader, StorageContext, VectorStoreIndex
-        from llama_index.vector_stores.chroma import ChromaVectorStore
-
         self.entries = {e.path.resolve(): e for e in entries_for(corpus_paths)}
-        documents = SimpleDirectoryReader(input_files=[str(p) for p in self.entries]).load_data()
-        collection = chroma_client.get_or_create_collection("starter_baseline")
-        storage = StorageContext.from_defaults(vector_store=ChromaVectorStore(chroma_collection=collection))
-        self.index = VectorStoreIndex.from_documents(documents, storage_context=storage,
-                                                     embed_model=SameEmbedder(embedder))
+        self.index = build_starter_index(list(self.entries), embedder,
+                                         chroma_client.get_or_create_collection("starter_baseline"))
         self.retriever = self.index.as_retriever(similarity_top_k=top_k)
         self._pages = {path: load_document(path).pages for path in self.entries}
 

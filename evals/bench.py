@@ -76,21 +76,15 @@ class _Bench:
         self._row(f"{name}: pages/s", "pages/s", pages / ours_s, pages / starter_s)
 
     def _starter_ingest(self, paths: list[Path], folder: Path):
-        from llama_index.core import SimpleDirectoryReader, StorageContext, VectorStoreIndex
-        from llama_index.vector_stores.chroma import ChromaVectorStore
-
         from ingest.manifest import entries_for
         from ingest.store import open_chroma_client
 
-        from .baseline import SameEmbedder
+        from .baseline import build_starter_index
 
         start = time.perf_counter()
-        files = [str(entry.path) for entry in entries_for(paths)]  # the very files we ingest
-        documents = SimpleDirectoryReader(input_files=files).load_data()
+        files = [entry.path for entry in entries_for(paths)]  # the very files we ingest
         collection = open_chroma_client(path=folder).get_or_create_collection("starter")
-        storage = StorageContext.from_defaults(vector_store=ChromaVectorStore(chroma_collection=collection))
-        index = VectorStoreIndex.from_documents(documents, storage_context=storage,
-                                                embed_model=SameEmbedder(self.embedder))
+        index = build_starter_index(files, self.embedder, collection)
         return time.perf_counter() - start, collection.count(), index
 
     def _reingest(self, paths: list[Path]) -> None:
