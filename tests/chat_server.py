@@ -13,15 +13,10 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from conftest import REPO, stop_process, wait_until_answers
+from conftest import REPO, free_port, stop_process, wait_until_answers
 
 START_TIMEOUT_S = 180
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def server_env(home: Path, extra: dict | None = None) -> dict:

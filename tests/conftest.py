@@ -148,6 +148,13 @@ def corpus_copy(tmp_path) -> Path:
     return target
 
 
+def free_port() -> int:
+    """A loopback port nothing listens on (for a server a test starts and stops)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
 def wait_until_answers(url: str, process: subprocess.Popen, log: Path, timeout_s: float,
                        ready_statuses: tuple[int, ...] = (200,)) -> None:
     """Poll `url` until it answers with one of `ready_statuses`; fail with the log's tail if the
@@ -188,6 +195,16 @@ def run_python(args: list[str], *, cwd: Path, timeout: int = 300) -> subprocess.
     env["PYTHONPATH"] = os.pathsep.join([str(REPO), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
     return subprocess.run([sys.executable, *args], cwd=cwd, env=env, capture_output=True, text=True,
                           timeout=timeout, stdin=subprocess.DEVNULL)
+
+
+def run_cli(*args: str, cwd: Path, env: dict | None = None, prefix: tuple | list = (),
+            timeout: int = 300) -> subprocess.CompletedProcess:
+    """`report-assistant ARGS` as a user runs it (a subprocess of the venv's Python), with no
+    REPORT_ASSISTANT_* variable but those in `env`; `prefix` runs it under another command."""
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("REPORT_ASSISTANT_")}
+    full_env.update(env or {}, PYTHONPATH=os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")]))
+    return subprocess.run([*prefix, sys.executable, "-m", "assistant.cli", *args], cwd=cwd, env=full_env,
+                          capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL)
 
 
 # ------------------------------------------------------------ answering over the default corpus

@@ -4,13 +4,12 @@ away is one readable error that leaves no partial document behind."""
 from __future__ import annotations
 
 import shutil
-import socket
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from conftest import CORPUS, run_python, stop_process, wait_until_answers
+from conftest import CORPUS, free_port, run_python, stop_process, wait_until_answers
 
 from ingest.store import StoreError
 
@@ -22,17 +21,12 @@ OLD_COVER = "records that the copy was uploaded to that website on 10 Jun 2020"
 NEW_COVER = "records that the copy was uploaded to that website on 3 March 2031"
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
 
 class ChromaServer:
     """`chroma run` on 127.0.0.1; stop() and start() again keep the same path and port."""
 
     def __init__(self, path: Path, log: Path):
-        self.path, self.log, self.port = path, log, _free_port()
+        self.path, self.log, self.port = path, log, free_port()
         self.process: subprocess.Popen | None = None
 
     def start(self, timeout: float = 60) -> None:

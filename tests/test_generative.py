@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
 import urllib.request
 
 import pytest
-from conftest import ANSWER_LLM_MAX_TOKENS, HOSTILE_DOC_ID, stop_process
+from conftest import ANSWER_LLM_MAX_TOKENS, HOSTILE_DOC_ID, free_port, stop_process
 
 from assistant.answer_view import answer_markdown, safe_markdown
 from assistant.citations import check_answer, split_answer
@@ -32,11 +31,6 @@ INJECTED = ["closing every library", "ignore all previous instructions", "unrest
 def _norm(text: str) -> str:
     return " ".join(text.split())
 
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _ask_streaming(assistant, question: str, mode: str):
@@ -201,7 +195,7 @@ def test_citation_check_rejects_the_injected_claim_whatever_the_model_says(hosti
 def llm_server(tmp_path_factory):
     """`python -m llama_cpp.server` serving the bundled GGUF on a free loopback port."""
     gguf = resolve_gguf("bundled:smollm2")
-    port = _free_port()
+    port = free_port()
     log_path = tmp_path_factory.mktemp("llm-server") / "server.log"
     base_url = f"http://127.0.0.1:{port}/v1"
     with log_path.open("w") as log:
@@ -246,7 +240,7 @@ def test_openai_server_answer_is_streamed_and_citation_checked(corpus_components
 
 
 def test_openai_server_down_fails_fast_naming_the_server(corpus_components, swap_generators):
-    port = _free_port()  # nothing listens here
+    port = free_port()  # nothing listens here
     base_url = f"http://127.0.0.1:{port}/v1"
     swap_generators(corpus_components.assistant, _openai_generators(base_url, "smollm2", llm_timeout_s=30))
 

@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
-from conftest import REPO
+from conftest import run_cli
 
 REPORT = ("<!-- page 1 -->\n# Harbour plan\n\nThe harbour plan commits the council to spend forty percent of its "
           "procurement budget with local firms by 2030.\n")
@@ -44,17 +41,11 @@ def test_the_cli_reports_duplicates_in_its_summary(tmp_path):
     folder.mkdir()
     (folder / "a.md").write_text(REPORT, encoding="utf-8")
     (folder / "b.md").write_text(REPORT, encoding="utf-8")
-    result = _cli(["--data-dir", str(tmp_path / "data"), "ingest", str(folder)], cwd=tmp_path)
+    result = run_cli("--data-dir", str(tmp_path / "data"), "ingest", str(folder), cwd=tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.splitlines()[-1] == "1 new, 0 updated, 0 unchanged, 0 removed, 0 failed, 1 skipped as duplicates"
     assert "skipped    b  b.md: same content as a;" in result.stdout
 
-
-def _cli(args: list[str], cwd: Path, prefix: list[str] = ()):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("REPORT_ASSISTANT_")}
-    env["PYTHONPATH"] = os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")])
-    return subprocess.run([*prefix, sys.executable, "-m", "assistant.cli", *args], cwd=cwd, env=env,
-                          capture_output=True, text=True, timeout=300, stdin=subprocess.DEVNULL)
 
 
 def _without_root_overrides() -> list[str]:
@@ -79,7 +70,7 @@ def test_an_unreadable_file_or_folder_is_one_failed_line_and_the_rest_goes_on(tm
     (docs / "locked").chmod(0o000)
     (docs / "sealed.md").chmod(0o000)
     try:
-        result = _cli(["--data-dir", str(tmp_path / "data"), "ingest", str(docs)], cwd=tmp_path, prefix=prefix)
+        result = run_cli("--data-dir", str(tmp_path / "data"), "ingest", str(docs), cwd=tmp_path, prefix=prefix)
     finally:
         (docs / "locked").chmod(0o755)
     assert "Traceback" not in result.stderr, result.stderr

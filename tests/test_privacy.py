@@ -8,13 +8,12 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from conftest import REPO, wait_until_answers
+from conftest import REPO, free_port, wait_until_answers
 
 pytestmark = pytest.mark.slow
 
@@ -65,11 +64,6 @@ def test_cli_ingest_and_ask_leave_home_and_working_dir_empty(workspace):
     assert workspace.leftovers() == [], "ask wrote into HOME or the working dir"
     assert (workspace.data / "documents.json").is_file()
 
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _children_of(pid: int) -> list[int]:
@@ -160,7 +154,7 @@ def _outside(paths: set[str], allowed: list[Path]) -> list[str]:
 
 def test_chat_server_connects_only_to_loopback_and_writes_only_data_and_temp(workspace):
     strace = _strace_or_skip()
-    port = _free_port()
+    port = free_port()
     trace_file, log = workspace.root / "server.strace", workspace.root / "server.log"
     command = [strace, "-f", "--seccomp-bpf", "-qq", "-y", "-s", "512",
                "-e", f"trace=connect,bind,{WRITE_CALLS}", "-o", str(trace_file),

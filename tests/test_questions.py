@@ -3,25 +3,16 @@ work (CLI, page API), spelling correction has a ceiling on its cost, and an unkn
 from __future__ import annotations
 
 import difflib
-import os
 import random
 import string
-import subprocess
-import sys
 
 import pytest
-from conftest import REPO
+from conftest import run_cli
 
 from assistant import terms
 from assistant.answering import QuestionError
 from ingest.manifest import KINDS
 
-
-def _cli(*args: str, cwd, env: dict | None = None) -> subprocess.CompletedProcess:
-    full_env = {k: v for k, v in os.environ.items() if not k.startswith("REPORT_ASSISTANT_")}
-    full_env.update(env or {}, PYTHONPATH=os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")]))
-    return subprocess.run([sys.executable, "-m", "assistant.cli", *args], cwd=cwd, env=full_env,
-                          capture_output=True, text=True, timeout=300, stdin=subprocess.DEVNULL)
 
 
 @pytest.mark.parametrize("question", ["", "   ", "\n\t "])
@@ -72,7 +63,7 @@ def test_the_cli_refuses_with_one_line(corpus_components, tmp_path):
              (["ask", "x" * 61], {"REPORT_ASSISTANT_MAX_QUESTION_CHARS": "60"}, "61 characters long, more than the limit of 60"),
              (["ask", "Which areas were pilots?", "--kind", "nonsense"], {}, "unknown kind 'nonsense'; kinds: report")]
     for args, env, expected in cases:
-        result = _cli("--data-dir", data_dir, *args, cwd=tmp_path, env=env)
+        result = run_cli("--data-dir", data_dir, *args, cwd=tmp_path, env=env)
         assert result.returncode == 2 and result.stdout == "", (args, result.stdout)
         assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1, result.stderr
         assert expected in result.stderr, result.stderr

@@ -2,12 +2,9 @@
 command (even `status`) with one line naming the variable and what it accepts."""
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 
 import pytest
-from conftest import REPO
+from conftest import run_cli
 
 from assistant.settings import Settings, SettingsError
 
@@ -27,16 +24,10 @@ BAD = [
 ]
 
 
-def _cli(args: list[str], extra_env: dict, cwd) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("REPORT_ASSISTANT_")}
-    env.update(extra_env, PYTHONPATH=os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")]))
-    return subprocess.run([sys.executable, "-m", "assistant.cli", *args], cwd=cwd, env=env, capture_output=True,
-                          text=True, timeout=120, stdin=subprocess.DEVNULL)
-
 
 @pytest.mark.parametrize("variable,value,accepts", BAD, ids=[f"{v}={x}" for v, x, _ in BAD])
 def test_a_bad_setting_stops_status_with_one_line(variable, value, accepts, tmp_path):
-    result = _cli(["--data-dir", str(tmp_path / "data"), "status"], {variable: value}, tmp_path)
+    result = run_cli("--data-dir", str(tmp_path / "data"), "status", env={variable: value}, cwd=tmp_path)
     assert result.returncode == 2
     assert result.stdout == ""
     lines = result.stderr.strip().splitlines()
@@ -46,7 +37,7 @@ def test_a_bad_setting_stops_status_with_one_line(variable, value, accepts, tmp_
 
 
 def test_a_bad_port_flag_is_one_line(tmp_path):
-    result = _cli(["--data-dir", str(tmp_path / "data"), "chat", "--port", "70000"], {}, tmp_path)
+    result = run_cli("--data-dir", str(tmp_path / "data"), "chat", "--port", "70000", env={}, cwd=tmp_path)
     assert result.returncode == 2
     assert result.stderr.strip() == "error: --port='70000' is not usable; it accepts a whole number from 1 to 65535"
 

@@ -4,14 +4,11 @@ rebuilds what is missing. A damaged documents.json is one line naming the file, 
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
-import sys
-from pathlib import Path
 
 import pytest
-from conftest import REPO
+from conftest import run_cli
 
 from ingest.registry import Registry
 
@@ -24,12 +21,6 @@ DOCS = {
 }
 QUESTION = "How many apple trees did the orchard cooperative plant?"
 
-
-def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("REPORT_ASSISTANT_")}
-    env["PYTHONPATH"] = os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")])
-    return subprocess.run([sys.executable, "-m", "assistant.cli", *args], cwd=cwd, env=env, capture_output=True,
-                          text=True, timeout=300, stdin=subprocess.DEVNULL)
 
 
 def _one_error_line(result: subprocess.CompletedProcess) -> str:
@@ -76,15 +67,15 @@ def test_a_damaged_registry_is_one_line_and_repair_restores_the_last_good_copy(d
     registry.write_bytes(DAMAGE[damage](good))
 
     for command in (["status"], ["status", "--json"], ["ask", QUESTION], ["ingest", str(folder)], ["forget", "orchard-notes"]):
-        line = _one_error_line(_cli("--data-dir", str(data_dir), *command, cwd=tmp_path))
+        line = _one_error_line(run_cli("--data-dir", str(data_dir), *command, cwd=tmp_path))
         assert str(registry) in line and "is damaged" in line and "report-assistant repair" in line, (command, line)
     assert registry.read_bytes() == DAMAGE[damage](good)  # nothing tried to write over it
 
-    repaired = _cli("--data-dir", str(data_dir), "repair", cwd=tmp_path)
+    repaired = run_cli("--data-dir", str(data_dir), "repair", cwd=tmp_path)
     assert repaired.returncode == 0, repaired.stdout + repaired.stderr
     assert "restored from documents.json.bak (2 documents)" in repaired.stdout
     assert registry.read_bytes() == good
-    status = _cli("--data-dir", str(data_dir), "status", "--json", cwd=tmp_path)
+    status = run_cli("--data-dir", str(data_dir), "status", "--json", cwd=tmp_path)
     assert status.returncode == 0, status.stderr
     documents = json.loads(status.stdout)["documents"]
     assert [d["id"] for d in documents] == ["harbour-plan", "orchard-notes"]
@@ -98,7 +89,7 @@ def test_without_a_good_registry_copy_repair_rebuilds_it_from_the_stored_copies(
     (data_dir / "documents.json.bak").write_text("{")
     for name in DOCS:  # and the originals are gone
         (folder / name).unlink()
-    repaired = _cli("--data-dir", str(data_dir), "repair", cwd=tmp_path)
+    repaired = run_cli("--data-dir", str(data_dir), "repair", cwd=tmp_path)
     assert repaired.returncode == 0, repaired.stdout + repaired.stderr
     lines = repaired.stdout.splitlines()
     assert lines[0].endswith("documents.json restored from the stored copies (2 documents)"), lines
@@ -116,7 +107,7 @@ def test_with_no_registry_copy_and_no_stored_copies_repair_says_how_to_start_aga
     (data_dir / "documents.json").write_text("")
     (data_dir / "documents.json.bak").write_text("{")
     shutil.rmtree(data_dir / "files")
-    repaired = _cli("--data-dir", str(data_dir), "repair", cwd=tmp_path)
+    repaired = run_cli("--data-dir", str(data_dir), "repair", cwd=tmp_path)
     assert repaired.returncode == 1
     assert "documents.json.bak is missing or damaged too" in repaired.stdout and "ingest the documents again" in \
         repaired.stdout, repaired.stdout
@@ -126,20 +117,20 @@ def test_a_lost_chunk_store_is_reported_refused_and_rebuilt_by_repair(store, tmp
     data_dir, folder = store
     shutil.rmtree(data_dir / "chroma")
 
-    status = _cli("--data-dir", str(data_dir), "status", cwd=tmp_path)
+    status = run_cli("--data-dir", str(data_dir), "status", cwd=tmp_path)
     assert status.returncode == 1
     assert status.stdout.count("DAMAGED: 0 of") == 2 and "run: report-assistant repair" in status.stdout, status.stdout
-    status = _cli("--data-dir", str(data_dir), "status", "--json", cwd=tmp_path)
+    status = run_cli("--data-dir", str(data_dir), "status", "--json", cwd=tmp_path)
     assert [d["problems"] for d in json.loads(status.stdout)["documents"]] == [
         ["0 of 2 chunks are in the store"], ["0 of 1 chunks are in the store"]]
-    line = _one_error_line(_cli("--data-dir", str(data_dir), "ask", QUESTION, cwd=tmp_path))
+    line = _one_error_line(run_cli("--data-dir", str(data_dir), "ask", QUESTION, cwd=tmp_path))
     assert line.startswith("error: the store does not match documents.json: harbour-plan: 0 of 3 chunks") or \
         "chunks are in the store" in line, line
     assert line.endswith("run: report-assistant repair"), line
 
     for name in DOCS:  # the originals are gone too: the stored copies are enough
         (folder / name).unlink()
-    repaired = _cli("--data-dir", str(data_dir), "repair", cwd=tmp_path)
+    repaired = run_cli("--data-dir", str(data_dir), "repair", cwd=tmp_path)
     assert repaired.returncode == 0, repaired.stdout + repaired.stderr
     assert repaired.stdout.count("rebuilt from the stored copy") == 2, repaired.stdout
 
@@ -149,7 +140,7 @@ def test_a_lost_chunk_store_is_reported_refused_and_rebuilt_by_repair(store, tmp
     assert not answer.abstained and "nine hundred apple trees" in answer.text, answer.text
     records = components.registry.load()
     assert records["orchard-notes"].source == str((folder / "orchard-notes.md").resolve())  # still the user's file
-    again = _cli("--data-dir", str(data_dir), "repair", cwd=tmp_path)
+    again = run_cli("--data-dir", str(data_dir), "repair", cwd=tmp_path)
     assert again.stdout.strip() == "nothing to repair: the registry, the chunk store and the stored copies agree"
 
 
@@ -177,14 +168,14 @@ def test_a_document_that_cannot_be_rebuilt_names_forget(store, tmp_path):
     shutil.rmtree(data_dir / "chroma")
     (data_dir / "files" / "orchard-notes@1.md").unlink()
     (folder / "orchard-notes.md").unlink()
-    repaired = _cli("--data-dir", str(data_dir), "repair", cwd=tmp_path)
+    repaired = run_cli("--data-dir", str(data_dir), "repair", cwd=tmp_path)
     assert repaired.returncode == 1
     lines = repaired.stdout.strip().splitlines()
     assert lines[0].startswith("repaired   harbour-plan"), lines
     assert lines[1].startswith("failed     orchard-notes") and lines[1].endswith(
         "run: report-assistant forget orchard-notes"), lines
-    assert _cli("--data-dir", str(data_dir), "forget", "orchard-notes", cwd=tmp_path).returncode == 0
-    status = _cli("--data-dir", str(data_dir), "status", cwd=tmp_path)
+    assert run_cli("--data-dir", str(data_dir), "forget", "orchard-notes", cwd=tmp_path).returncode == 0
+    status = run_cli("--data-dir", str(data_dir), "status", cwd=tmp_path)
     assert status.returncode == 0 and "DAMAGED" not in status.stdout, status.stdout
 
 

@@ -6,13 +6,12 @@ import json
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from conftest import REAL_PDFS, REPO, run_python, stop_process, wait_until_answers
+from conftest import REAL_PDFS, REPO, free_port, run_python, stop_process, wait_until_answers
 
 pytestmark = pytest.mark.slow
 
@@ -25,11 +24,6 @@ LAPTOP = {"width": 1280, "height": 800}
 NARROW = {"width": 420, "height": 800}
 SCREENSHOT = REPO / "docs" / "screenshot.png"
 
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _server_env(home: Path) -> dict:
@@ -52,7 +46,7 @@ def server(tmp_path_factory):
     root = tmp_path_factory.mktemp("chat-server")
     home, data_dir, log = root / "home", root / "data", root / "server.log"
     home.mkdir()
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}/"
     with log.open("w") as out:
         process = subprocess.Popen(
