@@ -81,14 +81,14 @@ class Assistant:
         self.max_question_chars = max_question_chars
         self.generators = generators or {}   # mode name → generative answerer
         self._store_lock = threading.RLock()   # a reopen never runs under another thread's search
-        self.refresh()
+        self._refresh()
 
     @property
     def registry(self):
         return self.library.registry
 
-    def refresh(self) -> None:
-        """Re-read the live chunks (after any ingest or forget), and check them against the registry."""
+    def _refresh(self) -> None:
+        """Re-read the live chunks and check them against the registry."""
         with self._store_lock:
             self._registry_seen = self.registry.signature()
             records = self.registry.load()
@@ -98,12 +98,13 @@ class Assistant:
             self.finder = EvidenceFinder(self.retriever, self.embedder, self.stats, self.library.sentence_vectors())
 
     def sync(self) -> None:
-        """Another process (the CLI, a second page) may have ingested or forgotten documents since the
-        last question: then reopen the store and answer from the new live versions."""
+        """Catch up with the library before a question: after an ingest or forget by this process, the
+        CLI or another page (the registry changed), re-read the live chunks, reopening the store first
+        when another process wrote it. Nobody needs to tell the assistant the library changed."""
         with self._store_lock:
             reopened = self.library.sync_store()
             if reopened or self.registry.signature() != self._registry_seen:
-                self.refresh()
+                self._refresh()
 
     def ask(self, question: str, *, doc_id: str | None = None, kind: str | None = None,
             mode: str = "extractive", retrieval_query: str | None = None) -> Answer:

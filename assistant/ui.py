@@ -210,7 +210,6 @@ def build_app(components) -> gr.Blocks:
         if not files:
             return library_outputs("No file chosen.")
         message = upload_files(library, uploads, files, progress)
-        assistant.refresh()
         return library_outputs(message)
 
     def ask_to_remove(doc_id):
@@ -225,7 +224,6 @@ def build_app(components) -> gr.Blocks:
         if not doc_id:
             return library_outputs("Choose a document to remove.")
         message = remove_document(library, doc_id)
-        assistant.refresh()
         return library_outputs(message)
 
     with gr.Blocks(title="Report assistant", analytics_enabled=False) as app:

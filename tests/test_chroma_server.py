@@ -128,7 +128,7 @@ def test_server_store_answers_scores_updates_and_forgets_like_the_embedded_one(
     assert NEW_COVER in stored_text and OLD_COVER not in stored_text  # gone, not only hidden
     assert remote.store.count(before["pcse-summary"].doc_key) == 0
     _assert_live_versions_complete(remote)
-    remote.assistant.refresh()
+    remote.assistant.sync()
     hits = remote.assistant.retriever.retrieve("When was the copy uploaded to the document-sharing website?")
     # the summary's cover is nearly the full report's, so near-duplicate demotion may rank it below the top 3
     assert any(NEW_COVER in h.text for h in hits), [h.text[:80] for h in hits]
@@ -139,7 +139,7 @@ def test_server_store_answers_scores_updates_and_forgets_like_the_embedded_one(
     assert "case-study-dorset" not in remote.registry.load()
     assert remote.store.count(dorset.doc_key) == 0
     assert remote.store.count() == sum(r.chunks for r in remote.registry.load().values())
-    remote.assistant.refresh()
+    remote.assistant.sync()
     assert all(h.doc_id != "case-study-dorset" for h in remote.assistant.retriever.retrieve("Dorset pilot area"))
 
 
