@@ -43,7 +43,7 @@ class Components:
                         max_chars_per_page=s.max_chars_per_page, parse_timeout_s=s.parse_timeout_s,
                         parse_memory_mb=s.parse_memory_mb)
         return Library(s.data_dir, self.store, lambda: self.embedder, chunk_max_tokens=s.chunk_max_tokens,
-                       limits=limits)
+                       limits=limits, keep_versions=s.keep_versions)
 
     @cached_property
     def assistant(self):
