@@ -39,6 +39,7 @@ def answer_markdown(answer: dict, turn: int) -> str:
         body += f"\n\n_({safe_markdown(answer['note'])})_"
     if answer["citations"]:
         body += "\n\n" + "  \n".join(f"{cite_link(turn, n)} {safe_markdown(where(c))}"
+                                    + (f" · version {c['version']}" if c.get("version") else "")
                                     for n, c in enumerate(answer["citations"], start=1))
     return body
 

@@ -1,6 +1,6 @@
 """A conversation as a record that can be filed: when, which document versions, which answer mode,
-each answer once, and its citations as footnotes (title, section, printed page, PDF page, and the
-quote where it differs from the answer's own words)."""
+each answer once, and its citations as footnotes (title, section, printed page, PDF page, the document
+id and version, and the quote where it differs from the answer's own words)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -37,9 +37,15 @@ def conversation_markdown(answers: list[dict], documents: list, *, now: dt.datet
         for number, citation in enumerate(answer["citations"], start=1):
             quote = " ".join(citation["quote"].split())
             extra = f" Quote: “{t(quote)}”" if quote not in said else ""
-            lines.append(f"[^{turn}-{number}]: {_where(citation)}.{extra}")
+            lines.append(f"[^{turn}-{number}]: {_where(citation)}{_pinned(citation)}.{extra}")
         lines.append("")
     return "\n".join(lines)
+
+
+def _pinned(citation: dict) -> str:
+    """' (doc-id, version 2)': the version the quote was taken from, so `report-assistant verify` can
+    check it against that version and the live one."""
+    return f" ({citation['doc_id']}, version {citation['version']})" if citation.get("version") else ""
 
 
 def _where(citation: dict) -> str:

@@ -127,4 +127,5 @@ def _ingest_upload(library, staging: Path, target: Path, progress) -> list[str]:
     previous.unlink(missing_ok=True)
     return [f"- **{r.status}** {html.escape(r.doc_id if r.doc_id != '-' else doc_id_from_name(target.name))}"
             f"{': ' + html.escape(r.detail) if r.detail else ''}"
-            f"{f' ({r.pages} pages, {r.chunks} chunks)' if r.status != 'failed' else ''}" for r in results]
+            f"{f' ({r.pages} pages, {r.chunks} chunks)' if r.status != 'failed' else ''}"
+            f"{' — [see what changed](#changes)' if r.status == 'updated' else ''}" for r in results]

@@ -59,10 +59,11 @@ class Changes:
                 "pages_moved": self.moved}
 
     def line(self) -> str:
-        """'pages added: 4; removed: 3; altered: 2' (labels of the new side, the old for removed pages)."""
+        """'pages added: 4; removed: 3; altered: 2, 6→7' (the labels of each side)."""
         parts = {"pages added": [p.after.label for p in self.pages if p.change == "added"],
                  "removed": [p.before.label for p in self.pages if p.change == "removed"],
-                 "altered": [p.after.label for p in self.pages if p.change == "changed"]}
+                 "altered": [p.after.label if p.after.label == p.before.label else f"{p.before.label}→{p.after.label}"
+                             for p in self.pages if p.change == "changed"]}
         text = "; ".join(f"{name}: {', '.join(labels)}" for name, labels in parts.items() if labels)
         return text or "text unchanged, metadata updated"
 

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import dataclasses
 
+from .changes import Changes, compare
 from .disk import DiskFull, is_disk_full
 from .registry import DocumentRecord
+from .stored_pages import read_pages
 
 
 class VersionError(Exception):
@@ -61,6 +63,28 @@ class KeptVersions:
         if record is None or version is None:
             return record.alone() if record else None
         return record.kept(version)
+
+    def changes(self, doc_id: str, old: int | None = None,
+                new: int | None = None) -> tuple[DocumentRecord, DocumentRecord, Changes]:
+        """What changed from kept version `old` to `new`; by default from the kept version before the
+        live one to the live one."""
+        records = self.registry.load()
+        record = records.get(doc_id)
+        if record is None:
+            raise VersionError(f"no document with id '{doc_id}' (see: report-assistant status)")
+        new = record.version if new is None else new
+        if old is None:
+            earlier = [v.version for v in record.versions() if v.version != new]
+            if not earlier:
+                raise VersionError(f"{doc_id} has one version only (version {record.version}): nothing to compare")
+            old = max([v for v in earlier if v < new] or earlier)
+        before, after = (self._kept_or_fail(records, doc_id, n).kept(n) for n in (old, new))
+        return before, after, compare(*(read_pages(self.files_dir, v, self.limits) for v in (before, after)))
+
+    def version_issues(self, doc_id: str, version: int) -> list[str]:
+        """What is missing of a kept version (its chunks, stored copy, sentence vectors); [] when whole."""
+        record = self.version_record(doc_id, version)
+        return self._issues(record) if record else [f"version {version} is not kept"]
 
     def rollback(self, doc_id: str, to: int) -> int:
         """Make kept version `to` live again; returns the version that was live."""
