@@ -345,4 +345,5 @@ class Library(KeptVersions, Repair):
                 raise LibraryBusy(f"another ingest is already running on {self.data_dir}; "
                                   "wait for it to finish") from None
             self.sync_store()  # never write through a view of the store older than the last commit
+            self.registry.catch_up_backup()
             yield

@@ -104,6 +104,21 @@ class Registry:
         os.replace(tmp, self.path)
         self._write_backup()
 
+    def catch_up_backup(self) -> None:
+        """After a crash between a commit and its backup, the backup is behind: write it again (only
+        from a registry that reads well: a damaged one never replaces the good copy)."""
+        try:
+            current = self.path.read_bytes()
+            parse(current)
+        except (OSError, ValueError):
+            return
+        try:
+            behind = self.backup_path.read_bytes() != current
+        except OSError:
+            behind = True
+        if behind:
+            self._write_backup()
+
     def _write_backup(self) -> None:
         tmp = self.backup_path.with_name(self.backup_path.name + ".tmp")
         try:
