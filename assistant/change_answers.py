@@ -36,7 +36,10 @@ def change_answer(assistant, question: str, doc_id: str | None, kind: str | None
         return None
     items = [item for record in documents for item in _items(assistant.library, record)]
     topic = [t for t in content_terms(question) if t not in CHANGE_TERMS]
-    relevant = _about(assistant, question, topic, items) if topic else items
+    # a word neither the library nor any changed sentence uses ("figures") cannot pick a change
+    changed_terms = {t for item in items for s in (item[3], item[4]) if s for t in content_terms(s)}
+    usable = [t for t in topic if assistant.stats.known(t) or t in changed_terms]
+    relevant = (_about(assistant, question, usable, items) if usable else []) if topic else items
     if not relevant:
         return _nothing_changed(question, documents) if _VERSIONS.search(question) else None
     answer = _answer(assistant, question, relevant[:MAX_CHANGES])
