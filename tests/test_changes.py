@@ -8,7 +8,7 @@ import json
 
 import pytest
 from conftest import REAL_PDFS, run_python
-from pdf_edits import change_text, first_pages, insert_page, remove_page
+from evals.pdf_edits import change_text, first_pages, insert_page, remove_page
 
 from ingest.changes import compare
 from ingest.loaders import load_document

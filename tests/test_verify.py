@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import shutil
 
-from conftest import run_python
+import pytest
+from conftest import REAL_PDFS, run_python
 
 from assistant.export import conversation_markdown
 
@@ -99,3 +101,39 @@ def test_a_quote_not_on_its_cited_page_fails_and_bad_files_are_one_line(tmp_path
         assert refused.stderr.strip() == f"error: {tmp_path / name}: {message}", refused.stderr
     missing = _cli("verify", str(tmp_path / "absent.md"), data_dir=data_dir, cwd=tmp_path)
     assert missing.returncode == 2 and missing.stderr.startswith(f"error: cannot read {tmp_path / 'absent.md'}")
+
+
+MULTI_PAGE = REAL_PDFS / "multi_page.pdf"   # five pages, no printed numbers: a page's label is its place
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not MULTI_PAGE.exists(), reason=f"{MULTI_PAGE} is absent (../shared/real-pdfs/)")
+def test_an_export_from_a_real_pdf_verifies_after_a_page_is_removed(tmp_path, components):
+    from evals.pdf_edits import first_pages, remove_page
+
+    folder, data_dir = tmp_path / "docs", components.settings.data_dir
+    folder.mkdir()
+    path = folder / "word-processors.pdf"
+    shutil.copyfile(MULTI_PAGE, path)
+    components.library.ingest([folder])
+    questions = {"1": "When was the typewriter patented and by whom?",
+                 "2": "Which word processor was popular among legal professionals?",
+                 "4": "How did word processors change education?"}
+    answers = [components.assistant.ask(q).to_json() | {"question": q} for q in questions.values()]
+    assert [(a["citations"][0]["page"], a["citations"][0]["version"]) for a in answers] == [
+        ("1", 1), ("2", 1), ("4", 1)], [a["citations"][0] for a in answers]
+    export = tmp_path / "conversation.md"
+    export.write_text(conversation_markdown(answers, components.library.documents()), encoding="utf-8")
+
+    edited = first_pages(MULTI_PAGE, 5)
+    remove_page(edited, 2)
+    edited.save(path)
+    assert [r.status for r in components.library.ingest([folder])] == ["updated"]
+
+    checked = _cli("verify", str(export), "--json", data_dir=data_dir, cwd=tmp_path)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    first = [q for q in json.loads(checked.stdout)["quotes"] if q["citation"] == 1]
+    assert [(q["page"], q["cited_version"]["status"]) for q in first] == [("1", "same page"), ("2", "same page"),
+                                                                        ("4", "same page")]
+    assert [(q["live_version"]["status"], q["live_version"]["page"], q["live_version"]["pdf_page"]) for q in first] == [
+        ("same page", "1", 1), ("gone", None, None), ("moved", "3", 3)]

@@ -1,5 +1,5 @@
-"""Edits of real PDFs with pikepdf, as a publisher's next edition would make them: the first pages of
-a report, one figure changed in a page's text, a page inserted from elsewhere, a page removed."""
+"""Edits of real PDFs with pikepdf (a test extra), as a publisher's next edition would make them: the
+first pages of a report, one figure changed in a page's text, a page inserted from elsewhere, a page removed."""
 from __future__ import annotations
 
 from pathlib import Path
