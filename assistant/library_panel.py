@@ -84,8 +84,9 @@ def confirm_text(library, doc_id: str) -> str | None:
     if record is None:
         return None
     return (f"**Remove “{safe_markdown(record.title)}”** (`{record.id}`, version {record.version}, "
-            f"{record.pages} page{'s' if record.pages != 1 else ''}, {record.chunks} chunks)? Its pages and chunks leave the library; "
-            "the file can be added again later.")
+            f"{record.pages} page{'s' if record.pages != 1 else ''}, {record.chunks} chunks)? Its pages and chunks leave the library"
+            + (f", with its {len(record.previous)} earlier version{'s' if len(record.previous) != 1 else ''}"
+               if record.previous else "") + "; the file can be added again later.")
 
 
 def remove_document(library, doc_id: str) -> str:

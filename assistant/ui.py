@@ -342,11 +342,10 @@ def build_app(components) -> gr.Blocks:
         app.load(lambda: library_outputs("")[1:], None, library_views[1:], **private)
         app.load(None, js=PAGE_SCRIPT)
 
-        def api_ask(question: str, doc_id: str = "", mode: str = "extractive", version: int = 0) -> dict:
-            """Ask one question; returns the same JSON as `report-assistant ask --json`. `version`: with
-            `doc_id`, a kept version of that document to answer from (0: the live one)."""
+        def api_ask(question: str, doc_id: str = "", mode: str = "extractive") -> dict:
+            """Ask one question; returns the same JSON as `report-assistant ask --json`."""
             try:
-                return assistant.ask(question, doc_id=doc_id or None, mode=mode, version=version or None).to_json()
+                return assistant.ask(question, doc_id=doc_id or None, mode=mode).to_json()
             except (QuestionError, StoreError) as exc:  # the caller sees why, in one line
                 raise gr.Error(str(exc)) from None
 

@@ -14,7 +14,7 @@ from ingest.pages import page_reference
 
 RISK = "What evidence supports letting go of risk aversion?"
 RISK_PAGES = {("pcse-summary", "4"), ("pcse-full-report", "3-27")}  # both hold the fourth key message
-CITATION_KEYS = {"doc_id", "title", "page", "pdf_page", "section", "quote"}
+CITATION_KEYS = {"doc_id", "title", "page", "pdf_page", "section", "quote", "version"}
 TOP_LEVEL_KEYS = {"answer", "abstained", "citations", "timings_ms"}
 SEVEN = ["Positive flow of money and resources", "Network of diverse, responsible businesses",
          "Inclusive finance system", "Positive and productive use of local assets",
@@ -94,7 +94,7 @@ def test_out_of_scope_question_abstains_and_points_to_the_nearest_pages(corpus_c
     assert 1 <= len(answer.nearest_pages) <= 3
     viewer = PageViewer(corpus_components.library)
     for page in answer.nearest_pages:
-        assert set(page) == {"doc_id", "title", "page", "pdf_page", "section"}
+        assert set(page) == {"doc_id", "title", "page", "pdf_page", "section", "version"}
         assert viewer.page_text(page["doc_id"], page["page"])
         assert f"{page['title']}, {page_reference(page['page'])}" in answer.text
     data = answer.to_json()

@@ -199,3 +199,13 @@ def test_a_registry_written_before_versions_were_kept_still_loads(tmp_path, comp
     _write_plan(tmp_path / "docs", 2)
     components.library.ingest([tmp_path / "docs"])
     assert [v.version for v in components.registry.load()["plan"].versions()] == [1, 2]
+
+
+def test_removing_a_document_in_the_chat_page_says_its_earlier_versions_go_too(tmp_path, components):
+    from assistant.library_panel import confirm_text, remove_document
+
+    _ingest_editions(components, tmp_path / "docs", editions=(1, 2, 3))
+    question = confirm_text(components.library, "plan")
+    assert "(`plan`, version 3, 2 pages," in question and "with its 2 earlier versions;" in question, question
+    assert remove_document(components.library, "plan").startswith("Removed `plan`")
+    assert all(components.store.count(f"plan@{n}") == 0 for n in (1, 2, 3))
