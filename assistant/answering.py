@@ -12,6 +12,7 @@ from ingest.manifest import KINDS
 from ingest.store import StoreError
 from ingest.pdf_quote import quote_boxes
 
+from .change_answers import change_answer
 from .citation import AnswerSentence, Citation, PageRef
 from .citations import CheckedSentence, check_answer
 from .evidence import Evidence, EvidenceFinder
@@ -19,6 +20,7 @@ from .extractive import compose, select_sentences, title_like
 from .question import Intent, analyse, gives_answer, missing, new_names
 from .retrieval import Hit, HybridRetriever
 from .terms import TermStats, content_terms
+from .versioned import PinnedAssistants, answer_keys, check_version
 from ingest.errors import ReportAssistantError
 
 EVIDENCE_HITS = 8       # chunks whose sentences are considered
@@ -75,8 +77,11 @@ def check_question(question: str, max_chars: int) -> str:
 
 class Assistant:
     def __init__(self, store, embedder, library, *, abstain_below: float, generators: dict | None = None,
-                 max_question_chars: int = 4000):
+                 max_question_chars: int = 4000, pinned: tuple[str, int] | None = None):
+        """`pinned` (doc id, version): answer from that kept version of the document instead of its live one."""
         self.store, self.embedder, self.library = store, embedder, library
+        self.pinned = pinned
+        self.pinned_assistants = PinnedAssistants(self)
         self.abstain_below = abstain_below
         self.max_question_chars = max_question_chars
         self.generators = generators or {}   # mode name → generative answerer
@@ -91,11 +96,10 @@ class Assistant:
         """Re-read the live chunks and check them against the registry."""
         with self._store_lock:
             self._registry_seen = self.registry.signature()
-            records = self.registry.load()
-            self.problems = self.library.problems(records)
-            self.retriever = HybridRetriever(self.store, self.embedder, [r.doc_key for r in records.values()])
+            keys, self.problems = answer_keys(self.library, self.registry.load(), self.pinned)
+            self.retriever = HybridRetriever(self.store, self.embedder, keys)
             self.stats = TermStats([c["text"] for c in self.retriever.chunks.values()], self.embedder.whole_words())
-            self.finder = EvidenceFinder(self.retriever, self.embedder, self.stats, self.library.sentence_vectors())
+            self.finder = EvidenceFinder(self.retriever, self.embedder, self.stats, self.library.sentence_vectors(keys))
 
     def sync(self) -> None:
         """Catch up with the library before a question: after an ingest or forget by this process, the
@@ -107,16 +111,18 @@ class Assistant:
                 self._refresh()
 
     def ask(self, question: str, *, doc_id: str | None = None, kind: str | None = None,
-            mode: str = "extractive", retrieval_query: str | None = None) -> Answer:
+            mode: str = "extractive", retrieval_query: str | None = None, version: int | None = None) -> Answer:
         answer = None
         for answer in self.ask_stream(question, doc_id=doc_id, kind=kind, mode=mode,
-                                      retrieval_query=retrieval_query):
+                                      retrieval_query=retrieval_query, version=version):
             pass
         return answer
 
     def ask_stream(self, question: str, *, doc_id: str | None = None, kind: str | None = None,
-                   mode: str = "extractive", retrieval_query: str | None = None) -> Iterator[Answer]:
-        """Yields partial answers while a model writes (text only), then the checked final answer."""
+                   mode: str = "extractive", retrieval_query: str | None = None,
+                   version: int | None = None) -> Iterator[Answer]:
+        """Yields partial answers while a model writes (text only), then the checked final answer.
+        `version`: a kept version of `doc_id` to answer from instead of the live one."""
         question = check_question(question, self.max_question_chars)
         if retrieval_query is not None:
             retrieval_query = retrieval_query.strip()[:self.max_question_chars * 2] or question
@@ -125,6 +131,16 @@ class Assistant:
         if mode != "extractive" and mode not in self.generators:
             raise QuestionError(f"answer mode '{mode}' is not available; modes: "
                                 f"{', '.join(['extractive', *self.generators])}")
+        if version is not None and check_version(self.library, doc_id, version):
+            yield from self.pinned_assistants.get(doc_id, version).ask_stream(
+                question, doc_id=doc_id, kind=kind, mode=mode, retrieval_query=retrieval_query)
+            return
+        with self._store_lock:
+            self.sync()
+            changed = change_answer(self, question, doc_id, kind) if not self.pinned else None
+        if changed is not None:
+            yield changed
+            return
         clock = _Clock()
         with self._store_lock:
             self.sync()
@@ -189,10 +205,9 @@ class Assistant:
     def _locate_quotes(self, citations: list[Citation]) -> list[Citation]:
         """Citations of PDF pages gain the boxes of their quote on the page ([] when it cannot be
         located with confidence), so any client can draw the same highlight."""
-        records = self.registry.load()
         located = []
         for citation in citations:
-            record = records.get(citation.doc_id)
+            record = self.library.version_record(citation.doc_id, citation.version)
             if citation.pdf_page and record and record.stored_file.endswith(".pdf"):
                 boxes = quote_boxes(self.library.files_dir / record.stored_file, citation.pdf_page, citation.quote)
                 citation = dataclasses.replace(citation, boxes=tuple(tuple(box) for box in boxes))
@@ -282,7 +297,7 @@ def _abstain(answer: Answer, hits: list[Hit], clock: "_Clock", lacking: str = ""
     pages = []
     for hit in hits:
         page = PageRef(hit.doc_id, hit.metadata["title"], hit.page_label, hit.metadata.get("pdf_page"),
-                       hit.metadata.get("section") or None)
+                       hit.metadata.get("section") or None, hit.metadata["version"])
         if page not in pages:
             pages.append(page)
     answer.nearest_pages = pages[:NEAREST_PAGES]
@@ -297,7 +312,7 @@ def _abstain(answer: Answer, hits: list[Hit], clock: "_Clock", lacking: str = ""
 
 def _citation(evidence: Evidence) -> Citation:
     return Citation(evidence.doc_id, evidence.title, evidence.page_label, evidence.pdf_page, evidence.section,
-                    evidence.quote)
+                    int(evidence.doc_key.rpartition("@")[2]), evidence.quote)
 
 
 class _Clock:

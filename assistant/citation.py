@@ -17,12 +17,15 @@ class PageRef:
     page: str                  # the printed page label a reader looks for
     pdf_page: int | None       # the physical PDF page (1-based), None for other files
     section: str | None        # the heading path the page's text sits under
+    version: int               # the document version the page was read from
 
     def text(self) -> str:
-        """'Title, Section, p. 4, PDF page 6': how a page is named everywhere people read it."""
+        """'Title, Section, p. 4, PDF page 6 (doc-id, version 2)': how a page is named everywhere people
+        read it; the id and version let anyone ask that version again (`ask --doc ID --version N`) and
+        `report-assistant verify` re-check a quote."""
         parts = [self.title, self.section, page_reference(self.page),
                  f"PDF page {self.pdf_page}" if self.pdf_page else None]
-        return ", ".join(part for part in parts if part)
+        return ", ".join(part for part in parts if part) + f" ({self.doc_id}, version {self.version})"
 
     def markdown(self) -> str:
         """The same, inert for a Markdown renderer (a title read from a PDF is untrusted)."""
@@ -30,7 +33,7 @@ class PageRef:
 
     def to_json(self) -> dict:
         return {"doc_id": self.doc_id, "title": self.title, "page": self.page, "pdf_page": self.pdf_page,
-                "section": self.section}
+                "section": self.section, "version": self.version}
 
 
 @dataclass(frozen=True)

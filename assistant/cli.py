@@ -14,6 +14,7 @@ from ingest.errors import ReportAssistantError
 from .bug_report import report_bug
 from .progress import progress_bar
 from .settings import Settings, SettingsError, describe
+from .version_commands import add_version_commands
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -79,6 +80,7 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument("question")
     ask.add_argument("--doc", help="only this document id")
     ask.add_argument("--kind", help="only documents of this kind (report, summary, case-study, ...)")
+    ask.add_argument("--version", type=int, help="with --doc: answer from this kept version of the document")
     ask.add_argument("--mode", default="extractive", choices=["extractive", "llama-cpp", "openai"])
     ask.add_argument("--json", action="store_true", help="print one JSON object")
     ask.set_defaults(run=run_ask)
@@ -109,9 +111,12 @@ def _parser() -> argparse.ArgumentParser:
     outline.add_argument("--json", action="store_true", help="print one JSON object")
     outline.set_defaults(run=run_outline)
 
-    forget = commands.add_parser("forget", parents=[global_options], help="remove one document from the store")
+    forget = commands.add_parser("forget", parents=[global_options],
+                                 help="remove a document (all its versions) or one kept version from the store")
     forget.add_argument("doc_id")
+    forget.add_argument("--version", type=int, help="only this kept version (not the live one)")
     forget.set_defaults(run=run_forget)
+    add_version_commands(commands, global_options)
     return parser
 
 
@@ -133,20 +138,25 @@ def run_ingest(args, settings: Settings) -> int:
 
 
 def run_status(args, settings: Settings) -> int:
+    from ingest.versions import kept_numbers, versions_json
+
     from .components import Components
 
     components = Components(settings)
     documents = components.registry.load().values()
-    problems = components.library.problems() if documents else {}
+    problems = components.library.problems(kept=True) if documents else {}
     if args.json:
         # "problems" appears only on a document that has some: a healthy store prints the stable schema
-        print(json.dumps({"documents": [d.public() | ({"problems": problems[d.id]} if d.id in problems else {})
+        print(json.dumps({"documents": [d.public() | {"versions": versions_json(d)}
+                                        | ({"problems": problems[d.id]} if d.id in problems else {})
                                         for d in documents]}, indent=2))
         return 1 if problems else 0
     if not documents:
         print(f"no documents in {settings.data_dir}; run: report-assistant ingest PATH")
     for d in documents:
         print(f"{d.id:<28} {d.kind:<10} v{d.version:<3} {d.pages:>5} pages {d.chunks:>6} chunks  {d.title}")
+        if d.previous:
+            print(f"  versions kept: {kept_numbers(d)} (live: {d.version})")
         for problem in problems.get(d.id, []):
             print(f"  DAMAGED: {problem}; run: report-assistant repair")
     return 1 if problems else 0
@@ -172,7 +182,8 @@ def run_ask(args, settings: Settings) -> int:
     if not components.registry.load():
         print(f"error: no documents in {settings.data_dir}; run: report-assistant ingest PATH", file=sys.stderr)
         return 1
-    answer = components.assistant.ask(args.question, doc_id=args.doc, kind=args.kind, mode=args.mode)
+    answer = components.assistant.ask(args.question, doc_id=args.doc, kind=args.kind, mode=args.mode,
+                                      version=args.version)
     if args.json:
         print(json.dumps(answer.to_json(), indent=2, ensure_ascii=False))
         return 0
@@ -241,8 +252,8 @@ def run_outline(args, settings: Settings) -> int:
 def run_forget(args, settings: Settings) -> int:
     from .components import Components
 
-    if Components(settings).library.forget(args.doc_id):
-        print(f"removed {args.doc_id}")
+    if Components(settings).library.forget(args.doc_id, args.version):
+        print(f"removed {args.doc_id}" if args.version is None else f"removed version {args.version} of {args.doc_id}")
         return 0
     print(f"error: no document with id '{args.doc_id}'", file=sys.stderr)
     return 1

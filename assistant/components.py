@@ -40,7 +40,7 @@ class Components:
     def library(self) -> Library:
         s = self.settings
         return Library(s.data_dir, self.store, lambda: self.embedder, chunk_max_tokens=s.chunk_max_tokens,
-                       limits=s.limits)
+                       limits=s.limits, keep_versions=s.keep_versions)
 
     @cached_property
     def assistant(self):

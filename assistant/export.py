@@ -1,6 +1,6 @@
 """A conversation as a record that can be filed: when, which document versions, which answer mode,
-each answer once, and its citations as footnotes (title, section, printed page, PDF page, and the
-quote where it differs from the answer's own words)."""
+each answer once, and its citations as footnotes (title, section, printed page, PDF page, the document
+id and version, and the quote where it differs from the answer's own words)."""
 from __future__ import annotations
 
 import datetime as dt

@@ -84,8 +84,9 @@ def confirm_text(library, doc_id: str) -> str | None:
     if record is None:
         return None
     return (f"**Remove “{safe_markdown(record.title)}”** (`{record.id}`, version {record.version}, "
-            f"{record.pages} page{'s' if record.pages != 1 else ''}, {record.chunks} chunks)? Its pages and chunks leave the library; "
-            "the file can be added again later.")
+            f"{record.pages} page{'s' if record.pages != 1 else ''}, {record.chunks} chunks)? Its pages and chunks leave the library"
+            + (f", with its {len(record.previous)} earlier version{'s' if len(record.previous) != 1 else ''}"
+               if record.previous else "") + "; the file can be added again later.")
 
 
 def remove_document(library, doc_id: str) -> str:
@@ -127,4 +128,5 @@ def _ingest_upload(library, staging: Path, target: Path, progress) -> list[str]:
     previous.unlink(missing_ok=True)
     return [f"- **{r.status}** {html.escape(r.doc_id if r.doc_id != '-' else doc_id_from_name(target.name))}"
             f"{': ' + html.escape(r.detail) if r.detail else ''}"
-            f"{f' ({r.pages} pages, {r.chunks} chunks)' if r.status != 'failed' else ''}" for r in results]
+            f"{f' ({r.pages} pages, {r.chunks} chunks)' if r.status != 'failed' else ''}"
+            f"{' — [see what changed](#changes)' if r.status == 'updated' else ''}" for r in results]

@@ -19,21 +19,19 @@ class PageViewer:
     def __init__(self, library):
         self.library = library
 
-    def _record(self, doc_id: str):
-        return self.library.registry.load().get(doc_id)
-
-    def _path(self, doc_id: str) -> str | None:
-        record = self._record(doc_id)
+    def _path(self, doc_id: str, version: int | None = None) -> str | None:
+        record = self.library.version_record(doc_id, version)
         return str(self.library.files_dir / record.stored_file) if record else None
 
-    def pages(self, doc_id: str) -> list[Page]:
-        """The live version's pages in file order ([] for no such document)."""
-        path = self._path(doc_id)
+    def pages(self, doc_id: str, version: int | None = None) -> list[Page]:
+        """A kept version's pages in file order (the live one's by default; [] for no such version)."""
+        path = self._path(doc_id, version)
         return list(_pages_in_order(path, self.library.limits)) if path else []
 
-    def position(self, doc_id: str, label: str | None = None, pdf_page: int | None = None) -> int | None:
+    def position(self, doc_id: str, label: str | None = None, pdf_page: int | None = None,
+                 version: int | None = None) -> int | None:
         """0-based position of a page, found by its physical PDF page or else its printed label."""
-        pages = self.pages(doc_id)
+        pages = self.pages(doc_id, version)
         if pdf_page is not None and any(p.is_pdf for p in pages):
             return pdf_page - 1 if 0 < pdf_page <= len(pages) else None
         wanted = (label or "").strip().lower()
@@ -55,11 +53,11 @@ class PageViewer:
     def page_html(self, page: Page, quote: str | None = None) -> str:
         return text_html(page.text, page.notes, quote)
 
-    def image_html(self, doc_id: str, page: Page, boxes: list | None = None) -> str:
+    def image_html(self, doc_id: str, page: Page, boxes: list | None = None, version: int | None = None) -> str:
         """The rendered PDF page with each box drawn over it, or '' for pages that are not PDF pages.
         Boxes are PDF points (origin bottom left); they are placed in percent of the page, so they
         stay on the words at any zoom."""
-        path = self._path(doc_id)
+        path = self._path(doc_id, version)
         if not path or not page.is_pdf or not path.endswith(".pdf"):
             return ""
         picture, (left, bottom, width, height) = _render(path, page.index)

@@ -71,6 +71,9 @@ class Settings:
                                     1, 86_400)
     parse_memory_mb: int = _setting(_LIMITS.parse_memory_mb, "Most memory parsing one PDF may use, in MB (child process).",
                                     64, 1_000_000)
+    keep_versions: int = _setting(
+        0, "Versions kept of each document, the live one included; older ones are removed at the next "
+        "update. 0 keeps every version.", 0, 1_000_000)
     max_question_chars: int = _setting(
         4000, "Longest question accepted, in characters (checked before any search).", 1, 1_000_000)
 

@@ -20,6 +20,7 @@ from .export import conversation_markdown
 from .library_panel import (NEEDS_LOGIN, confirm_text, may_change_library, remove_document, upload_files)
 from .library_view import by_kind, library_line, library_rows
 from .modes import mode_choices
+from .versions_panel import LIVE, new_update, show_update, update_choices, version_choices
 
 EXAMPLES = [
     "What evidence supports letting go of risk aversion?",
@@ -131,7 +132,7 @@ def build_app(components) -> gr.Blocks:
         """A failure the user can act on says what it is; anything else is logged as a bug."""
         return str(exc) if isinstance(exc, ReportAssistantError) else report_bug(settings.data_dir, exc, doing)
 
-    def chat_turn(question, history, state, mode, doc_id):
+    def chat_turn(question, history, state, mode, doc_id, version=LIVE):
         """Outputs: chat, evidence list, question box, export button, the evidence panel, state."""
         try:  # checked before any work: an empty or oversized question is refused with a message
             question = check_question(question, assistant.max_question_chars)
@@ -150,7 +151,8 @@ def build_app(components) -> gr.Blocks:
         yield history, gr.update(choices=[], value=None), "", gr.update(), *panel.empty(state)
         try:
             answer = None
-            for answer in assistant.ask_stream(question, doc_id=doc_id or None, mode=mode, retrieval_query=query):
+            for answer in assistant.ask_stream(question, doc_id=doc_id or None, mode=mode, retrieval_query=query,
+                                               version=version or None):
                 if mode != "extractive":  # a model's words as it writes them, before they are checked
                     history[-1]["content"] = safe_markdown(answer.text) or "_Writing…_"
                     yield history, gr.update(), "", gr.update(), *panel.unchanged(state)
@@ -198,19 +200,21 @@ def build_app(components) -> gr.Blocks:
         path.write_text(conversation_markdown(state["answers"], by_kind(library.documents())), encoding="utf-8")
         return str(path)
 
-    def library_outputs(message: str):
-        """The result line, then everything that shows the library."""
+    def library_outputs(message: str, update: str | None = None):
+        """The result line, then everything that shows the library (and the changes of `update`)."""
         choices = doc_choices()
         return (message, library_rows(library.documents()), library_line(library.documents()),
-                gr.update(choices=choices), gr.update(choices=choices[1:]), gr.update(choices=choices[1:], value=None))
+                gr.update(choices=choices), gr.update(choices=choices[1:]), gr.update(choices=choices[1:], value=None),
+                gr.update(choices=update_choices(library), value=update), show_update(library, update))
 
     def upload(files, request: gr.Request = None, progress=gr.Progress()):
         if not may_change_library(settings, request):
             return library_outputs(NEEDS_LOGIN)
         if not files:
             return library_outputs("No file chosen.")
+        before = {r.id: r.version for r in library.documents()}
         message = upload_files(library, uploads, files, progress)
-        return library_outputs(message)
+        return library_outputs(message, new_update(before, library))
 
     def ask_to_remove(doc_id):
         question = confirm_text(library, doc_id)
@@ -248,6 +252,8 @@ def build_app(components) -> gr.Blocks:
                         mode = gr.Dropdown(modes, value="extractive", label="Answer mode", elem_id="mode",
                                            interactive=len(modes) > 1)
                         doc_filter = gr.Dropdown(doc_choices(), value="", label="Search in", elem_id="doc-filter")
+                        version_filter = gr.Dropdown(**version_choices(library, None), label="Version",
+                                                     elem_id="version-filter")
                     with gr.Row(elem_id="chat-actions"):
                         new_chat = gr.Button("New conversation", size="md", elem_id="new-conversation")
                         download = gr.DownloadButton("Export conversation (Markdown)", size="md",
@@ -293,10 +299,13 @@ def build_app(components) -> gr.Blocks:
                 with gr.Row():
                     confirm_button = gr.Button("Yes, remove it", variant="stop", size="sm", elem_id="remove-yes")
                     cancel_button = gr.Button("Cancel", size="sm", elem_id="remove-cancel")
+            update_choice = gr.Dropdown(update_choices(library), value=None, label="What changed in an update",
+                                        elem_id="changes-choice")
+            changes = gr.Markdown(elem_id="changes")
 
         evidence = [evidence_title, evidence_status, evidence_text, page_image, viewer_doc, page_label, section, state]
         private = {"api_visibility": "private"}
-        ask_inputs = [question, chatbot, state, mode, doc_filter]
+        ask_inputs = [question, chatbot, state, mode, doc_filter, version_filter]
         ask_outputs = [chatbot, citations, question, download, *evidence]
         for trigger in (send.click, question.submit):
             trigger(chat_turn, ask_inputs, ask_outputs, **private).then(
@@ -319,7 +328,9 @@ def build_app(components) -> gr.Blocks:
         chatbot.clear(new_conversation, None, reset_outputs, **private)  # its bin icon
 
         # one library change at a time (the library's lock would refuse a second one)
-        library_views = [result, table, summary, doc_filter, viewer_doc, to_remove]
+        library_views = [result, table, summary, doc_filter, viewer_doc, to_remove, update_choice, changes]
+        doc_filter.change(lambda d: gr.update(**version_choices(library, d)), doc_filter, version_filter, **private)
+        update_choice.input(lambda value: show_update(library, value), update_choice, changes, **private)
         files.upload(upload, files, library_views, **private, concurrency_limit=1,
                      concurrency_id="library").then(lambda: None, None, files, **private)
         remove_button.click(ask_to_remove, to_remove, [result, confirm_box, confirm_question], **private)

@@ -1,47 +1,45 @@
-"""Ingest, re-ingest, prune and forget: keeps the registry, the stored files and the chunks in step.
+"""Ingest, re-ingest, prune: keeps the registry, the stored files and the chunks in step.
 
-An update writes the new version's chunks under a new key, commits by rewriting the registry,
-then retires the old version. A crash before the commit leaves the old version live; after it,
-the new one. Leftovers of either are removed at the start of the next ingest.
+An update writes the new version's chunks under a new key, then commits by rewriting the registry,
+which makes it live and keeps the old version beside it (up to `keep_versions`). A crash before the
+commit leaves the old version live; after it, the new one. Leftovers of uncommitted or dropped
+versions are removed at the start of the next ingest. Kept versions: versions.py; repair: repair.py.
 """
 from __future__ import annotations
 
 import contextlib
 import dataclasses
 import datetime as dt
-import errno
 import fcntl
-import hashlib
 import json
-import math
-import os
-import re
 import shutil
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
 import numpy as np
 
+from .changes import compare
 from .chunking import chunk_pages, context_line
+from .disk import (STORE_MIN_FREE_MB, DiskFull, file_sha256, free_mb, is_disk_full, no_space, printable,
+                   space_needed)
 from .loaders import load_document
 from .manifest import FileEntry, entries_for
 from .pages import DocumentError, Limits, LoadedDocument
-from .registry import DocumentRecord, Registry, RegistryError
+from .errors import ReportAssistantError
+from .registry import DocumentRecord, Registry
+from .repair import Repair
+from .results import IngestResult
 from .quotable import quotable_spans
 from .store import ChunkStore, StoreError
-from .errors import ReportAssistantError
+from .stored_pages import read_pages, write_pages
+from .versions import KeptVersions, next_version, switch_live, with_history
 
 ProgressFactory = Callable[[int, str], Callable[[int], None]]
-STORE_MIN_FREE_MB = 2   # below this, the embedded store is not written to (see _store_may_write)
+__all__ = ["DiskFull", "Duplicate", "IngestResult", "Library", "LibraryBusy"]
 
 
 class LibraryBusy(ReportAssistantError):
     pass
-
-
-class DiskFull(ReportAssistantError):
-    """The disk filled up during an ingest; what the new version had written is removed again."""
 
 
 class Duplicate(ReportAssistantError):
@@ -54,27 +52,12 @@ def _refuse_duplicate(records: list[DocumentRecord], same) -> None:
         raise Duplicate(match.id)
 
 
-@dataclass
-class IngestResult:
-    source: str
-    doc_id: str
-    status: str                # new | updated | unchanged | failed | removed
-    pages: int = 0
-    chunks: int = 0
-    detail: str = ""
-    warnings: list[str] = field(default_factory=list)
-
-    def line(self) -> str:
-        counts = f"{self.pages} pages, {self.chunks} chunks" if self.status not in ("failed", "skipped", "restored") else ""
-        parts = [f"{self.status:<9}", self.doc_id, counts, self.detail]
-        return "  ".join(p for p in parts if p)
-
-
-class Library:
+class Library(KeptVersions, Repair):
     def __init__(self, data_dir: Path, store: ChunkStore, embedder: Callable[[], object], *,
-                 chunk_max_tokens: int, limits: Limits = Limits()):
+                 chunk_max_tokens: int, limits: Limits = Limits(), keep_versions: int = 0):
         """`embedder` is a function returning the embedder, so forget, prune and unchanged
-        re-ingests never pay for loading the model."""
+        re-ingests never pay for loading the model. `keep_versions`: versions kept per document, the
+        live one included (0: all)."""
         self.data_dir = Path(data_dir)
         self.files_dir = self.data_dir / "files"
         self.registry = Registry(self.data_dir / "documents.json")
@@ -82,6 +65,7 @@ class Library:
         self._embedder = embedder
         self.chunk_max_tokens = chunk_max_tokens
         self.limits = limits
+        self.keep_versions = keep_versions
         self._seen_registry = self.registry.signature()  # the registry as this process's store last saw it
         self._allow_duplicates = True  # set per ingest run (a repair rebuilds whatever was there)
 
@@ -98,7 +82,7 @@ class Library:
         with self._lock():
             self._remove_stray_files()  # files first: they free space for the store's own cleanup
             if self._store_may_write():
-                self.store.delete_all_but(self.registry.active_keys())
+                self.store.delete_all_but(self.registry.kept_keys())
             try:
                 entries = entries_for(paths)
             except (OSError, ValueError) as exc:
@@ -107,13 +91,13 @@ class Library:
             for entry in entries:
                 if entry.error:
                     results.append(IngestResult(str(entry.path), entry.doc_id, "failed",
-                                                detail=f"{_printable(str(entry.path))}: {entry.error}"))
+                                                detail=f"{printable(str(entry.path))}: {entry.error}"))
                     continue
                 first = first_of.setdefault(entry.doc_id, entry.path)
                 if first.resolve() != entry.path.resolve():  # would silently replace the other file
                     results.append(IngestResult(str(entry.path), entry.doc_id, "failed", detail=(
-                        f"{_printable(entry.path.name)}: has the same document id '{entry.doc_id}' as "
-                        f"{_printable(first.name)} in this run; rename one or give ids in manifest.yaml")))
+                        f"{printable(entry.path.name)}: has the same document id '{entry.doc_id}' as "
+                        f"{printable(first.name)} in this run; rename one or give ids in manifest.yaml")))
                     continue
                 self._allow_duplicates = allow_duplicates
                 try:
@@ -124,25 +108,19 @@ class Library:
                 results += self._prune(seen={e.doc_id for e in entries})
             return results
 
-    def forget(self, doc_id: str) -> bool:
-        with self._lock():
-            records = self.registry.load()
-            record = records.pop(doc_id, None)
-            if record is None:
-                return False
-            try:
-                self._commit(records)
-            except OSError as exc:
-                if is_disk_full(exc):
-                    raise DiskFull(f"no space left on device in {self.data_dir}: nothing was removed") from None
-                raise
-            self._retire(record)
-            return True
-
-    def problems(self, records: dict[str, DocumentRecord] | None = None) -> dict[str, list[str]]:
-        """Where the chunk store or the stored copies disagree with the registry: doc id → problems."""
+    def problems(self, records: dict[str, DocumentRecord] | None = None, *,
+                 kept: bool = False) -> dict[str, list[str]]:
+        """Where the chunk store or the stored copies disagree with the registry: doc id → problems of
+        its live version (and with `kept`, of its other kept versions too, each named)."""
         records = self.registry.load() if records is None else records
-        return {doc_id: issues for doc_id, record in sorted(records.items()) if (issues := self._issues(record))}
+        out = {}
+        for doc_id, record in sorted(records.items()):
+            issues = self._issues(record)
+            if kept:
+                issues += [f"version {old.version}: {issue}" for old in record.previous for issue in self._issues(old)]
+            if issues:
+                out[doc_id] = issues
+        return out
 
     def _issues(self, record: DocumentRecord) -> list[str]:
         issues = []
@@ -155,74 +133,9 @@ class Library:
             issues.append("its sentence vectors are missing")
         return issues
 
-    def repair(self, progress: ProgressFactory | None = None) -> list[IngestResult]:
-        """Restore a damaged registry from its backup, then rebuild every document whose chunks or
-        stored copy are missing, from the stored copy or else the original file."""
-        with self._lock():
-            results = []
-            try:
-                records = self.registry.load()
-            except RegistryError as exc:
-                records, origin = self.registry.load_backup(), self.registry.backup_path.name
-                if records is None:
-                    records, origin = self._records_from_stored_copies(), "the stored copies"
-                if not records:
-                    return [IngestResult(str(self.registry.path), "-", "failed", detail=(
-                        f"{exc.args[0].split(';')[0]}, and {self.registry.backup_path.name} is missing or damaged "
-                        f"too; move {self.registry.path.name} away and ingest the documents again"))]
-                self._commit(records)
-                results.append(IngestResult(str(self.registry.path), "-", "restored", detail=(
-                    f"{self.registry.path.name} restored from {origin} ({len(records)} documents)")))
-            self.store.delete_all_but(self.registry.active_keys())
-            self._remove_stray_files()
-            for doc_id, issues in self.problems(records).items():
-                results.append(self._rebuild(records[doc_id], issues, progress))
-            return results
-
-    def _records_from_stored_copies(self) -> dict[str, DocumentRecord]:
-        """With no good registry left: the newest stored copy of each document in the chunk store, as a
-        record that claims no chunks, so the repair then rebuilds its chunks from that copy. The
-        original file's path is not known any more (source stays blank)."""
-        records: dict[str, DocumentRecord] = {}
-        for doc_key, metadata in sorted(self.store.versions().items(), key=lambda kv: -kv[1]["version"]):
-            doc_id = metadata["doc_id"]
-            copies = [p for p in self.files_dir.glob(f"{doc_key}.*") if not p.name.endswith(".sentences.npz")]
-            if doc_id in records or not copies:
-                continue
-            try:
-                loaded = load_document(copies[0], self.limits, isolate=True)
-            except (DocumentError, OSError):
-                continue
-            records[doc_id] = DocumentRecord(
-                id=doc_id, title=metadata["title"], kind=metadata["doc_kind"], version=metadata["version"],
-                pages=len(loaded.pages), chunks=0, sha256=loaded.text_sha256, file_sha256=_file_sha256(copies[0]),
-                ingested_at=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), source="",
-                stored_file=copies[0].name, page_hashes=loaded.page_hashes())
-        return records
-
-    def _rebuild(self, record: DocumentRecord, issues: list[str], progress) -> IngestResult:
-        stored, source = self.files_dir / record.stored_file, Path(record.source)
-        intact = [p for p in (stored, source) if p.is_file() and _file_sha256(p) == record.file_sha256]
-        original = intact[0] if intact else source
-        if not original.is_file():
-            return IngestResult(record.source, record.id, "failed", detail=(
-                f"cannot rebuild: {'; '.join(issues)}, and neither the stored copy nor {_printable(record.source)} "
-                f"is there; run: report-assistant forget {record.id}"))
-        result = self._ingest_entry(FileEntry(original, record.id, record.kind, record.title), progress)
-        if result.status != "failed":
-            if original == stored:  # keep pointing at the user's file, not at our copy
-                records = self.registry.load()
-                records[record.id].source = record.source
-                self._commit(records)
-            where = "the stored copy" if original == stored else (
-                "the original file" if intact else "the original file, which has changed since")
-            result.status, result.detail = "repaired", f"rebuilt from {where} ({'; '.join(issues)})"
-        result.source = record.source
-        return result
-
     def _ingest_entry(self, entry: FileEntry, progress: ProgressFactory | None) -> IngestResult:
         result = IngestResult(str(entry.path), entry.doc_id, "failed")
-        name = _printable(entry.path.name)  # a file name may hold newlines: the reason stays one line
+        name = printable(entry.path.name)  # a file name may hold newlines: the reason stays one line
         try:
             return self._ingest_file(entry, progress)
         except DiskFull as exc:
@@ -243,11 +156,15 @@ class Library:
         records = self.registry.load()
         old = records.get(entry.doc_id)
         issues = self._issues(old) if old else []  # a damaged version is rebuilt, never "unchanged"
-        file_sha = _file_sha256(entry.path)
+        file_sha = file_sha256(entry.path)
         # a title the manifest does not give comes from the file itself, which the hash covers
-        same_title = old is not None and (old.title == entry.title or not entry.titled)
-        if old and not issues and old.file_sha256 == file_sha and same_title and old.kind == entry.kind:
+        same_file = [v for v in (old.versions() if old else []) if v.file_sha256 == file_sha and v.kind == entry.kind
+                     and (v.title == entry.title or not entry.titled)]
+        if not issues and any(v.version == old.version for v in same_file):
             return IngestResult(str(entry.path), entry.doc_id, "unchanged", old.pages, old.chunks)
+        kept = [v for v in same_file if v.version != old.version and not self._issues(v)]
+        if kept:  # a kept version of this very file: it becomes live again, nothing is embedded
+            return self._relive(records, old, kept[-1].version, issues, entry.path)
         others = [r for r in records.values() if r.id != entry.doc_id]
         if not self._allow_duplicates:
             _refuse_duplicate(others, lambda r: r.file_sha256 == file_sha)
@@ -260,27 +177,48 @@ class Library:
             old.file_sha256, old.source = file_sha, str(entry.path.resolve())
             self._commit(records | {old.id: old})
             return IngestResult(str(entry.path), entry.doc_id, "unchanged", old.pages, old.chunks)
-        version = old.version + 1 if old else 1
-        needed_mb = self._space_needed(entry.path, loaded)
-        if self.store.path is not None and _free_mb(self.data_dir) < needed_mb:  # checked before any write
-            raise DiskFull(_no_space(self.data_dir, needed_mb))
+        version = next_version(old)
+        needed_mb = space_needed(entry.path, loaded, getattr(self.embedder, "dimension", 384))
+        if self.store.path is not None and free_mb(self.data_dir) < needed_mb:  # checked before any write
+            raise DiskFull(no_space(self.data_dir, needed_mb))
         try:
             record = self._write_version(entry, loaded, file_sha, version=version, progress=progress)
+            detail = self._describe_update(old, loaded) if old else ""
+            record, dropped = with_history(record, old, keep=self.keep_versions, keep_old=not issues)
             self._commit(self.registry.load() | {record.id: record})  # the commit point
         except (OSError, StoreError) as exc:  # the disk filled up while writing (another writer?)
             # Chroma does not always say why a write failed ("Error in compaction"): a store failure
             # with less free space than this version needs is taken for a full disk
-            if not (is_disk_full(exc) or (isinstance(exc, StoreError) and _free_mb(self.data_dir) < needed_mb)):
+            if not (is_disk_full(exc) or (isinstance(exc, StoreError) and free_mb(self.data_dir) < needed_mb)):
                 raise
             self._discard(f"{entry.doc_id}@{version}")  # the previous version stays live
-            raise DiskFull(_no_space(self.data_dir, needed_mb)) from None
-        if old:
-            self._retire(old)
-        detail = _describe_changes(old, record) if old else ""
+            raise DiskFull(no_space(self.data_dir, needed_mb)) from None
+        for gone in dropped + ([old] if issues else []):
+            self._retire(gone)
         if issues:
-            detail = f"rebuilt ({'; '.join(issues)}); {detail}"
+            detail = f"rebuilt ({'; '.join(issues)}); {detail}".removesuffix("; ")
         return IngestResult(str(entry.path), record.id, "updated" if old else "new", record.pages,
                             record.chunks, detail, loaded.warnings)
+
+    def _relive(self, records: dict[str, DocumentRecord], old: DocumentRecord, version: int,
+                issues: list[str], path: Path) -> IngestResult:
+        """The file is a kept version's file: that version becomes live again."""
+        record = switch_live(old, version)
+        record.source = str(path.resolve())
+        if issues:  # the damaged live version is not kept
+            record.previous = [v for v in record.previous if v.version != old.version]
+        self._commit(records | {record.id: record})
+        if issues:
+            self._retire(old)
+        return IngestResult(record.source, record.id, "updated", record.pages, record.chunks,
+                            f"the same file as kept version {version}, which is live again (was version {old.version})")
+
+    def _describe_update(self, old: DocumentRecord, loaded: LoadedDocument) -> str:
+        """'pages added: 12; altered: 7', pages matched by their text (ingest/changes.py)."""
+        try:
+            return compare(read_pages(self.files_dir, old, self.limits), loaded.pages).line()
+        except (DocumentError, OSError, ValueError):  # the old version's pages are gone (a damaged store)
+            return ""
 
     def _write_version(self, entry: FileEntry, loaded: LoadedDocument, file_sha: str, *,
                        version: int, progress: ProgressFactory | None) -> DocumentRecord:
@@ -297,11 +235,13 @@ class Library:
             raise DocumentError("no text to index")
         tick = progress(len(chunks), entry.path.name) if progress else None
         vectors = self._embed_with_sentences(chunks, tick)
-        stored = self.files_dir / f"{entry.doc_id}@{version}{entry.path.suffix.lower()}"
-        stored.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(entry.path, stored)
+        doc_key = f"{entry.doc_id}@{version}"
+        stored = self.files_dir / f"{doc_key}{entry.path.suffix.lower()}"
+        if stored.resolve() != entry.path.resolve():  # a kept version rebuilt in place reads its own copy
+            shutil.copyfile(entry.path, stored)
         outline = [section.to_json() for section in loaded.outline]
-        (self.files_dir / f"{entry.doc_id}@{version}.outline.json").write_text(json.dumps(outline), encoding="utf-8")
+        (self.files_dir / f"{doc_key}.outline.json").write_text(json.dumps(outline), encoding="utf-8")
+        write_pages(self.files_dir, doc_key, loaded.pages)
         self.store.add(chunks, vectors)
         return DocumentRecord(
             id=entry.doc_id, title=entry.title, kind=entry.kind, version=version,
@@ -325,36 +265,38 @@ class Library:
                  vectors=np.concatenate(sentence_vectors) if keys else np.zeros((0, vectors.shape[1]), np.float32))
         return vectors
 
-    def outline(self, doc_id: str) -> list[dict] | None:
-        """The live version's sections ({title, level, page, pdf_page}), or None for no such document."""
-        record = self.registry.load().get(doc_id)
+    def outline(self, doc_id: str, version: int | None = None) -> list[dict] | None:
+        """A version's sections ({title, level, page, pdf_page}; the live one's by default), or None
+        for no such document or version."""
+        record = self.version_record(doc_id, version)
         if record is None:
             return None
         path = self.files_dir / f"{record.doc_key}.outline.json"
         return json.loads(path.read_text(encoding="utf-8")) if path.exists() else []
 
-    def sentence_vectors(self) -> dict[tuple, "np.ndarray"]:
-        """(doc key, page index, start) → unit vector, for every live document's sentences."""
+    def sentence_vectors(self, doc_keys: list[str] | None = None) -> dict[tuple, "np.ndarray"]:
+        """(doc key, page index, start) → unit vector, for the sentences of these versions (default:
+        every live one)."""
         out = {}
-        for record in self.registry.load().values():
-            path = self.files_dir / f"{record.doc_key}.sentences.npz"
+        for doc_key in self.registry.active_keys() if doc_keys is None else doc_keys:
+            path = self.files_dir / f"{doc_key}.sentences.npz"
             if path.exists():
                 data = np.load(path)
                 for (page_index, start), vector in zip(data["keys"], data["vectors"]):
                     if vector.any():
-                        out[(record.doc_key, int(page_index), int(start))] = vector
+                        out[(doc_key, int(page_index), int(start))] = vector
         return out
 
     def _retire(self, record: DocumentRecord) -> None:
         for path in self.files_dir.glob(f"{record.doc_key}.*"):
             path.unlink(missing_ok=True)
-        if self._store_may_write():  # else its chunks, no longer live, are removed by a later ingest
+        if self._store_may_write():  # else its chunks, no longer kept, are removed by a later ingest
             self.store.delete_key(record.doc_key)
 
     def _store_may_write(self) -> bool:
         """An embedded Chroma that runs out of space mid-write can hang for good (it retries its log):
         with almost no space left, the store is not written to at all."""
-        return self.store.path is None or _free_mb(self.data_dir) >= STORE_MIN_FREE_MB
+        return self.store.path is None or free_mb(self.data_dir) >= STORE_MIN_FREE_MB
 
     def _discard(self, doc_key: str) -> None:
         """Remove what an uncommitted version wrote: its files first, which frees space for the store."""
@@ -363,14 +305,6 @@ class Library:
         if self._store_may_write():  # what is left is removed at the start of a later ingest
             with contextlib.suppress(StoreError):
                 self.store.delete_key(doc_key)
-
-    def _space_needed(self, path: Path, loaded: LoadedDocument) -> int:
-        """A rough size of a version on disk: the file copy, then per character of text the chunk text
-        (stored twice: table and full-text index) and the vectors of its chunks and sentences."""
-        chars = sum(len(page.text) for page in loaded.pages)
-        vector_bytes = 4 * getattr(self.embedder, "dimension", 384)
-        per_char = 3 + vector_bytes * (1 / 120 + 3 / 900)  # a sentence per ~120 chars, a chunk per ~900
-        return math.ceil((path.stat().st_size + chars * per_char) / 2**20) + 1
 
     def _commit(self, records: dict[str, DocumentRecord]) -> None:
         self.registry.save(records)
@@ -386,10 +320,10 @@ class Library:
         return True
 
     def _remove_stray_files(self) -> None:
-        """Stored files of versions that were never committed or never retired (after a crash)."""
-        live = {record.doc_key for record in self.registry.load().values()}
+        """Stored files of versions that were never committed or no longer kept (after a crash)."""
+        kept = set(self.registry.kept_keys())
         for path in self.files_dir.glob("*"):
-            if path.is_file() and path.name.split(".", 1)[0] not in live:
+            if path.is_file() and path.name.split(".", 1)[0] not in kept:
                 path.unlink()
 
     def _prune(self, seen: set[str]) -> list[IngestResult]:
@@ -398,7 +332,8 @@ class Library:
         for record in gone:
             records.pop(record.id)
             self._commit(records)
-            self._retire(record)
+            for version in record.versions():
+                self._retire(version)
         return [IngestResult(r.source, r.id, "removed", r.pages, r.chunks, "file is gone") for r in gone]
 
     @contextlib.contextmanager
@@ -411,48 +346,5 @@ class Library:
                 raise LibraryBusy(f"another ingest is already running on {self.data_dir}; "
                                   "wait for it to finish") from None
             self.sync_store()  # never write through a view of the store older than the last commit
+            self.registry.catch_up_backup()
             yield
-
-
-def is_disk_full(exc: BaseException) -> bool:
-    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
-        return True
-    text = str(exc).lower()
-    return any(sign in text for sign in ("no space left", "disk is full", "os error 28", "quota exceeded"))
-
-
-def _no_space(data_dir: Path, needed_mb: int) -> str:
-    return (f"no space left on device in {data_dir} (needs about {needed_mb} MB free, has "
-            f"{_free_mb(data_dir):.1f} MB; free some space and ingest again)")
-
-
-def _free_mb(folder: Path) -> float:
-    stat = os.statvfs(folder)
-    return stat.f_bavail * stat.f_frsize / 2**20
-
-
-def _printable(name: str) -> str:
-    """A file name for a one-line message: control and line-breaking characters become '?'."""
-    return _UNPRINTABLE.sub("?", name)
-
-
-_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")  # surrogates: undecodable bytes
-
-
-def _file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def _describe_changes(old: DocumentRecord, new: DocumentRecord) -> str:
-    before, after = old.page_hashes, new.page_hashes
-    changes = {
-        "pages added": [p for p in after if p not in before],
-        "removed": [p for p in before if p not in after],
-        "altered": [p for p in after if p in before and before[p] != after[p]],
-    }
-    text = "; ".join(f"{name}: {', '.join(pages)}" for name, pages in changes.items() if pages)
-    return text or "text unchanged, metadata updated"

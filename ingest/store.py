@@ -1,7 +1,8 @@
 """The chunk store: one Chroma collection (cosine space), embedded on disk or on a Chroma server.
 
-Every chunk carries `doc_key` = "<doc id>@<version>". Only keys listed as active in the
-registry are ever read, so a half-written new version stays invisible until it is committed.
+Every chunk carries `doc_key` = "<doc id>@<version>". Only keys the registry lists are ever read
+(the live versions to answer; a kept older version when a question asks for it), so a half-written
+new version stays invisible until it is committed.
 """
 from __future__ import annotations
 
@@ -105,9 +106,9 @@ class ChunkStore:
         self.collection.delete(where={"doc_key": doc_key})
 
     @_store_call
-    def delete_all_but(self, active_keys: list[str]) -> int:
-        """Remove chunks of versions that were never committed or never retired (after a crash)."""
-        where = {"doc_key": {"$nin": active_keys}} if active_keys else None
+    def delete_all_but(self, kept_keys: list[str]) -> int:
+        """Remove chunks of versions that were never committed or are no longer kept (after a crash)."""
+        where = {"doc_key": {"$nin": kept_keys}} if kept_keys else None
         stale = self.collection.get(where=where, include=[])["ids"]
         for first in range(0, len(stale), 5000):
             self.collection.delete(ids=stale[first:first + 5000])

@@ -21,6 +21,23 @@ REAL_PDFS = Path(__file__).resolve().parents[2] / "shared" / "real-pdfs"
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # tests/pdf_factory.py
 
 
+SIDE_FILES = ("sentences.npz", "outline.json", "pages.json")   # beside each kept version's stored copy
+
+
+def kept_files(records: dict) -> list[str]:
+    """What files/ must hold for these registry records: every kept version's copy and side files."""
+    return sorted(name for record in records.values() for version in record.versions()
+                  for name in [version.stored_file] + [f"{version.doc_key}.{kind}" for kind in SIDE_FILES])
+
+
+def assert_store_holds_kept_versions(store, records: dict) -> None:
+    """Every chunk in the store belongs to a kept version, and each kept version is complete."""
+    kept = [version for record in records.values() for version in record.versions()]
+    assert store.count() == sum(v.chunks for v in kept)
+    for version in kept:
+        assert store.count(version.doc_key) == version.chunks, version.doc_key
+
+
 def _tree_digest(folder: Path) -> dict[str, str]:
     return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
             for p in sorted(folder.rglob("*")) if p.is_file()}

@@ -13,7 +13,7 @@ from assistant.page_view import PageViewer
 
 RISK = "What evidence supports letting go of risk aversion?"
 RISK_PAGES = {("pcse-summary", "4"), ("pcse-full-report", "3-27")}  # both hold the fourth key message
-CITATION_KEYS = {"doc_id", "title", "page", "pdf_page", "section", "quote"}
+CITATION_KEYS = {"doc_id", "title", "page", "pdf_page", "section", "quote", "version"}
 TOP_LEVEL_KEYS = {"answer", "abstained", "citations", "timings_ms"}
 SEVEN = ["Positive flow of money and resources", "Network of diverse, responsible businesses",
          "Inclusive finance system", "Positive and productive use of local assets",
@@ -96,7 +96,7 @@ def test_out_of_scope_question_abstains_and_points_to_the_nearest_pages(corpus_c
         assert viewer.page_text(page.doc_id, page.page)
         assert page.text() in answer.text
     data = answer.to_json()
-    assert all(set(page) == {"doc_id", "title", "page", "pdf_page", "section"} for page in data["nearest_pages"])
+    assert all(set(page) == {"doc_id", "title", "page", "pdf_page", "section", "version"} for page in data["nearest_pages"])
     assert data["abstained"] is True and data["citations"] == []
     json.dumps(data)
 

@@ -54,7 +54,7 @@ def test_answer_text_stays_text():
     assert "<img" not in shown and not re.search(r"(?<!\\)\]\(javascript", shown) and "![" not in shown
     answer = Answer(question="q", text=hostile, abstained=False, mode="extractive",
                     sentences=[AnswerSentence(hostile, True, 1, 1.0)],
-                    citations=[Citation("d", "T", "3-27", None, None, hostile)])
+                    citations=[Citation("d", "T", "3-27", None, None, 1, hostile)])
     bubble = answer_markdown(answer, 4)
     assert "(#cite-4-1)" in bubble and "pp. 3-27 (exact page not known)" in bubble
     assert "<img" not in bubble and not re.search(r"(?<!\\)\]\(javascript", bubble)

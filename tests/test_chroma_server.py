@@ -112,7 +112,7 @@ def test_server_store_answers_scores_updates_and_forgets_like_the_embedded_one(
     for key, value in ours_embedded.items():
         assert ours_remote[key] == pytest.approx(value, abs=1e-9), key
 
-    # one page changes: the update replaces the old version on the server
+    # one page changes: the update becomes live on the server, the old version is kept there but never answers
     summary = corpus / "summary-digest.md"
     text = summary.read_text(encoding="utf-8")
     assert OLD_COVER in text
@@ -123,15 +123,19 @@ def test_server_store_answers_scores_updates_and_forgets_like_the_embedded_one(
     assert {s for d, (s, _) in statuses.items() if d != "pcse-summary"} == {"unchanged"}
     after = remote.registry.load()
     assert after["pcse-summary"].version == before["pcse-summary"].version + 1
-    everything = remote.store.collection.get(include=["documents", "metadatas"])
-    stored_text = " ".join(everything["documents"])
-    assert NEW_COVER in stored_text and OLD_COVER not in stored_text  # gone, not only hidden
-    assert remote.store.count(before["pcse-summary"].doc_key) == 0
+    old_key = before["pcse-summary"].doc_key
+    assert remote.store.count(old_key) == before["pcse-summary"].chunks
     _assert_live_versions_complete(remote)
     remote.assistant.sync()
     hits = remote.assistant.retriever.retrieve("When was the copy uploaded to the document-sharing website?")
     # the summary's cover is nearly the full report's, so near-duplicate demotion may rank it below the top 3
     assert any(NEW_COVER in h.text for h in hits), [h.text[:80] for h in hits]
+    assert not any(OLD_COVER in h.text for h in hits)
+    # forgetting the old version removes it from the server: gone, not only hidden
+    assert remote.library.forget("pcse-summary", before["pcse-summary"].version)
+    stored_text = " ".join(remote.store.collection.get(include=["documents"])["documents"])
+    assert NEW_COVER in stored_text and OLD_COVER not in stored_text
+    assert remote.store.count(old_key) == 0
 
     # forget removes a document's chunks from the server
     dorset = after["case-study-dorset"]

@@ -11,7 +11,7 @@ from pdf_factory import report_with_front_matter
 
 from ingest.registry import Registry
 
-PUBLIC_KEYS = {"id", "title", "kind", "version", "pages", "chunks", "sha256", "ingested_at", "source"}
+PUBLIC_KEYS = {"id", "title", "kind", "version", "pages", "chunks", "sha256", "ingested_at", "source", "versions"}
 
 
 def _cli(*args, data_dir, cwd):
@@ -50,7 +50,9 @@ def test_cli_ingest_status_and_forget(tmp_path):
     record = Registry(data_dir / "documents.json").load()["annual-review-2017"]
     assert document == {"id": "annual-review-2017", "title": "Annual Review 2017", "kind": "document",
                         "version": 1, "pages": 9, "chunks": record.chunks, "sha256": record.sha256,
-                        "ingested_at": record.ingested_at, "source": str(good.resolve())}
+                        "ingested_at": record.ingested_at, "source": str(good.resolve()),
+                        "versions": [{"version": 1, "live": True, "sha256": record.sha256, "source": str(good.resolve()),
+                                      "ingested_at": record.ingested_at, "pages": 9, "chunks": record.chunks}]}
     assert re.fullmatch(r"[0-9a-f]{64}", document["sha256"]) and document["chunks"] > 0
     assert dt.datetime.fromisoformat(document["ingested_at"]).tzinfo is not None
 

@@ -6,7 +6,7 @@ import signal
 import textwrap
 
 import pytest
-from conftest import run_python
+from conftest import assert_store_holds_kept_versions, kept_files, run_python
 
 # Runs one ingest in a child process that SIGKILLs itself at the chosen moment of an update.
 CHILD = textwrap.dedent("""
@@ -18,19 +18,18 @@ CHILD = textwrap.dedent("""
     from assistant.components import Components
     from assistant.settings import Settings
 
-    moment, data_dir, folder = sys.argv[1:4]
-    if moment == "before-commit":
-        real_save = ingest.registry.Registry.save
-        def save(self, records):
-            if any(record.version > 1 for record in records.values()):  # the save that commits
-                os.kill(os.getpid(), signal.SIGKILL)
-            real_save(self, records)
-        ingest.registry.Registry.save = save
-    elif moment == "after-commit":
-        def retire(self, record):  # the registry names the new version; the old is still stored
+    moment, data_dir, folder, keep = sys.argv[1:5]
+    real_save = ingest.registry.Registry.save
+    def save(self, records):
+        committing = any(record.version > 1 for record in records.values())  # the save that commits
+        if committing and moment == "before-commit":
             os.kill(os.getpid(), signal.SIGKILL)
-        ingest.library.Library._retire = retire
-    library = Components(Settings.from_env(environ={}, data_dir=Path(data_dir))).library
+        real_save(self, records)
+        if committing and moment == "after-commit":  # nothing retired yet, nothing cleaned up
+            os.kill(os.getpid(), signal.SIGKILL)
+    ingest.registry.Registry.save = save
+    settings = Settings.from_env(environ={}, data_dir=Path(data_dir), keep_versions=int(keep))
+    library = Components(settings).library
     library.ingest([Path(folder)])
     print("ingest finished without being killed")
 """)
@@ -58,8 +57,8 @@ def _setup_v1(tmp_path, make_components):
     return folder, data_dir, before
 
 
-def _kill_during_update(tmp_path, moment, folder, data_dir):
-    child = run_python(["-c", CHILD, moment, str(data_dir), str(folder)], cwd=tmp_path)
+def _kill_during_update(tmp_path, moment, folder, data_dir, keep_versions: int = 0):
+    child = run_python(["-c", CHILD, moment, str(data_dir), str(folder), str(keep_versions)], cwd=tmp_path)
     assert child.returncode == -signal.SIGKILL, child.stdout + child.stderr
     assert "finished without being killed" not in child.stdout
 
@@ -68,18 +67,16 @@ def _live_texts(components):
     return [c["text"] for c in components.store.get_chunks(components.registry.active_keys())]
 
 
-def _rerun_cleans_up(make_components, data_dir, folder, expected_status):
-    components = make_components(data_dir)
+def _rerun_cleans_up(make_components, data_dir, folder, expected_status, **settings):
+    components = make_components(data_dir, **settings)
     results = {r.doc_id: r.status for r in components.library.ingest([folder])}
     assert results == {"report": expected_status, "other": "unchanged"}
     records = components.registry.load()
-    assert components.store.count() == sum(r.chunks for r in records.values())
-    stored = sorted(p.name for p in (data_dir / "files").iterdir())
-    assert stored == sorted([r.stored_file for r in records.values()]
-                            + [f"{r.doc_key}.{kind}" for r in records.values()
-                               for kind in ("sentences.npz", "outline.json")])
+    assert_store_holds_kept_versions(components.store, records)
+    assert sorted(p.name for p in (data_dir / "files").iterdir()) == kept_files(records)
     assert any(NEW_SENTENCE in t for t in _live_texts(components))
     assert not any(OLD_SENTENCE in t for t in _live_texts(components))
+    return records
 
 
 @pytest.mark.slow
@@ -114,15 +111,30 @@ def test_killed_right_after_the_commit_has_the_new_version_live(tmp_path, make_c
     records = components.registry.load()
     new = records["report"]
     assert new.version == 2 and records["other"] == before["other"]
+    assert new.previous == [before["report"].alone()]  # version 1 is kept, complete
     live = components.store.get_chunks(components.registry.active_keys())
     report_chunks = [c for c in live if c["metadata"]["doc_id"] == "report"]
     assert len(report_chunks) == new.chunks == components.store.count("report@2")
     assert sorted(c["metadata"]["page_label"] for c in report_chunks) == ["1", "2", "3"]
     texts = " ".join(c["text"] for c in live)
     assert NEW_SENTENCE in texts and OLD_SENTENCE not in texts
-    # the old version was never retired: its chunks and stored file are leftovers
     assert components.store.count("report@1") == before["report"].chunks
+
+    records = _rerun_cleans_up(make_components, data_dir, folder, expected_status="unchanged")
+    assert [v.version for v in records["report"].versions()] == [1, 2]
+
+
+@pytest.mark.slow
+def test_killed_after_the_commit_that_drops_an_old_version_cleans_it_up_next_time(tmp_path, make_components):
+    folder, data_dir, before = _setup_v1(tmp_path, make_components)
+    _kill_during_update(tmp_path, "after-commit", folder, data_dir, keep_versions=1)
+
+    components = make_components(data_dir, keep_versions=1)
+    new = components.registry.load()["report"]
+    assert new.version == 2 and new.previous == []  # committed: version 1 is no longer kept ...
+    assert components.store.count("report@1") == before["report"].chunks  # ... but not yet removed
     assert (data_dir / "files" / before["report"].stored_file).exists()
 
-    _rerun_cleans_up(make_components, data_dir, folder, expected_status="unchanged")
+    _rerun_cleans_up(make_components, data_dir, folder, expected_status="unchanged", keep_versions=1)
+    assert make_components(data_dir).store.count("report@1") == 0
     assert not (data_dir / "files" / before["report"].stored_file).exists()

@@ -14,7 +14,7 @@ def test_questions_answers_and_quotes_are_exported_as_text():
     turn = Answer(question=f"{hostile} what\nabout spending?", text=f"Councils should act. {hostile} [1]",
                   abstained=False, mode="extractive",
                   sentences=[AnswerSentence(f"Councils should act. {hostile}", True, 1, 1.0)],
-                  citations=[Citation("d", f"Title {hostile}", "3", None, None, f"A quote\n\n# not a heading {hostile}")])
+                  citations=[Citation("d", f"Title {hostile}", "3", None, None, 1, f"A quote\n\n# not a heading {hostile}")])
     text = conversation_markdown([turn], [], now=dt.datetime(2026, 11, 28, tzinfo=dt.timezone.utc))
     assert "<img" not in text and "<script" not in text and "![" not in text, text
     assert '&lt;img src="http://198.51.100.7/q.png">' in text  # still readable as what was written

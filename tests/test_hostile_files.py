@@ -367,5 +367,5 @@ def test_odd_file_names_ingest_under_safe_distinct_ids_or_fail_in_one_line(tmp_p
     assert "The first of two same-id files." in _live_texts(components)
     assert "The second of two same-id files." not in _live_texts(components)
     stored = sorted(p.name for p in components.library.files_dir.iterdir())
-    assert all(re.fullmatch(r"[a-z0-9-]+@\d+\.(md|txt|pdf|sentences\.npz|outline\.json)", name) for name in stored), stored
+    assert all(re.fullmatch(r"[a-z0-9-]+@\d+\.(md|txt|pdf|sentences\.npz|outline\.json|pages\.json)", name) for name in stored), stored
     _assert_store_consistent(components)

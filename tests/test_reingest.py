@@ -7,6 +7,7 @@ import hashlib
 import os
 
 import pytest
+from conftest import assert_store_holds_kept_versions, kept_files
 
 from ingest.library import LibraryBusy
 from ingest.loaders import load_document
@@ -14,17 +15,11 @@ from ingest.sentences import sentence_spans
 
 
 def _store_matches_registry(components):
-    """Every chunk in Chroma belongs to a live version, and each live version is complete."""
+    """Every chunk in Chroma belongs to a kept version, each kept version is complete, and files/ holds
+    each kept version's copy, sentence vectors, outline and pages, nothing else."""
     records = components.registry.load()
-    store = components.store
-    assert store.count() == sum(r.chunks for r in records.values())
-    for record in records.values():
-        assert store.count(record.doc_key) == record.chunks
-    files = sorted(p.name for p in components.library.files_dir.glob("*"))
-    # each live version keeps its file copy, its sentence vectors and its outline, nothing else
-    assert files == sorted([r.stored_file for r in records.values()]
-                           + [f"{r.doc_key}.{kind}" for r in records.values()
-                              for kind in ("sentences.npz", "outline.json")])
+    assert_store_holds_kept_versions(components.store, records)
+    assert sorted(p.name for p in components.library.files_dir.glob("*")) == kept_files(records)
     return records
 
 
@@ -88,7 +83,8 @@ def test_reingest_default_corpus(corpus_copy, components, embed_counter):
     new_record, old_record = after["pcse-summary"], records["pcse-summary"]
     assert new_record.version == old_record.version + 1
     assert result.chunks == new_record.chunks == components.store.count(new_record.doc_key)
-    assert components.store.count(old_record.doc_key) == 0
+    assert new_record.previous == [old_record.alone()]  # the old version is kept, complete, and does not answer
+    assert components.store.count(old_record.doc_key) == old_record.chunks
     assert len(embed_counter.texts) == new_record.chunks  # nothing else was embedded
     for doc_id, record in after.items():
         if doc_id != "pcse-summary":

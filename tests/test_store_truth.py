@@ -158,9 +158,11 @@ def test_ingest_rebuilds_what_is_missing_instead_of_saying_unchanged(store, make
     assert components.library.problems() == {}
     answer = components.assistant.ask(QUESTION)
     assert not answer.abstained and answer.citations[0].doc_id == "orchard-notes"
+    # the damaged version 1 is not kept: only the rebuilt version 2 is stored
     assert sorted(p.name for p in (data_dir / "files").iterdir()) == [
-        "harbour-plan@2.md", "harbour-plan@2.outline.json", "harbour-plan@2.sentences.npz",
-        "orchard-notes@2.md", "orchard-notes@2.outline.json", "orchard-notes@2.sentences.npz"]
+        f"{doc_id}@2.{kind}" for doc_id in ("harbour-plan", "orchard-notes")
+        for kind in ("md", "outline.json", "pages.json", "sentences.npz")]
+    assert all(not r.previous for r in components.registry.load().values())
 
 
 def test_a_document_that_cannot_be_rebuilt_names_forget(store, tmp_path):

@@ -623,3 +623,68 @@ def test_phone_width_answer_and_evidence_one_tap_apart(server, open_page, tmp_pa
     page.wait_for_timeout(300)
     assert abs(page.locator("#chat").bounding_box()["y"]) < 5
     assert view.errors == [], view.errors
+
+
+HARBOUR = ("<!-- page 1 -->\n# Harbour budget\n\nThe harbour board reviews local spending every spring.\n\n"
+           "<!-- page 2 -->\nThe harbour fund gave {figure} pounds to the lifeboat station in the pilot year.\n")
+LIFEBOAT = "How much did the harbour fund give to the lifeboat station?"
+
+
+def _choose(page, dropdown: str, option: str) -> None:
+    page.locator(f"{dropdown} input").click()
+    page.locator(dropdown).get_by_role("option").filter(has_text=option).first.click()
+
+
+def test_the_library_shows_what_an_update_changed_and_the_chat_asks_any_version(server, open_page, tmp_path):
+    view = open_page()
+    page = view.page
+    view.open_library()
+    path = tmp_path / "versions" / "harbour-budget.md"
+    path.parent.mkdir()
+    path.write_text(HARBOUR.format(figure="twelve thousand"), encoding="utf-8")
+    view.upload(path, "new")
+    path.write_text(HARBOUR.format(figure="fifteen thousand"), encoding="utf-8")
+    second = view.upload(path, "updated")
+    assert "harbour-budget: altered: 2" in second and "see what changed" in second, second
+
+    # the update's changes are shown at once, page by page, and the summary's link leads to them
+    page.wait_for_function("() => (document.querySelector('#changes')?.innerText || '').includes('Changed: p. 2')",
+                           timeout=10_000)
+    changes = " ".join(page.locator("#changes").inner_text().split())
+    assert "version 1 → version 2" in changes and "Changed: p. 2 → p. 2" in changes, changes
+    assert ("changed: “The harbour fund gave twelve thousand pounds to the lifeboat station in the pilot year.” → "
+            "“The harbour fund gave fifteen thousand pounds to the lifeboat station in the pilot year.”") in changes
+    assert "harbour-budget: version 1 → 2" in page.locator("#changes-choice input").input_value()
+    page.evaluate("() => window.scrollTo(0, 0)")
+    page.locator("#upload-result a", has_text="see what changed").click()
+    page.wait_for_function("""() => { const box = document.querySelector('#changes').getBoundingClientRect();
+                                      return box.top >= 0 && box.top < window.innerHeight; }""", timeout=5_000)
+    view.screenshot(tmp_path / "shots" / "library-changes-1280.png")
+
+    # the Ask tab: with one document chosen, the version selector lists its kept versions
+    page.get_by_role("tab", name="Ask").click()
+    assert page.locator("#version-filter input").is_disabled()  # all documents: the live versions only
+    _choose(page, "#doc-filter", "harbour-budget (document)")
+    assert page.locator("#doc-filter input").input_value() == "harbour-budget (document)"
+    page.wait_for_function("() => !document.querySelector('#version-filter input').disabled", timeout=10_000)
+    page.locator("#version-filter input").click()
+    listed = page.locator("#version-filter").get_by_role("option")
+    listed.filter(has_text="Version 1").first.wait_for()
+    options = [" ".join(o.split()).removeprefix("✓ ") for o in listed.all_inner_texts()]
+    assert options[0] == "Live version (v2)" and re.fullmatch(r"Version 1 \(\d{4}-\d\d-\d\d \d\d:\d\d UTC\)",
+                                                              options[1]), options
+    listed.filter(has_text="Version 1").first.click()
+    view.ask(LIFEBOAT)
+    chat = page.locator("#chat").inner_text()
+    assert "twelve thousand" in chat and "fifteen thousand" not in chat, chat
+    assert "· version 1" in chat
+    view.wait_for_citations()
+    title = _wait_title(page, starts_with="[1]", contains="version 1")
+    assert "harbour-budget" in title
+    assert "twelve thousand" in page.locator("#evidence-text mark").inner_text()
+
+    _choose(page, "#version-filter", "Live version")
+    view.ask(LIFEBOAT, wait_for="fifteen thousand")
+    assert "· version 2" in page.locator("#chat").inner_text()
+    assert not view.errors, view.errors
+    view.close()
