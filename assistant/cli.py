@@ -203,7 +203,8 @@ def run_chat(args, settings: Settings) -> int:
     for result in ingest_default_corpus_if_empty(components, progress=progress_bar):
         print(result.line(), file=sys.stderr)
     from .http_headers import app_kwargs
-    from .ui import CSS, build_app
+    from .page_assets import CSS
+    from .ui import build_app
 
     app = build_app(components)
     auth = (settings.auth_username, settings.auth_password) if settings.auth_username else None

@@ -1,17 +1,16 @@
-"""The Library tab's work: uploads (staged, ingested one file at a time with visible progress, a
-failed file removed and the library kept) and removal (asked for confirmation, naming the document)."""
+"""The Library tab's work: uploads (ingested one file at a time with visible progress; ingest/uploads.py
+keeps a failed file from replacing the earlier one) and removal (asked for confirmation, naming the
+document)."""
 from __future__ import annotations
 
 import html
-import re
-import shutil
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from ingest.errors import ReportAssistantError
-from ingest.library import IngestResult
 from ingest.loaders import SUPPORTED_SUFFIXES
-from ingest.manifest import doc_id_from_name
+from ingest.results import IngestResult
+from ingest.uploads import StagedUpload, ingest_upload, safe_file_name, stage_upload
 
 from .bug_report import report_bug
 from .markdown_text import safe_markdown
@@ -52,17 +51,13 @@ def upload_files(library, uploads: Path, files, progress) -> str:
         if Path(name).suffix.lower() not in SUPPORTED_SUFFIXES:
             lines.append(f"- **failed** {html.escape(name)}: unsupported file type (use PDF, Markdown or text)")
             continue
-        target = uploads / name
-        if any(t == target for _, t in staged):  # two files of one name (from different folders)
+        if any(upload.target.name == name for upload in staged):  # two files of one name (from different folders)
             lines.append(f"- **failed** {html.escape(name)}: a file of the same name is already in this "
                          "upload; upload it on its own")
             continue
-        target.parent.mkdir(parents=True, exist_ok=True)
-        staging = target.with_name(f".{target.name}.incoming")
-        shutil.copyfile(source, staging)
-        staged.append((staging, target))
-    for number, (staging, target) in enumerate(staged, start=1):
-        step = f"file {number} of {len(staged)}, {target.name}"
+        staged.append(stage_upload(uploads, source))
+    for number, upload in enumerate(staged, start=1):
+        step = f"file {number} of {len(staged)}, {upload.target.name}"
         progress((number - 1) / len(staged), desc=f"{step}: reading pages…")
 
         def embedding(total: int, _name: str, step=step, number=number):
@@ -74,7 +69,7 @@ def upload_files(library, uploads: Path, files, progress) -> str:
                          desc=f"{step}: {done[0]} of {total} chunks embedded")
             return tick
 
-        lines += _ingest_upload(library, staging, target, embedding)
+        lines += _ingest_upload(library, upload, embedding)
     counts = {s: sum(line.startswith(f"- **{s}**") for line in lines) for s in STATUSES}
     return "\n".join(lines) + "\n\n**Summary:** " + ", ".join(f"{n} {s}" for s, n in counts.items())
 
@@ -100,33 +95,14 @@ def remove_document(library, doc_id: str) -> str:
     return f"Removed `{record.id}` (“{safe_markdown(record.title)}”)."
 
 
-def safe_file_name(name: str) -> str:
-    """A user's file name made safe to store: no folders, no control characters, bounded length."""
-    name = Path(name.replace("\\", "/")).name
-    stem, suffix = Path(name).stem, Path(name).suffix.lower()[:10]
-    stem = re.sub(r"[^\w.\- ]+", "_", stem).strip(" ._")[:100] or "document"
-    return stem + suffix
-
-
-def _ingest_upload(library, staging: Path, target: Path, progress) -> list[str]:
-    """Ingest a staged upload under its final name; a failed file is removed, the library kept."""
-    previous = target.with_name(f".{target.name}.previous")
-    if target.exists():
-        target.replace(previous)
-    staging.replace(target)
+def _ingest_upload(library, upload: StagedUpload, progress) -> list[str]:
+    """One staged file ingested, as the summary's lines; a bug is reported as one failed line."""
     try:
-        results = library.ingest([target], progress=progress)
-    except Exception as exc:  # e.g. another ingest holds the library, or the embedder failed
-        why = str(exc) if isinstance(exc, ReportAssistantError) else report_bug(
-            library.data_dir, exc, f"chat page: ingesting {target.name}")
-        results = [IngestResult(str(target), doc_id_from_name(target.name), "failed", detail=f"{target.name}: {why}")]
-    failed = any(r.status == "failed" for r in results)
-    if failed and previous.exists():
-        previous.replace(target)
-    elif failed:
-        target.unlink(missing_ok=True)
-    previous.unlink(missing_ok=True)
-    return [f"- **{r.status}** {html.escape(r.doc_id if r.doc_id != '-' else doc_id_from_name(target.name))}"
+        results = ingest_upload(library, upload, progress)
+    except Exception as exc:  # not a failure the user can act on: the files are put back, the bug logged
+        why = report_bug(library.data_dir, exc, f"chat page: ingesting {upload.target.name}")
+        results = [IngestResult(str(upload.target), upload.doc_id, "failed", detail=f"{upload.target.name}: {why}")]
+    return [f"- **{r.status}** {html.escape(r.doc_id if r.doc_id != '-' else upload.doc_id)}"
             f"{': ' + html.escape(r.detail) if r.detail else ''}"
             f"{f' ({r.pages} pages, {r.chunks} chunks)' if r.status != 'failed' else ''}"
             f"{' — [see what changed](#changes)' if r.status == 'updated' else ''}" for r in results]

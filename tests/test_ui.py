@@ -184,8 +184,10 @@ class Page:
 
 
 def _parse_citation(label: str) -> tuple[int, str, str]:
-    """'[2] Title, Section, p. 5' (or 'pp. 3-27 (exact page not known)') → (2, 'Title, Section', '5')."""
-    match = re.fullmatch(r"\[(\d+)\] (.+), pp?\. (\S+)(?: \(exact page not known\))?", " ".join(label.split()))
+    """'[2] Title, Section, p. 5, PDF page 7 (doc-id, version 1)' (or 'pp. 3-27 (exact page not known)')
+    → (2, 'Title, Section', '5')."""
+    match = re.fullmatch(r"\[(\d+)\] (.+), pp?\. (\S+)(?: \(exact page not known\))?(?:, PDF page \d+)?"
+                         r" \([\w-]+, version \d+\)", " ".join(label.split()))
     assert match, f"not a citation label: {label!r}"
     return int(match.group(1)), match.group(2), match.group(3)
 
@@ -443,7 +445,7 @@ def test_refusal_nearest_pages_open_in_the_page_viewer(server, open_page):
     where = target.inner_text()
     target.click()
     heading = _wait_title(page, starts_with="Nearest page:")
-    assert where.split(", ")[-1] in heading, (where, heading)  # the page named by the link
+    assert re.search(r"pp?\. \S+", where).group(0) in heading, (where, heading)  # the page named by the link
     assert any(label.startswith("Nearest: ") for label in view.citations())
     assert page.locator("#evidence-text .page-text").inner_text().strip()
     assert page.locator("#evidence-text mark").count() == 0, "a refusal quotes nothing"
@@ -677,7 +679,7 @@ def test_the_library_shows_what_an_update_changed_and_the_chat_asks_any_version(
     view.ask(LIFEBOAT)
     chat = page.locator("#chat").inner_text()
     assert "twelve thousand" in chat and "fifteen thousand" not in chat, chat
-    assert "· version 1" in chat
+    assert "(harbour-budget, version 1)" in chat
     view.wait_for_citations()
     title = _wait_title(page, starts_with="[1]", contains="version 1")
     assert "harbour-budget" in title
@@ -685,6 +687,6 @@ def test_the_library_shows_what_an_update_changed_and_the_chat_asks_any_version(
 
     _choose(page, "#version-filter", "Live version")
     view.ask(LIFEBOAT, wait_for="fifteen thousand")
-    assert "· version 2" in page.locator("#chat").inner_text()
+    assert "(harbour-budget, version 2)" in page.locator("#chat").inner_text()
     assert not view.errors, view.errors
     view.close()
