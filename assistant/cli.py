@@ -61,6 +61,13 @@ def _parser() -> argparse.ArgumentParser:
                                 help="store folder (env REPORT_ASSISTANT_DATA_DIR)")
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
 
+    for add in (_add_library_commands, _add_question_commands, _add_measuring_commands, add_version_commands):
+        add(commands, global_options)
+    return parser
+
+
+def _add_library_commands(commands, global_options) -> None:
+    """What is stored: ingest, repair, status, outline, forget."""
     ingest = commands.add_parser("ingest", parents=[global_options], help="add or update documents (files or folders)")
     ingest.add_argument("paths", nargs="+", type=Path)
     ingest.add_argument("--prune", action="store_true", help="remove documents whose files are gone")
@@ -76,6 +83,20 @@ def _parser() -> argparse.ArgumentParser:
     status.add_argument("--json", action="store_true")
     status.set_defaults(run=run_status)
 
+    outline = commands.add_parser("outline", parents=[global_options], help="a document's sections and the pages they start on")
+    outline.add_argument("doc_id")
+    outline.add_argument("--json", action="store_true", help="print one JSON object")
+    outline.set_defaults(run=run_outline)
+
+    forget = commands.add_parser("forget", parents=[global_options],
+                                 help="remove a document (all its versions) or one kept version from the store")
+    forget.add_argument("doc_id")
+    forget.add_argument("--version", type=int, help="only this kept version (not the live one)")
+    forget.set_defaults(run=run_forget)
+
+
+def _add_question_commands(commands, global_options) -> None:
+    """Asking: one question, or the chat page."""
     ask = commands.add_parser("ask", parents=[global_options], help="ask one question; the answer cites pages")
     ask.add_argument("question")
     ask.add_argument("--doc", help="only this document id")
@@ -90,6 +111,9 @@ def _parser() -> argparse.ArgumentParser:
     chat.add_argument("--port", type=int, help="port (default 7860)")
     chat.set_defaults(run=run_chat)
 
+
+def _add_measuring_commands(commands, global_options) -> None:
+    """How well and how fast: eval and bench."""
     evaluate = commands.add_parser("eval", parents=[global_options], help="score answers on a question set (gates CI)")
     evaluate.add_argument("--questions", type=Path,
                           help="one question file (default: every set in evals/, each over its own corpus)")
@@ -105,19 +129,6 @@ def _parser() -> argparse.ArgumentParser:
     bench.add_argument("--quick", action="store_true", help="small inputs (for CI)")
     bench.add_argument("--out", type=Path, help="results folder (default: DATA_DIR/bench-results)")
     bench.set_defaults(run=run_bench)
-
-    outline = commands.add_parser("outline", parents=[global_options], help="a document's sections and the pages they start on")
-    outline.add_argument("doc_id")
-    outline.add_argument("--json", action="store_true", help="print one JSON object")
-    outline.set_defaults(run=run_outline)
-
-    forget = commands.add_parser("forget", parents=[global_options],
-                                 help="remove a document (all its versions) or one kept version from the store")
-    forget.add_argument("doc_id")
-    forget.add_argument("--version", type=int, help="only this kept version (not the live one)")
-    forget.set_defaults(run=run_forget)
-    add_version_commands(commands, global_options)
-    return parser
 
 
 def run_ingest(args, settings: Settings) -> int:
