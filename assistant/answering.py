@@ -14,7 +14,8 @@ from ingest.pdf_quote import quote_boxes
 
 from .citations import CheckedSentence, check_answer
 from .evidence import Evidence, EvidenceFinder
-from .extractive import compose, select_sentences, title_like
+from .extractive import list_answer, select_sentences, title_like
+from .lists import PageLists, is_intro
 from .question import Intent, analyse, gives_answer, missing, new_names
 from .retrieval import Hit, HybridRetriever
 from .terms import TermStats, content_terms
@@ -29,6 +30,7 @@ LEAD_FLOOR = 0.6        # ... scoring at least this share of the best one
 TYPED_LEAD_FLOOR = 0.4   # ... when it must give an amount, a date or names
 NAME_BONUS = 0.1        # per name, when the question asks which ones
 LIST_BONUS = 0.1        # per listed item (commas, 'and'), when the question asks for a list
+_WHERE = re.compile(r"^\s*(where|on (what|which) pages?|(what|which) pages?)\b", re.I)  # asks for a place, not a list
 
 
 @dataclass
@@ -93,6 +95,7 @@ class Assistant:
             self.retriever = HybridRetriever(self.store, self.embedder, [r.doc_key for r in records.values()])
             self.stats = TermStats([c["text"] for c in self.retriever.chunks.values()], self.embedder.whole_words())
             self.finder = EvidenceFinder(self.retriever, self.embedder, self.stats, self.library.sentence_vectors())
+            self.lists = PageLists(self.finder.page_text, self.finder.has_page)
 
     def sync(self) -> None:
         """Another process (the CLI, a second page) may have ingested or forgotten documents since the
@@ -171,9 +174,9 @@ class Assistant:
                              "own sentences are shown instead.")
                 checked = None
         if checked is None:
-            chosen = select_sentences(query, ranked, self.finder, asked, lead=lead, reasons=intent.kind == "reason")
-            text, sources = compose(chosen)
-            checked = check_answer(text, sources, self.finder)
+            chosen = self._extract(asked, intent, ranked, lead)
+            # the answer's lines are the stored sentences themselves: each is its own support
+            checked = [CheckedSentence(e.shown or e.quote, True, 1.0, e) for e in chosen]
             shortfall = _shortfall(intent, chosen, self.stats)
             base.note = " ".join(filter(None, [base.note, shortfall]))  # keeps a model fallback's note
         clock.lap("answer_ms")
@@ -181,6 +184,15 @@ class Assistant:
         self._locate_quotes(answer.citations)
         clock.lap("boxes_ms")
         yield answer
+
+    def _extract(self, asked: str, intent: Intent, ranked: list[Evidence], lead: Evidence) -> list[Evidence]:
+        """The extractive answer: the items of the list asked for, or the lead and its support."""
+        # a list is asked for, or the sentence that answers best only introduces one
+        if (intent.kind in ("list", "name") and not _WHERE.match(asked)) or (intent.kind == "fact" and is_intro(lead.quote)):
+            items = list_answer(intent, ranked, self.finder, self.lists)
+            if len(items) > 1:
+                return items
+        return select_sentences(ranked, self.finder, lead=lead, reasons=intent.kind == "reason")
 
     def _locate_quotes(self, citations: list[dict]) -> None:
         """Citations of PDF pages gain the boxes of their quote on the page ([] when it cannot be

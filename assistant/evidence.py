@@ -1,6 +1,7 @@
 """Retrieved chunks → stored sentences (the units answers quote), scored against the question."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -28,6 +29,7 @@ class Evidence:
     is_bullet: bool
     section: str | None = None   # heading path of the chunk it came from
     terms: frozenset = field(default_factory=frozenset)
+    shown: str | None = None     # how an answer shows it, when not as `quote` ("Label: description")
     dense: float = 0.0
     coverage: float = 0.0
     score: float = 0.0
@@ -47,6 +49,7 @@ class EvidenceFinder:
         self.retriever, self.embedder, self.stats = retriever, embedder, stats
         self.stored = stored or {}   # sentence vectors computed at ingest, keyed like cache_key
         self._vectors: dict[tuple, np.ndarray] = {}
+        self._texts: dict[tuple[str, int], str] = {}
         self.max_cache = max_cache
 
     @cached_property
@@ -64,13 +67,47 @@ class EvidenceFinder:
                     out.append(evidence)
         return out
 
+    @cached_property
+    def _pages(self) -> dict[tuple[str, int], list[dict]]:
+        """(doc key, page index) → the page's chunks in reading order."""
+        pages: dict[tuple[str, int], list[dict]] = {}
+        for chunk in self.retriever.chunks.values():
+            meta = chunk["metadata"]
+            pages.setdefault((meta["doc_key"], meta["page_index"]), []).append(chunk)
+        for chunks in pages.values():
+            chunks.sort(key=lambda c: c["metadata"]["char_start"])
+        return pages
+
     def page_sentences(self, like: Evidence) -> list[Evidence]:
         """Every stored sentence of the page `like` sits on, in reading order."""
-        chunks = sorted((c for c in self.retriever.chunks.values()
-                         if c["metadata"]["doc_key"] == like.doc_key
-                         and c["metadata"]["page_index"] == like.page_index),
-                        key=lambda c: c["metadata"]["char_start"])
+        chunks = self._pages.get((like.doc_key, like.page_index), [])
         return [e for c in chunks for e in _chunk_sentences(c["text"], c["metadata"], like.hit_rank)]
+
+    def page_text(self, doc_key: str, page_index: int) -> str:
+        """The page's text rebuilt from its chunks at their offsets ('' for no such page)."""
+        key = (doc_key, page_index)
+        if key not in self._texts:
+            self._texts[key] = _rebuild(self._pages.get(key, []))
+        return self._texts[key]
+
+    def span_evidence(self, doc_key: str, page_index: int, start: int, end: int, rank: int,
+                      shown: str | None = None) -> Evidence | None:
+        """A stored span of a page (a list item: its label and first sentence) as evidence."""
+        chunks = self._pages.get((doc_key, page_index))
+        text = self.page_text(doc_key, page_index)
+        if not chunks or not text[start:end].strip():
+            return None
+        meta = next((c["metadata"] for c in reversed(chunks) if c["metadata"]["char_start"] <= start),
+                    chunks[0]["metadata"])
+        quote = " ".join(text[start:end].split())
+        return Evidence(
+            quote=quote, doc_id=meta["doc_id"], title=meta["title"], page_label=meta["page_label"],
+            pdf_page=meta.get("pdf_page"), doc_key=doc_key, page_index=page_index, start=start, hit_rank=rank,
+            is_bullet=True, section=meta.get("section") or None, terms=frozenset(content_terms(quote)),
+            shown=" ".join(shown.split()) if shown else None)
+
+    def has_page(self, doc_key: str, page_index: int) -> bool:
+        return (doc_key, page_index) in self._pages
 
     def score(self, question_terms: list[str], query_vector: np.ndarray, evidence: list[Evidence]) -> None:
         if not evidence:
@@ -91,6 +128,24 @@ class EvidenceFinder:
             for item, vector in zip(missing, self.embedder.embed([e.quote for e in missing])):
                 self._vectors[item.cache_key] = vector
         return np.stack([self.stored.get(e.cache_key, self._vectors.get(e.cache_key)) for e in evidence])
+
+
+_NEW_LINE = re.compile(r"(?:[-*•]|\d{1,2}[.)]|#{1,6})\s")
+
+
+def _rebuild(chunks: list[dict]) -> str:
+    """A page's text from its chunks (in reading order), each at its offset. Chunks are cut between
+    sentences; a gap of two or more characters was a paragraph break, and one before a bullet or a
+    heading a line break."""
+    parts, cursor = [], 0
+    for chunk in chunks:
+        start = chunk["metadata"]["char_start"]
+        gap = start - cursor
+        line = "\n" if _NEW_LINE.match(chunk["text"]) else " "
+        parts.append("" if gap <= 0 else line if gap == 1 else "\n\n" + " " * (gap - 2))
+        parts.append(chunk["text"])
+        cursor = start + len(chunk["text"])
+    return "".join(parts)
 
 
 def _chunk_sentences(text: str, metadata: dict, rank: int) -> list[Evidence]:

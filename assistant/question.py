@@ -35,8 +35,16 @@ _NAME_QUESTION = re.compile(
 _REASON_QUESTION = re.compile(r"^\s*why\b|\bwhat (evidence|reasons?|causes?|explains?)\b|\bhow come\b|\bon what basis\b",
                               re.I)
 _LIST_QUESTION = re.compile(
-    rf"\b(what|which|who) (are|were)\b|\blist\b|\bname the\b|\b({'|'.join(_COUNT)}|\d+) (\w+ )?(\w+s)\b|"
-    r"\bkinds? of\b|\btypes? of\b|\bways?\b|\bsteps\b|\bphases\b|\bstages\b", re.I)
+    rf"\b(what|which|who) (are|were)\b|\blist\b|\bname the\b|\b({'|'.join(_COUNT)}|\d{{1,2}}) (\w+ )?(\w+s)\b|"
+    r"\bkinds? of\b|\btypes? of\b|\bways?\b|\bsteps\b|\bphases\b|\bstages\b|"
+    # "what staffing models can ...", "which attack vectors does ...": a plural thing asked for
+    r"^\s*(what|which)\s+(?:[\w-]+\s+){0,3}?[\w-]*[^siu\W]s\s+(do|does|did|are|were|can|could|should|must|will|"
+    r"would|have|has|is|was)\b", re.I)
+_AUX = r"(?:do|does|did|are|were|is|was|can|could|should|must|will|would|have|has|had|may|might)"
+_WHAT_X = re.compile(rf"^\s*(?:what|which)\s+(?:(?:kinds?|types?|sorts?|forms?)\s+of\s+)?(?!{_AUX}\b)(.+?)\s+{_AUX}\b",
+                     re.I)
+_THE_X = re.compile(r"^\s*(?:what|which|who)\s+(?:are|were|is|was)\s+(?:the|its|their)\s+(.+?)"
+                    r"(?:\s+(?:of|in|for|that|which|who|to|on|from|by|at)\b|\s*[?.]?\s*$)", re.I)
 _HAS_NUMBER = re.compile(rf"\d|[£$€%]|\b({_NUMBER_WORDS})\b", re.I)
 # numbers that are not amounts: years, and references to pages, chapters, figures and the like
 _MONTH = r"(?:january|february|march|april|may|june|july|august|september|october|november|december|jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec)"
@@ -73,6 +81,7 @@ class Intent:
     focus: list[str] = field(default_factory=list)     # the question's content terms
     heads: list[str] = field(default_factory=list)     # what an amount is of ("jobs", "budget")
     organisations: bool = False    # "which organisations ...?": the names asked for are organisations'
+    asked_for: list[str] = field(default_factory=list)  # what the question asks for ("staffing models")
 
 
 def analyse(question: str, stats: TermStats) -> Intent:
@@ -89,12 +98,22 @@ def analyse(question: str, stats: TermStats) -> Intent:
     else:
         kind = "fact"
     count = next((_COUNT.get(m.group(1).lower(), None) or (int(m.group(1)) if m.group(1).isdigit() else None)
-                  for m in re.finditer(rf"\b({'|'.join(_COUNT)}|\d+)\s+(\w+\s+)?\w+s\b", question, re.I)), None)
+                  for m in re.finditer(rf"\b({'|'.join(_COUNT)}|\d{{1,2}})\s+(\w+\s+)?\w+s\b", question, re.I)), None)
     anchors = _anchors(question, stats)
     return Intent(kind=kind, count=count, anchors=[stem for stem, _ in anchors], anchor_words=[w for _, w in anchors],
                   focus=content_terms(question),
                   heads=_amount_heads(question) if kind == "amount" else [],
-                  organisations=kind == "name" and bool(_ORGANISATION_QUESTION.search(question)))
+                  organisations=kind == "name" and bool(_ORGANISATION_QUESTION.search(question)),
+                  asked_for=asked_for(question))
+
+
+def asked_for(question: str) -> list[str]:
+    """The thing a question asks for, as content terms: "what staffing models can ..." → staffing,
+    model; "what are the seven characteristics of ..." → characteristic."""
+    match = _WHAT_X.search(question) or _THE_X.search(question)
+    if not match:
+        return []
+    return [t for t in content_terms(match.group(1)) if t not in _COUNT and not t.isdigit()]
 
 
 def _amount_heads(question: str) -> list[str]:

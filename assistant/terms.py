@@ -38,7 +38,7 @@ def words(text: str) -> list[str]:
 
 
 def content_terms(text: str) -> list[str]:
-    return [_stem(w) for w in words(text) if w not in STOPWORDS and len(w) > 1]
+    return [_stem(w) for w in words(text) if w not in STOPWORDS and (len(w) > 1 or w.isdigit())]
 
 
 class TermStats:
