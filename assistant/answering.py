@@ -150,9 +150,9 @@ class Assistant:
                       best_evidence=best, best_dense=dense, best_coverage=coverage,
                       retrieved=[(h.doc_id, h.page_label) for h in hits])
         intent = analyse(asked, self.stats)
-        lead = _lead(intent, ranked, self.stats)
+        lead = _lead(intent, ranked, self.finder)
         if best < self.abstain_below or lead is None:
-            gap = missing(intent, ranked[0].quote, _context(ranked[0]), self.stats, ranked[0].dense) \
+            gap = missing(intent, ranked[0].quote, self.finder.context(ranked[0]), self.stats, ranked[0].dense) \
                 if ranked and best >= self.abstain_below else ""
             yield _abstain(base, hits, clock, gap)
             return
@@ -205,14 +205,15 @@ class Assistant:
                                                 citation["pdf_page"], citation["quote"])
 
 
-def _lead(intent: Intent, ranked: list[Evidence], stats: TermStats) -> Evidence | None:
+def _lead(intent: Intent, ranked: list[Evidence], finder: EvidenceFinder) -> Evidence | None:
     """The best-scoring sentence that gives what the question asks for, among the close ones."""
     if not ranked:
         return None
+    stats = finder.stats
     # a figure, a date or a name may sit in a sentence that shares fewer words with the question
     floor = ranked[0].score * (TYPED_LEAD_FLOOR if intent.kind in ("amount", "date", "name") else LEAD_FLOOR)
     fitting = [e for e in ranked[:LEAD_POOL] if e.score >= floor and not title_like(e.quote)
-               and gives_answer(intent, e.quote, _context(e), stats, e.dense)]
+               and gives_answer(intent, e.quote, finder.context(e), stats, e.dense)]
     if intent.kind == "name" and fitting:
         # "which ones?": the sentence naming more of them answers more of the question
         terms = set(intent.focus)
@@ -225,10 +226,6 @@ def _lead(intent: Intent, ranked: list[Evidence], stats: TermStats) -> Evidence 
 
 def _items_in(sentence: str) -> int:
     return sentence.count(",") + sentence.count(";") + len(re.findall(r"\band\b", sentence))
-
-
-def _context(evidence: Evidence) -> str:
-    return f"{evidence.title} {evidence.section or ''}"
 
 
 def _shortfall(intent: Intent, chosen: list[Evidence], stats: TermStats) -> str:

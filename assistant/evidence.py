@@ -43,6 +43,9 @@ class Evidence:
         return (self.doc_key, self.page_index, self.start)
 
 
+PARAGRAPH_CONTEXT = 600   # characters of a sentence's paragraph before it that say what it is about
+
+
 class EvidenceFinder:
     def __init__(self, retriever: HybridRetriever, embedder, stats: TermStats,
                  stored: dict[tuple, np.ndarray] | None = None, max_cache: int = 50_000):
@@ -105,6 +108,13 @@ class EvidenceFinder:
             pdf_page=meta.get("pdf_page"), doc_key=doc_key, page_index=page_index, start=start, hit_rank=rank,
             is_bullet=True, section=meta.get("section") or None, terms=frozenset(content_terms(quote)),
             shown=" ".join(shown.split()) if shown else None)
+
+    def context(self, evidence: Evidence) -> str:
+        """What a sentence is about besides its own words: its document's title, its section, and
+        the paragraph before it ("The report ..." after a sentence naming the report)."""
+        text = self.page_text(evidence.doc_key, evidence.page_index)
+        paragraph = max(text.rfind("\n\n", 0, evidence.start), evidence.start - PARAGRAPH_CONTEXT, 0)
+        return f"{evidence.title} {evidence.section or ''} {text[paragraph:evidence.start]}"
 
     def has_page(self, doc_key: str, page_index: int) -> bool:
         return (doc_key, page_index) in self._pages

@@ -21,7 +21,16 @@ _COUNT = {w: n for n, w in enumerate("zero one two three four five six seven eig
 _AMOUNT_QUESTION = re.compile(
     r"\bhow (much|many|large|big|high|long|often)\b|\bwhat (percentage|proportion|share|fraction|number|amount)\b|"
     r"\bwhat (is|was|were|are) the (\w+ )?(cost|costs|budget|price|salary|revenue|turnover|total|figure|"
-    r"percentage|proportion|rate)\b", re.I)
+    r"percentage|proportion|rate)\b|\bwhat (\w+ )?(revenue|turnover|salary|budget|price|fine|fee)s? (is|was|did|does|do)\b|"
+    r"\bwhat (did|does|do|will|would) .+ cost\b", re.I)
+# an amount of money is asked for: the figure must be a sum, and the sentence must say what of
+_MONEY_ASKED = re.compile(r"\b(costs?|costing|spend|spends|spending|spent|pay|pays|paid|save|saved|savings?|budgets?|"
+                          r"prices?|salary|salaries|revenues?|turnover|fees?|fines?|funding|invest|invested|investment|"
+                          r"earn|earned|earnings|charged?)\b", re.I)
+# "how much time / data / space ...": a quantity that is not money, whatever verb follows
+_OTHER_QUANTITY = re.compile(r"\bhow much (?!(?:did|does|do|is|was|were|will|would|has|have|had|can|could|money|"
+                             r"funding|cash)\b)[a-z]+", re.I)
+_MONEY = re.compile(r"[£$€¥]\s?\d|\d\s?(pounds?|dollars?|euros?|pence)\b|\b(USD|EUR|GBP)\s?\d", re.I)
 _AMOUNT_CUE = re.compile(r"\b(cost|costs|budget|price|salary|revenue|turnover)\b", re.I)
 _DATE_QUESTION = re.compile(r"^\s*when (was|were|did|is|will)\b(?!.*\b(should|must|need)\b)|\bwhat (year|date|month|day)\b|\bwhich (year|date|month)\b|\bsince when\b", re.I)
 # "which organisations ...?", "what countries ...?": the answer names them
@@ -69,6 +78,7 @@ NAME_SHARE = 0.35      # an answer's name in more than this share of chunks is t
 # names must hold, so that it is about what was asked
 TYPED_COVERAGE = {"amount": 0.5, "date": 0.5, "name": 0.25}
 TYPED_DENSE = 0.6      # ... unless its meaning is this close to the question's (cosine)
+HEAD_DENSE = 0.7       # a sentence this close in meaning may call the thing asked for by another word
 STRONG_COVERAGE = 0.6  # a figure's sentence holding this much of the rest needn't name what it counts
 
 
@@ -82,6 +92,9 @@ class Intent:
     heads: list[str] = field(default_factory=list)     # what an amount is of ("jobs", "budget")
     organisations: bool = False    # "which organisations ...?": the names asked for are organisations'
     asked_for: list[str] = field(default_factory=list)  # what the question asks for ("staffing models")
+    head: str = ""                 # ... its main word, as a stem ("model"), that a sentence must mention
+    head_word: str = ""            # ... as the question spells it
+    money: list[str] = field(default_factory=list)     # "how much did it cost?": the sum's subject (stems)
 
 
 def analyse(question: str, stats: TermStats) -> Intent:
@@ -100,11 +113,15 @@ def analyse(question: str, stats: TermStats) -> Intent:
     count = next((_COUNT.get(m.group(1).lower(), None) or (int(m.group(1)) if m.group(1).isdigit() else None)
                   for m in re.finditer(rf"\b({'|'.join(_COUNT)}|\d{{1,2}})\s+(\w+\s+)?\w+s\b", question, re.I)), None)
     anchors = _anchors(question, stats)
+    head_word = _head_word(question, kind)
+    head = (content_terms(head_word) or [""])[0]
     return Intent(kind=kind, count=count, anchors=[stem for stem, _ in anchors], anchor_words=[w for _, w in anchors],
                   focus=content_terms(question),
                   heads=_amount_heads(question) if kind == "amount" else [],
                   organisations=kind == "name" and bool(_ORGANISATION_QUESTION.search(question)),
-                  asked_for=asked_for(question))
+                  asked_for=asked_for(question), head=head, head_word=head_word,
+                  money=[t for m in _MONEY_ASKED.finditer(question) for t in content_terms(m.group(0))]
+                  if kind == "amount" and not _OTHER_QUANTITY.search(question) else [])
 
 
 def asked_for(question: str) -> list[str]:
@@ -114,6 +131,23 @@ def asked_for(question: str) -> list[str]:
     if not match:
         return []
     return [t for t in content_terms(match.group(1)) if t not in _COUNT and not t.isdigit()]
+
+
+def _head_word(question: str, kind: str) -> str:
+    """The noun a question asks for, which an answer must mention: the kind of name asked for
+    ("which ERP vendor" → vendor), else the thing "what X does ..." asks about ("what penalty does
+    ..." → penalty; "what benefit of outsourcing ..." → benefit). Amounts and dates are checked
+    by their own rules."""
+    if kind == "name":
+        match = _NAME_QUESTION.search(question)
+        return match.group(3) if match else ""
+    if kind in ("amount", "date"):
+        return ""
+    match = _WHAT_X.search(question) or _THE_X.search(question)
+    if not match:
+        return ""
+    words = match.group(1).split(" of ")[0].split()
+    return words[-1] if 0 < len(words) <= 4 else ""
 
 
 def _amount_heads(question: str) -> list[str]:
@@ -193,30 +227,65 @@ def missing(intent: Intent, sentence: str, context: str, stats: TermStats, dense
     about = stats.coverage(rest, {t for t in rest if _found(t, known)}) if rest else 1.0
     close = dense >= TYPED_DENSE
     if intent.kind == "amount":
+        if intent.money and not (_MONEY.search(sentence) and any(_found(t, known) for t in intent.money)):
+            return "a sum of money"   # "how much will it cost?" is not answered by a count, nor by another sum
         of_it = not intent.heads or bool(set(intent.heads) & known) or close or about >= STRONG_COVERAGE
         amount = bool(_HAS_NUMBER.search(_NOT_AN_AMOUNT.sub(" ", sentence)))
         return "" if amount and of_it and (about >= TYPED_COVERAGE["amount"] or close) else "an amount"
     if intent.kind == "date":
         return "" if _HAS_DATE.search(sentence) and (about >= TYPED_COVERAGE["date"] or close) else "a date"
     if intent.kind == "name":
-        named = new_names(sentence, set(intent.focus), stats)
+        spans = _new_name_spans(sentence, set(intent.focus), stats)
         if intent.organisations:
-            named = [n for n in named if len(n.split()) > 1]
-        return "" if named and (about >= TYPED_COVERAGE["name"] or close) else "a name"
+            spans = [n for n in spans if len(n[0].split()) > 1]
+        # the name must be one of the kind asked for: "... anchor organisations as Wem Town Hall"
+        spans = [n for n in spans if not intent.head or _of_kind(sentence, n, intent.head)]
+        return "" if spans and (about >= TYPED_COVERAGE["name"] or close) else f"any {intent.head_word} by name"
+    if intent.head and not _found(intent.head, known) and dense < HEAD_DENSE:
+        return f"any mention of {intent.head_word}"
     return ""
 
 
 def new_names(sentence: str, question_terms: set[str], stats: TermStats) -> list[str]:
     """Names in a sentence other than its source's, the question's own and the library's subject
     (a name most chunks use, like the report's own title)."""
-    body = _ATTRIBUTION.sub("", sentence, count=1)
+    return [name for name, _, _ in _new_name_spans(sentence, question_terms, stats)]
+
+
+def _new_name_spans(sentence: str, question_terms: set[str], stats: TermStats) -> list[tuple[str, int, int]]:
+    source = _ATTRIBUTION.match(sentence)
+    skip = source.end() if source else 0
     out = []
-    for match in _NAME.finditer(body):
+    for match in _NAME.finditer(sentence, skip):
         name = match.group(0).rstrip(".'’")
-        if match.start() == 0 and len(name.split()) == 1:
+        if match.start() == skip and len(name.split()) == 1:
             continue  # a capitalised first word is just the start of the sentence
         terms = set(content_terms(name))
         new = terms - question_terms  # "Shropshire Council" answers "which council?"
         if new and min(stats.df.get(t, 0) for t in new) / stats.n < NAME_SHARE:
-            out.append(name)
+            out.append((name, match.start(), match.start() + len(name)))
     return out
+
+
+_LINK = frozenset("is was are were as include includes including such namely like called named e.g.".split())
+KIND_NEAR = 3       # words between a name and the noun it is one of
+KIND_LINKED = 8     # ... when a link ("was one of the", "such as") joins them
+
+
+def _of_kind(sentence: str, name: tuple[str, int, int], head: str) -> bool:
+    """Whether a name is given as one of the kind asked for: it contains the noun ("NEF Consulting"
+    for a consultancy), or stands next to it, or is linked to it ("Wem Town Hall was one of the
+    three anchor organisations", "organisations such as ...")."""
+    text, start, end = name
+    if _found(head, set(content_terms(text))):
+        return True
+    tokens = [(m.start(), m.group(0)) for m in re.finditer(r"\S+", sentence)]
+    first = next(i for i, (at, _) in enumerate(tokens) if at + len(tokens[i][1]) > start)
+    last = max(i for i, (at, _) in enumerate(tokens) if at < end)
+    for i, (_, token) in enumerate(tokens):
+        if first <= i <= last or not _found(head, set(content_terms(token))):
+            continue
+        between = [w.lower().strip(",;:()") for _, w in (tokens[last + 1:i] if i > last else tokens[i + 1:first])]
+        if len(between) <= KIND_NEAR or (len(between) <= KIND_LINKED and _LINK & set(between)):
+            return True
+    return False
