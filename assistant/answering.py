@@ -14,9 +14,10 @@ from ingest.pdf_quote import quote_boxes
 
 from .citations import CheckedSentence, check_answer
 from .evidence import Evidence, EvidenceFinder
-from .extractive import list_answer, select_sentences, title_like
+from .extractive import list_answer, select_sentences, with_parts
+from .lead import choose_lead
 from .lists import PageLists, is_intro
-from .question import Intent, analyse, gives_answer, missing, new_names
+from .question import Intent, analyse, missing, new_names
 from .retrieval import Hit, HybridRetriever
 from .terms import TermStats, content_terms
 
@@ -25,11 +26,6 @@ EVIDENCE_HITS = 8       # chunks whose sentences are considered
 # coverage; with `abstain_below` it was calibrated on evals/questions.yaml (evals/README.md).
 ANSWERABILITY_DENSE_WEIGHT = 0.55
 NEAREST_PAGES = 3       # pages suggested when abstaining
-LEAD_POOL = 12          # sentences considered for the first line
-LEAD_FLOOR = 0.6        # ... scoring at least this share of the best one
-TYPED_LEAD_FLOOR = 0.4   # ... when it must give an amount, a date or names
-NAME_BONUS = 0.1        # per name, when the question asks which ones
-LIST_BONUS = 0.1        # per listed item (commas, 'and'), when the question asks for a list
 _WHERE = re.compile(r"^\s*(where|on (what|which) pages?|(what|which) pages?)\b", re.I)  # asks for a place, not a list
 
 
@@ -150,7 +146,7 @@ class Assistant:
                       best_evidence=best, best_dense=dense, best_coverage=coverage,
                       retrieved=[(h.doc_id, h.page_label) for h in hits])
         intent = analyse(asked, self.stats)
-        lead = _lead(intent, ranked, self.finder)
+        lead = choose_lead(intent, ranked, self.finder, asked)
         if best < self.abstain_below or lead is None:
             gap = missing(intent, ranked[0].quote, self.finder.context(ranked[0]), self.stats, ranked[0].dense) \
                 if ranked and best >= self.abstain_below else ""
@@ -188,11 +184,18 @@ class Assistant:
     def _extract(self, asked: str, intent: Intent, ranked: list[Evidence], lead: Evidence) -> list[Evidence]:
         """The extractive answer: the items of the list asked for, or the lead and its support."""
         # a list is asked for, or the sentence that answers best only introduces one
-        if (intent.kind in ("list", "name") and not _WHERE.match(asked)) or (intent.kind == "fact" and is_intro(lead.quote)):
+        if (intent.kind in ("list", "name") and not _WHERE.match(asked)) or is_intro(lead.quote):
             items = list_answer(intent, ranked, self.finder, self.lists)
             if len(items) > 1:
                 return items
-        return select_sentences(ranked, self.finder, lead=lead, reasons=intent.kind == "reason")
+        if is_intro(lead.quote):  # its list was not found: the next sentence that answers leads
+            lead = choose_lead(intent, [e for e in ranked if not is_intro(e.quote)], self.finder, asked) or lead
+        sequence = self.lists.sequence_after(lead.doc_key, lead.page_index, lead.start)
+        if sequence:  # "... has a number of challenges. Firstly, ... Secondly, ...": the points are the answer
+            return [e for e in (self.finder.span_evidence(lead.doc_key, i.page_index, i.start, i.end, lead.hit_rank)
+                                for i in sequence) if e]
+        chosen = select_sentences(ranked, self.finder, lead=lead, reasons=intent.kind == "reason")
+        return with_parts(chosen, ranked, asked, self.finder)
 
     def _locate_quotes(self, citations: list[dict]) -> None:
         """Citations of PDF pages gain the boxes of their quote on the page ([] when it cannot be
@@ -203,29 +206,6 @@ class Assistant:
             if citation["pdf_page"] and record and record.stored_file.endswith(".pdf"):
                 citation["boxes"] = quote_boxes(self.library.files_dir / record.stored_file,
                                                 citation["pdf_page"], citation["quote"])
-
-
-def _lead(intent: Intent, ranked: list[Evidence], finder: EvidenceFinder) -> Evidence | None:
-    """The best-scoring sentence that gives what the question asks for, among the close ones."""
-    if not ranked:
-        return None
-    stats = finder.stats
-    # a figure, a date or a name may sit in a sentence that shares fewer words with the question
-    floor = ranked[0].score * (TYPED_LEAD_FLOOR if intent.kind in ("amount", "date", "name") else LEAD_FLOOR)
-    fitting = [e for e in ranked[:LEAD_POOL] if e.score >= floor and not title_like(e.quote)
-               and gives_answer(intent, e.quote, finder.context(e), stats, e.dense)]
-    if intent.kind == "name" and fitting:
-        # "which ones?": the sentence naming more of them answers more of the question
-        terms = set(intent.focus)
-        return max(fitting, key=lambda e: e.score * (1 + NAME_BONUS * min(len(new_names(e.quote, terms, stats)), 6)))
-    if intent.kind == "list" and fitting:
-        # "what are the ...?": a sentence that enumerates answers more of it than one that names the topic
-        return max(fitting, key=lambda e: e.score * (1 + LIST_BONUS * min(_items_in(e.quote), 5)))
-    return fitting[0] if fitting else None
-
-
-def _items_in(sentence: str) -> int:
-    return sentence.count(",") + sentence.count(";") + len(re.findall(r"\band\b", sentence))
 
 
 def _shortfall(intent: Intent, chosen: list[Evidence], stats: TermStats) -> str:

@@ -44,6 +44,7 @@ class Evidence:
 
 
 PARAGRAPH_CONTEXT = 600   # characters of a sentence's paragraph before it that say what it is about
+CONTEXT_SHARE = 0.5       # weight of question words found only in that context, against the sentence's own
 
 
 class EvidenceFinder:
@@ -109,12 +110,13 @@ class EvidenceFinder:
             is_bullet=True, section=meta.get("section") or None, terms=frozenset(content_terms(quote)),
             shown=" ".join(shown.split()) if shown else None)
 
-    def context(self, evidence: Evidence) -> str:
+    def context(self, evidence: Evidence, title: bool = True) -> str:
         """What a sentence is about besides its own words: its document's title, its section, and
         the paragraph before it ("The report ..." after a sentence naming the report)."""
         text = self.page_text(evidence.doc_key, evidence.page_index)
         paragraph = max(text.rfind("\n\n", 0, evidence.start), evidence.start - PARAGRAPH_CONTEXT, 0)
-        return f"{evidence.title} {evidence.section or ''} {text[paragraph:evidence.start]}"
+        section = (evidence.section or "").split(" > ")[-1]
+        return f"{evidence.title if title else ''} {section} {text[paragraph:evidence.start]}"
 
     def has_page(self, doc_key: str, page_index: int) -> bool:
         return (doc_key, page_index) in self._pages
@@ -127,8 +129,12 @@ class EvidenceFinder:
         for item, similarity in zip(evidence, dense):
             item.dense = float(similarity)
             item.coverage = self.stats.coverage(question_terms, item.terms)
+            # the question's words found only in the sentence's section or paragraph count for part:
+            # "The meeting should be held within several days" under "3.4.1 Lessons Learned"
+            around = self.stats.coverage(question_terms, item.terms | set(content_terms(self.context(item, title=False))))
+            covered = item.coverage + CONTEXT_SHARE * (around - item.coverage)
             # dense meaning and rare-word overlap count equally; the chunk's rank breaks ties
-            item.score = 0.5 * item.dense + 0.5 * item.coverage + 0.02 / (1 + item.hit_rank)
+            item.score = 0.5 * item.dense + 0.5 * covered + 0.02 / (1 + item.hit_rank)
 
     def vectors(self, evidence: list[Evidence]) -> np.ndarray:
         missing = [e for e in evidence if e.cache_key not in self.stored and e.cache_key not in self._vectors]

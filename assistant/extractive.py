@@ -15,6 +15,10 @@ RELATIVE_FLOOR = 0.6    # keep sentences scoring at least this share of the best
 REASONS_FLOOR = 0.45    # ... and for "why" / "what evidence" questions
 SUPPORT_SHARE = 0.5     # a further point covers at least this share of the first line's question words
 NEAR_DUPLICATE = 0.92   # cosine above which two sentences say the same thing
+PART_COVERED = 0.5      # a point holding this share of a question part's words answers that part
+PART_FOUND = 0.4        # ... and a sentence holding this share may be added to answer it
+PART_NEIGHBOURS = 3     # sentences after the first line on its page considered for a further part
+PART_SCORE_WEIGHT = 0.1  # ... ranked by the part's words first, by closeness to the whole question next
 LIST_POOL = 12          # sentences whose lists are considered for a list answer
 LIST_FLOOR = 0.75       # ... scoring at least this share of the best one
 ITEM_ANCHOR_WEIGHT = 0.9  # a list found from one of its items, not its introduction, counts for less
@@ -116,6 +120,31 @@ def _enumerates(sentence: str) -> bool:
     """Whether a sentence lists three or more things itself (commas, semicolons, '(ii)')."""
     tail = sentence.split(":", 1)[1] if ":" in sentence[:-1] else sentence
     return len(re.findall(r"[,;]|\(\w{1,4}\)", tail)) >= 2
+
+
+_SECOND_PART = re.compile(r",?\s+and\s+(?=(?:what|where|when|who|whom|how|which|why|through whom|to whom|in which|"
+                          r"on what|at what)\b)", re.I)
+
+
+def with_parts(chosen: list[Evidence], ranked: list[Evidence], question: str, finder: EvidenceFinder) -> list[Evidence]:
+    """A question of two parts ("what is chapter 1 called, and where does it start?") gets, after
+    the first line, the best sentence for each further part that the answer does not cover yet:
+    from the close sentences, or the few that follow the first line on its page."""
+    parts = _SECOND_PART.split(question)[1:]
+    if not parts or not chosen:
+        return chosen
+    page = finder.page_sentences(chosen[0])
+    at = next((i for i, e in enumerate(page) if e.start == chosen[0].start), len(page))
+    candidates = ranked + page[at + 1:at + 1 + PART_NEIGHBOURS]
+    for part in parts:
+        terms = content_terms(part)
+        if not terms or any(finder.stats.coverage(terms, e.terms) >= PART_COVERED for e in chosen):
+            continue
+        best = max(candidates, key=lambda e: finder.stats.coverage(terms, e.terms) + PART_SCORE_WEIGHT * e.score)
+        if finder.stats.coverage(terms, best.terms) >= PART_FOUND and best.quote not in {e.quote for e in chosen} \
+                and not is_intro(best.quote):
+            chosen = chosen[:1] + [best] + chosen[1:MAX_POINTS - 1]
+    return chosen
 
 
 def compose(chosen: list[Evidence]) -> tuple[str, list[Evidence]]:

@@ -30,6 +30,8 @@ _CAPTION = re.compile(r"^(figure|fig\.|table|chart|exhibit|box|source)\s*[\dA-Z]
 _NOTE = re.compile(r"^(?:\S*(?:https?://|www\.)\S*\s*)+$|^\d{1,3}\s+(?:see|http|www)", re.I)
 _INTRO = re.compile(r"(?::|\b(?:as follows|the following|listed below|set out below|below|include|includes|"
                     r"including|namely|such as)[.:]?)\s*$", re.I)
+# "Firstly, it's insecure ... Secondly, it's inefficient ... Finally, ...": a list told in sentences
+_SEQUENCE = re.compile(r"^(first(ly)?|second(ly)?|third(ly)?|fourth(ly)?|fifth(ly)?|next|finally|lastly)\b,?", re.I)
 _NUMBERS = {w: n for n, w in enumerate("zero one two three four five six seven eight nine ten eleven twelve "
                                        "thirteen fourteen fifteen sixteen seventeen eighteen nineteen twenty"
                                        .split())}
@@ -157,6 +159,18 @@ class PageLists:
             return "", []
         items = self._items(doc_key, page_index, at + 1, count or counted(intro))
         return (intro, items) if items and (is_intro(intro) or items[0].page_index == page_index) else ("", [])
+
+    def sequence_after(self, doc_key: str, page_index: int, offset: int) -> list[Item]:
+        """The sentences after the one at `offset`, in its paragraph, that tell a list in order
+        ("Firstly, ... Secondly, ... Finally, ..."); [] when the paragraph does not go on so."""
+        text = self.page_text(doc_key, page_index)
+        block = next((b for b in self.page_blocks(doc_key, page_index) if b.start <= offset < b.end + 1), None)
+        if block is None or block.kind not in ("text", "bullet"):
+            return []
+        spans = [(block.start + s, block.start + e) for s, e in sentence_spans(text[block.start:block.end])]
+        items = [Item(page_index, s, e) for s, e in spans if s > offset and _SEQUENCE.match(text[s:e])]
+        first = text[items[0].start:items[0].end] if items else ""
+        return items if len(items) > 1 and re.match(r"first", first, re.I) else []
 
     def _items(self, doc_key: str, page_index: int, at: int, count: int | None,
                bullets_from: int | None = None) -> list[Item]:

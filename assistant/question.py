@@ -54,6 +54,9 @@ _WHAT_X = re.compile(rf"^\s*(?:what|which)\s+(?:(?:kinds?|types?|sorts?|forms?)\
                      re.I)
 _THE_X = re.compile(r"^\s*(?:what|which|who)\s+(?:are|were|is|was)\s+(?:the|its|their)\s+(.+?)"
                     r"(?:\s+(?:of|in|for|that|which|who|to|on|from|by|at)\b|\s*[?.]?\s*$)", re.I)
+_REASON_CUE = re.compile(r"\b(because|due to|owing to|as a result|results? (in|from)|resulted (in|from)|since|so that|"
+                         r"therefore|thus|hence|leads? to|led to|caused|driven by|reasons?|explains?|in order to|"
+                         r"partly|stems? from|means that|so as to)\b", re.I)
 _HAS_NUMBER = re.compile(rf"\d|[£$€%]|\b({_NUMBER_WORDS})\b", re.I)
 # numbers that are not amounts: years, and references to pages, chapters, figures and the like
 _MONTH = r"(?:january|february|march|april|may|june|july|august|september|october|november|december|jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec)"
@@ -95,6 +98,9 @@ class Intent:
     head: str = ""                 # ... its main word, as a stem ("model"), that a sentence must mention
     head_word: str = ""            # ... as the question spells it
     money: list[str] = field(default_factory=list)     # "how much did it cost?": the sum's subject (stems)
+    who: bool = False              # "who ...?": a person or body is asked for
+    when: bool = False             # "when should ...?" (not a date): a time or a span is asked for
+    negated: bool = False          # "why don't ...?": a condition ("if ...") is a reason too
 
 
 def analyse(question: str, stats: TermStats) -> Intent:
@@ -121,7 +127,16 @@ def analyse(question: str, stats: TermStats) -> Intent:
                   organisations=kind == "name" and bool(_ORGANISATION_QUESTION.search(question)),
                   asked_for=asked_for(question), head=head, head_word=head_word,
                   money=[t for m in _MONEY_ASKED.finditer(question) for t in content_terms(m.group(0))]
-                  if kind == "amount" and not _OTHER_QUANTITY.search(question) else [])
+                  if kind == "amount" and not _OTHER_QUANTITY.search(question) else [],
+                  who=bool(re.match(r"\s*(who|whom|whose)\b", question, re.I)),
+                  when=kind != "date" and bool(re.match(r"\s*when\b", question, re.I)),
+                  negated=bool(re.search(r"n't\b|\bnot\b|\bnever\b", question, re.I)))
+
+
+def reason_given(sentence: str, intent: Intent) -> bool:
+    """Whether a sentence gives a cause or a reason ("due to", "because", "as a result"); for a
+    'why not' question a condition ("would ... if") is one too."""
+    return bool(_REASON_CUE.search(sentence) or (intent.negated and re.search(r"\bif\b|\bunless\b", sentence, re.I)))
 
 
 def asked_for(question: str) -> list[str]:

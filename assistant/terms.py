@@ -5,7 +5,7 @@ import difflib
 import math
 import re
 from collections import Counter
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 import Stemmer
 
@@ -28,9 +28,20 @@ MAX_CORRECTIONS = 12     # distinct unknown words looked up per question
 MAX_WORD_LENGTH = 30     # longer "words" are not words: never looked up
 
 
+# irregular verb forms the stemmer leaves apart from their verb ("came" for "come")
+_IRREGULAR = dict(pair.split(":") for pair in """
+came:come went:go gone:go took:take taken:take gave:give given:give made:make wrote:write written:write
+began:begin begun:begin brought:bring bought:buy built:build held:hold led:lead met:meet paid:pay ran:run
+saw:see seen:see sent:send spent:spend stood:stand taught:teach thought:think told:tell won:win grew:grow
+grown:grow knew:know rose:rise risen:rise fell:fall fallen:fall chose:choose chosen:choose drove:drive
+driven:drive spoke:speak spoken:speak sold:sell kept:keep lost:lose meant:mean sought:seek caught:catch
+brought:bring understood:understand undertook:undertake undertaken:undertake withdrew:withdraw
+""".split())
+
+
 @lru_cache(maxsize=100_000)
 def _stem(word: str) -> str:
-    return _stemmer.stemWord(word)
+    return _stemmer.stemWord(_IRREGULAR.get(word, word))
 
 
 def words(text: str) -> list[str]:
@@ -78,6 +89,17 @@ class TermStats:
         return re.sub(r"[A-Za-z]+", fix, question)
 
     def coverage(self, query_terms: list[str], text_terms: set[str]) -> float:
-        """Share of the question's rarity-weighted content found in a text."""
+        """Share of the question's rarity-weighted content found in a text. A doer found for its
+        deed counts ("funder" for "funded"): the stemmer keeps them apart."""
         total = sum(self.idf(t) for t in query_terms)
-        return sum(self.idf(t) for t in query_terms if t in text_terms) / total if total else 0.0
+        if not total:
+            return 0.0
+        text_terms = text_terms | {self.doers[t] for t in text_terms if t in self.doers}
+        return sum(self.idf(t) for t in query_terms if t in text_terms or self.doers.get(t) in text_terms) / total
+
+    @cached_property
+    def doers(self) -> dict[str, str]:
+        """'funder' → 'fund', 'employer' → 'employ': a stem ending in -er whose base the library also
+        uses as a verb ('funded', 'funding')."""
+        verbs = {w[:-2] for w in self.surface if w.endswith("ed")} | {w[:-3] for w in self.surface if w.endswith("ing")}
+        return {t: t[:-2] for t in self.df if len(t) > 5 and t.endswith("er") and t[:-2] in self.df and t[:-2] in verbs}
