@@ -44,6 +44,7 @@ class Evidence:
 
 
 PARAGRAPH_CONTEXT = 600   # characters of a sentence's paragraph before it that say what it is about
+TITLE_LINE_WORDS = 12     # longest line of a title page quoted as a line
 CONTEXT_SHARE = 0.5       # weight of question words found only in that context, against the sentence's own
 
 
@@ -149,6 +150,16 @@ class EvidenceFinder:
 _NEW_LINE = re.compile(r"(?:[-*•]|\d{1,2}[.)]|#{1,6})\s")
 
 
+def _title_lines(text: str) -> list[tuple[int, int, bool]]:
+    """A title page (headings and short lines, no sentence to quote: "Social Audit", "January 2012",
+    the author's name) is quoted by its lines: they are what it says."""
+    out = []
+    for match in re.finditer(r"^(?:#{1,6}\s+)?(\S.*?)\s*$", text, re.M):
+        if len(match.group(1).split()) <= TITLE_LINE_WORDS:
+            out.append((match.start(1), match.end(1), False))
+    return out
+
+
 def _rebuild(chunks: list[dict]) -> str:
     """A page's text from its chunks (in reading order), each at its offset. Chunks are cut between
     sentences; a gap of two or more characters was a paragraph break, and one before a bullet or a
@@ -166,7 +177,7 @@ def _rebuild(chunks: list[dict]) -> str:
 
 def _chunk_sentences(text: str, metadata: dict, rank: int) -> list[Evidence]:
     out = []
-    for start, end, is_bullet in quotable_spans(text):
+    for start, end, is_bullet in quotable_spans(text) or _title_lines(text):
         sentence = text[start:end]
         terms = frozenset(content_terms(sentence))
         if len(terms) < 2:

@@ -38,6 +38,11 @@ def title_like(quote: str) -> bool:
     return sum(w[0].isupper() for w in words if len(w) > 3) >= 0.8 * max(1, sum(len(w) > 3 for w in words))
 
 
+def asks(quote: str) -> bool:
+    """A stored question (a scenario's or a FAQ's) asks; it does not answer."""
+    return quote.rstrip().rstrip("\"'”’)").endswith("?")
+
+
 def select_sentences(ranked: list[Evidence], finder: EvidenceFinder, lead: Evidence | None = None,
                      reasons: bool = False) -> list[Evidence]:
     """Best sentences, without near-duplicates. `lead` is the sentence that answers the question
@@ -46,7 +51,9 @@ def select_sentences(ranked: list[Evidence], finder: EvidenceFinder, lead: Evide
     if not ranked:
         return []
     best = ranked[0].score
-    floor = best * (REASONS_FLOOR if reasons else RELATIVE_FLOOR)
+    share = REASONS_FLOOR if reasons else RELATIVE_FLOOR
+    # a point must stand on its own words and meaning, not only on the paragraph around it
+    own_floor = share * max(_own(e) for e in ranked)
     chosen: list[Evidence] = []
     chosen_vectors: list[np.ndarray] = []
     if lead is not None:
@@ -54,7 +61,8 @@ def select_sentences(ranked: list[Evidence], finder: EvidenceFinder, lead: Evide
     for item in ranked:
         if len(chosen) >= MAX_POINTS:
             break
-        if (item.score < floor or title_like(item.quote) or is_intro(item.quote)) and item is not lead:
+        if (item.score < share * best or _own(item) < own_floor or title_like(item.quote) or is_intro(item.quote)
+                or asks(item.quote)) and item is not lead:
             continue  # an introduction without its list says nothing
         # a further point must share much of what the first line shares with the question, or it
         # is merely nearby; "why" questions take reasons from wherever the library gives them
@@ -69,6 +77,10 @@ def select_sentences(ranked: list[Evidence], finder: EvidenceFinder, lead: Evide
         chosen.append(item)
         chosen_vectors.append(vector)
     return chosen
+
+
+def _own(e: Evidence) -> float:
+    return 0.5 * e.dense + 0.5 * e.coverage
 
 
 def list_answer(intent: Intent, ranked: list[Evidence], finder: EvidenceFinder, lists: PageLists) -> list[Evidence]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 
 from .evidence import Evidence, EvidenceFinder
-from .extractive import title_like
+from .extractive import asks, title_like
 from .question import Intent, gives_answer, new_names, reason_given
 from .terms import content_terms
 
@@ -42,8 +42,10 @@ def choose_lead(intent: Intent, ranked: list[Evidence], finder: EvidenceFinder, 
     for e in ranked:
         if e.score < floor or len(fitting) >= LEAD_POOL:
             break
-        # a caption names a topic; it does not answer (a list's introduction leads to its items)
-        if not title_like(e.quote) and gives_answer(intent, e.quote, finder.context(e), stats, e.dense):
+        # a caption names a topic and a stored question asks: neither answers (a list's
+        # introduction leads to its items)
+        if not title_like(e.quote) and not asks(e.quote) \
+                and gives_answer(intent, e.quote, finder.context(e), stats, e.dense):
             fitting.append(e)
     if not fitting:
         return None

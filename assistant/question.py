@@ -57,6 +57,7 @@ _THE_X = re.compile(r"^\s*(?:what|which|who)\s+(?:are|were|is|was)\s+(?:the|its|
 _REASON_CUE = re.compile(r"\b(because|due to|owing to|as a result|results? (in|from)|resulted (in|from)|since|so that|"
                          r"therefore|thus|hence|leads? to|led to|caused|driven by|reasons?|explains?|in order to|"
                          r"partly|stems? from|means that|so as to)\b", re.I)
+_TIME_UNIT = re.compile(r"\b(seconds?|minutes?|hours?|days?|weeks?|months?|years?|decades?)\b", re.I)
 _HAS_NUMBER = re.compile(rf"\d|[£$€%]|\b({_NUMBER_WORDS})\b", re.I)
 # numbers that are not amounts: years, and references to pages, chapters, figures and the like
 _MONTH = r"(?:january|february|march|april|may|june|july|august|september|october|november|december|jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec)"
@@ -99,6 +100,7 @@ class Intent:
     head_word: str = ""            # ... as the question spells it
     money: list[str] = field(default_factory=list)     # "how much did it cost?": the sum's subject (stems)
     who: bool = False              # "who ...?": a person or body is asked for
+    duration: bool = False         # "how long ...?": a span of time ("months or years") is an amount
     when: bool = False             # "when should ...?" (not a date): a time or a span is asked for
     negated: bool = False          # "why don't ...?": a condition ("if ...") is a reason too
 
@@ -129,6 +131,7 @@ def analyse(question: str, stats: TermStats) -> Intent:
                   money=[t for m in _MONEY_ASKED.finditer(question) for t in content_terms(m.group(0))]
                   if kind == "amount" and not _OTHER_QUANTITY.search(question) else [],
                   who=bool(re.match(r"\s*(who|whom|whose)\b", question, re.I)),
+                  duration=bool(re.search(r"\bhow long\b", question, re.I)),
                   when=kind != "date" and bool(re.match(r"\s*when\b", question, re.I)),
                   negated=bool(re.search(r"n't\b|\bnot\b|\bnever\b", question, re.I)))
 
@@ -245,7 +248,8 @@ def missing(intent: Intent, sentence: str, context: str, stats: TermStats, dense
         if intent.money and not (_MONEY.search(sentence) and any(_found(t, known) for t in intent.money)):
             return "a sum of money"   # "how much will it cost?" is not answered by a count, nor by another sum
         of_it = not intent.heads or bool(set(intent.heads) & known) or close or about >= STRONG_COVERAGE
-        amount = bool(_HAS_NUMBER.search(_NOT_AN_AMOUNT.sub(" ", sentence)))
+        amount = bool(_HAS_NUMBER.search(_NOT_AN_AMOUNT.sub(" ", sentence))) \
+            or (intent.duration and bool(_TIME_UNIT.search(sentence)))  # "for months or years"
         return "" if amount and of_it and (about >= TYPED_COVERAGE["amount"] or close) else "an amount"
     if intent.kind == "date":
         return "" if _HAS_DATE.search(sentence) and (about >= TYPED_COVERAGE["date"] or close) else "a date"

@@ -52,6 +52,12 @@ def content_terms(text: str) -> list[str]:
     return [_stem(w) for w in words(text) if w not in STOPWORDS and (len(w) > 1 or w.isdigit())]
 
 
+def _one_gap(a: str, b: str) -> bool:
+    """Whether the longer of two words is the shorter with one letter put in."""
+    short, long = sorted((a, b), key=len)
+    return any(long[:i] + long[i + 1:] == short for i in range(len(long)))
+
+
 class TermStats:
     """Document frequencies over the live chunks: rarity weights and a vocabulary for spelling."""
 
@@ -76,9 +82,13 @@ class TermStats:
         def fix(match: re.Match) -> str:
             word = match.group(0)
             lower = word.lower()
-            if (len(lower) < 4 or len(lower) > MAX_WORD_LENGTH or lower in STOPWORDS or lower in self.dictionary
-                    or self.known(_stem(lower))):
+            if len(lower) < 4 or len(lower) > MAX_WORD_LENGTH or lower in STOPWORDS or self.known(_stem(lower)):
                 return word
+            if lower in self.dictionary:
+                # a real word the library never uses may still be a slip for one it does ("acton" for
+                # "action"): one letter left out or added, in a lower-case word of five letters or more
+                near = self._one_letter_apart(lower) if word.islower() and len(lower) >= 5 else None
+                return near or word
             if lower not in looked_up:
                 if len(looked_up) >= MAX_CORRECTIONS:
                     return word
@@ -87,6 +97,11 @@ class TermStats:
                 looked_up[lower] = close[0] if close else None
             return looked_up[lower] or word
         return re.sub(r"[A-Za-z]+", fix, question)
+
+    def _one_letter_apart(self, word: str) -> str | None:
+        """A library word that is `word` with one letter more or less, if there is exactly one."""
+        near = {w for w in self.surface if abs(len(w) - len(word)) == 1 and _one_gap(w, word)}
+        return near.pop() if len(near) == 1 else None
 
     def coverage(self, query_terms: list[str], text_terms: set[str]) -> float:
         """Share of the question's rarity-weighted content found in a text. A doer found for its
