@@ -5,7 +5,8 @@ an amount, a date, a name of the kind asked, about the question's names) may lea
 do. Of those, the best is chosen with a small preference for the sentence that does what the
 question asks: names more of the things "which ones?" asks for, names someone for "who ...?", gives a
 month or a day for "when ...?", a time span for "when should ...?", a cause for "why ...?", an
-enumeration for "what are the ...?".
+enumeration for "what are the ...?"; and against one that says what is not there, unless the
+question is put that way.
 """
 from __future__ import annotations
 
@@ -23,6 +24,12 @@ NAME_BONUS = 0.1        # per name, when the question asks which ones (one name 
 LIST_BONUS = 0.1        # per listed item (commas, 'and'), when the question asks for a list
 CUE_BONUS = 0.15        # for a sentence that gives a cause ("why"), a month or day or a time span ("when")
 VERB_BONUS = 0.15       # for a sentence that has the deed a "who ...?" question asks about ("funded")
+NEGATIVE_PENALTY = 0.15  # for a sentence that says what is missing, when the question asks what is there
+# "gives no page number", "is not known", "does not say": a statement that something is missing
+_NEGATIVE = re.compile(r"\b(gives?|has|have|had|is|are|was|were|holds?|contains?|finds?|found) no\b|"
+                       r"\bnot (known|stated|given|identified|found|confirmed|verified|available|mentioned)\b|"
+                       r"\b(does|do|did|could|can)(n't| not) (say|give|identify|state|mention|describe|confirm|tell)\b|"
+                       r"\bno (text|detail|details|information|page|figures?|record)\b", re.I)
 _SPECIFIC_DATE = re.compile(r"\b(january|february|march|april|may|june|july|august|september|october|november|"
                             r"december|jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec)\b|\b\d{1,2}/\d{1,2}/\d{2,4}\b", re.I)
 _TIME_SPAN = re.compile(r"\b(within|after|before|until|during|every|each|for)\s+(\w+\s+){0,2}(days?|weeks?|months?|"
@@ -51,7 +58,10 @@ def choose_lead(intent: Intent, ranked: list[Evidence], finder: EvidenceFinder, 
         return None
     verb = _WHO_VERB.match(question)
     deed = content_terms(verb.group(1)) if verb else []
-    return max(fitting, key=lambda e: e.score * (1 + _preference(intent, e, deed, stats)))
+    # a sentence saying what is not there ("gives no page number") answers only a question that asks so
+    unasked = 0.0 if intent.negated else NEGATIVE_PENALTY
+    return max(fitting, key=lambda e: e.score * (1 + _preference(intent, e, deed, stats)
+                                                 - unasked * bool(_NEGATIVE.search(e.quote))))
 
 
 def _preference(intent: Intent, e: Evidence, deed: list[str], stats) -> float:
