@@ -138,6 +138,7 @@ class Assistant:
         terms = content_terms(query) + (content_terms(asked) if asked != query else [])
         self.finder.score(terms, query_vector, evidence)
         ranked = sorted(evidence, key=lambda e: e.score, reverse=True)
+        hits = _by_best_sentence(hits, evidence)
         clock.lap("evidence_ms")
         dense = max((e.dense for e in evidence), default=0.0)
         coverage = max((e.coverage for e in evidence), default=0.0)
@@ -206,6 +207,16 @@ class Assistant:
             if citation["pdf_page"] and record and record.stored_file.endswith(".pdf"):
                 citation["boxes"] = quote_boxes(self.library.files_dir / record.stored_file,
                                                 citation["pdf_page"], citation["quote"])
+
+
+def _by_best_sentence(hits: list[Hit], evidence: list[Evidence]) -> list[Hit]:
+    """The chunks whose sentences were scored, reordered by their best sentence (the page that
+    answers best comes first among the nearest pages); the rest keep their order after them."""
+    best: dict[int, float] = {}
+    for e in evidence:
+        best[e.hit_rank] = max(best.get(e.hit_rank, 0.0), e.score)
+    scored = sorted(best, key=lambda rank: -best[rank])
+    return [hits[rank] for rank in scored] + [h for rank, h in enumerate(hits) if rank not in best]
 
 
 def _shortfall(intent: Intent, chosen: list[Evidence], stats: TermStats) -> str:
