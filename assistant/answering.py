@@ -14,7 +14,7 @@ from ingest.pdf_quote import quote_boxes
 
 from .citations import CheckedSentence, check_answer
 from .evidence import Evidence, EvidenceFinder
-from .extractive import list_answer, select_sentences, with_parts
+from .extractive import list_answer, select_sentences, with_continuation, with_parts
 from .lead import choose_lead
 from .lists import PageLists, is_intro
 from .question import Intent, analyse, missing, new_names
@@ -196,7 +196,7 @@ class Assistant:
             return [e for e in (self.finder.span_evidence(lead.doc_key, i.page_index, i.start, i.end, lead.hit_rank)
                                 for i in sequence) if e]
         chosen = select_sentences(ranked, self.finder, lead=lead, reasons=intent.kind == "reason")
-        return with_parts(chosen, ranked, asked, self.finder)
+        return with_parts(with_continuation(chosen, self.finder), ranked, asked, self.finder)
 
     def _locate_quotes(self, citations: list[dict]) -> None:
         """Citations of PDF pages gain the boxes of their quote on the page ([] when it cannot be

@@ -15,6 +15,7 @@ RELATIVE_FLOOR = 0.6    # keep sentences scoring at least this share of the best
 REASONS_FLOOR = 0.45    # ... and for "why" / "what evidence" questions
 SUPPORT_SHARE = 0.5     # a further point covers at least this share of the first line's question words
 NEAR_DUPLICATE = 0.92   # cosine above which two sentences say the same thing
+SHORT_LEAD_WORDS = 14   # a first line this short may only announce what its paragraph goes on to say
 PART_COVERED = 0.5      # a point holding this share of a question part's words answers that part
 PART_FOUND = 0.4        # ... and a sentence holding this share may be added to answer it
 PART_NEIGHBOURS = 3     # sentences after the first line on its page considered for a further part
@@ -129,13 +130,28 @@ def _announces(sentence: str, asked_for: list[str]) -> bool:
 
 
 def _enumerates(sentence: str) -> bool:
-    """Whether a sentence lists three or more things itself (commas, semicolons, '(ii)')."""
+    """Whether a sentence lists three or more things itself ("A, B and C", semicolons, '(ii)')."""
     tail = sentence.split(":", 1)[1] if ":" in sentence[:-1] else sentence
-    return len(re.findall(r"[,;]|\(\w{1,4}\)", tail)) >= 2
+    return len(re.findall(r"[,;]|\(\w{1,4}\)|\band\b", tail)) >= 2
 
 
 _SECOND_PART = re.compile(r",?\s+and\s+(?=(?:what|where|when|who|whom|how|which|why|through whom|to whom|in which|"
                           r"on what|at what)\b)", re.I)
+
+
+def with_continuation(chosen: list[Evidence], finder: EvidenceFinder) -> list[Evidence]:
+    """A short first line that announces what its paragraph goes on to say ("Page 2 ... sets out
+    Locality's central belief.") is followed by the sentence that says it."""
+    if not chosen or len(chosen[0].quote.split()) > SHORT_LEAD_WORDS:
+        return chosen
+    text = finder.page_text(chosen[0].doc_key, chosen[0].page_index)
+    paragraph_end = text.find("\n\n", chosen[0].start)
+    page = finder.page_sentences(chosen[0])
+    following = next((e for e in page if e.start > chosen[0].start and not e.is_bullet), None)
+    if following is None or (paragraph_end != -1 and following.start > paragraph_end) \
+            or following.quote in {e.quote for e in chosen} or asks(following.quote):
+        return chosen
+    return chosen[:1] + [following] + chosen[1:MAX_POINTS - 1]
 
 
 def with_parts(chosen: list[Evidence], ranked: list[Evidence], question: str, finder: EvidenceFinder) -> list[Evidence]:

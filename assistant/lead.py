@@ -4,7 +4,8 @@ Among the sentences scoring close to the best, those that give the kind of thing
 an amount, a date, a name of the kind asked, about the question's names) may lead. Captions never
 do. Of those, the best is chosen with a small preference for the sentence that does what the
 question asks: names more of the things "which ones?" asks for, names someone for "who ...?", gives a
-month or a day for "when ...?", a time span for "when should ...?", a cause for "why ...?", an
+month or a day for "when ...?", a time span for "when should ...?", a result for "what did it
+find?", a cause for "why ...?", an
 enumeration for "what are the ...?"; and against one that says what is not there, unless the
 question is put that way.
 """
@@ -30,10 +31,13 @@ _NEGATIVE = re.compile(r"\b(gives?|has|have|had|is|are|was|were|holds?|contains?
                        r"\bnot (known|stated|given|identified|found|confirmed|verified|available|mentioned)\b|"
                        r"\b(does|do|did|could|can)(n't| not) (say|give|identify|state|mention|describe|confirm|tell)\b|"
                        r"\bno (text|detail|details|information|page|figures?|record)\b", re.I)
-_SPECIFIC_DATE = re.compile(r"\b(january|february|march|april|may|june|july|august|september|october|november|"
-                            r"december|jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec)\b|\b\d{1,2}/\d{1,2}/\d{2,4}\b", re.I)
+_SPECIFIC_DATE = re.compile(r"\b(january|february|march|april|june|july|august|september|october|november|"
+                            r"december|jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec)\b|\bmay\s+\d|\d\s+may\b|"
+                            r"\b\d{1,2}/\d{1,2}/\d{2,4}\b", re.I)
 _TIME_SPAN = re.compile(r"\b(within|after|before|until|during|every|each|for)\s+(\w+\s+){0,2}(days?|weeks?|months?|"
                         r"years?|hours?|minutes?)\b|\b(immediately|annually|monthly|weekly|daily|as soon as)\b", re.I)
+# what was found: a result verb, or a figure found ("almost 60% of respondents reported ...")
+_RESULT = re.compile(r"\b(found|finds|showed|shows|revealed|concluded|reported|enabled|increased|fell|rose)\b|\d\s?%", re.I)
 _WHO_VERB = re.compile(r"^\s*who\s+(?!(?:is|are|was|were|do|does|did|has|have|had|will|would|can|could|should|must)\b)"
                        r"([a-z]+)", re.I)
 
@@ -76,6 +80,8 @@ def _preference(intent: Intent, e: Evidence, deed: list[str], stats) -> float:
         return CUE_BONUS * reason_given(e.quote, intent)
     if intent.when:
         return CUE_BONUS * bool(_TIME_SPAN.search(e.quote))
+    if intent.finding:
+        return CUE_BONUS * bool(_RESULT.search(e.quote))
     if intent.who:
         named = bool(new_names(e.quote, set(intent.focus), stats))
         did = bool(deed) and stats.coverage(deed, e.terms) > 0

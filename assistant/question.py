@@ -69,8 +69,10 @@ _NOT_AN_AMOUNT = re.compile(rf"\b(1[89]|20)\d\d\b|(?<=[A-Za-z,.;:)\]])\d{{1,3}}\
 _ORGANISATION_QUESTION = re.compile(r"\b(organi[sz]ations?|groups?|partners?|companies|company|charit(y|ies)|bodies|"
                                     r"body|agenc(y|ies)|institutions?|firms?|banks?|funders?|anchors?|vendors?|"
                                     r"providers?|universities|schools?|churches)\b", re.I)
-_HAS_DATE = re.compile(r"\b(1[89]|20)\d\d\b|\b(january|february|march|april|may|june|july|august|september|"
-                       r"october|november|december|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec)\b", re.I)
+# "may" is a month only with a day or a year beside it ("May 2019", "3 May"), not in "it may have been"
+_HAS_DATE = re.compile(r"\b(1[89]|20)\d\d\b|\b(january|february|march|april|june|july|august|september|"
+                       r"october|november|december|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec)\b|"
+                       r"\bmay\s+\d|\d\s+may\b", re.I)
 _NAME = re.compile(r"\b(?:[A-Z][\w'’&.-]*[a-z0-9][\w'’&.-]*|[A-Z]{2,}[0-9]*)(?:\s+(?:of|the|and|for|&)?\s*"
                    r"(?:[A-Z][\w'’&.-]*|[A-Z]{2,}[0-9]*))*")
 # "According to X, ..." and "X says ..." name a source, not the answer
@@ -101,6 +103,7 @@ class Intent:
     money: list[str] = field(default_factory=list)     # "how much did it cost?": the sum's subject (stems)
     who: bool = False              # "who ...?": a person or body is asked for
     duration: bool = False         # "how long ...?": a span of time ("months or years") is an amount
+    finding: bool = False          # "what did the poll find?": what was found, a result, is asked for
     when: bool = False             # "when should ...?" (not a date): a time or a span is asked for
     negated: bool = False          # "why don't ...?": a condition ("if ...") is a reason too
 
@@ -132,6 +135,7 @@ def analyse(question: str, stats: TermStats) -> Intent:
                   if kind == "amount" and not _OTHER_QUANTITY.search(question) else [],
                   who=bool(re.match(r"\s*(who|whom|whose)\b", question, re.I)),
                   duration=bool(re.search(r"\bhow long\b", question, re.I)),
+                  finding=bool(re.search(r"\bwhat (did|does|do) .+ (find|found|show|reveal|conclude|report)\b", question, re.I)),
                   when=kind != "date" and bool(re.match(r"\s*when\b", question, re.I)),
                   negated=bool(re.search(r"n't\b|\bnot\b|\bnever\b", question, re.I)))
 

@@ -35,7 +35,7 @@ began:begin begun:begin brought:bring bought:buy built:build held:hold led:lead 
 saw:see seen:see sent:send spent:spend stood:stand taught:teach thought:think told:tell won:win grew:grow
 grown:grow knew:know rose:rise risen:rise fell:fall fallen:fall chose:choose chosen:choose drove:drive
 driven:drive spoke:speak spoken:speak sold:sell kept:keep lost:lose meant:mean sought:seek caught:catch
-brought:bring understood:understand undertook:undertake undertaken:undertake withdrew:withdraw
+found:find understood:understand undertook:undertake undertaken:undertake withdrew:withdraw
 """.split())
 
 
