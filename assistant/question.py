@@ -27,9 +27,11 @@ _AMOUNT_QUESTION = re.compile(
 _MONEY_ASKED = re.compile(r"\b(costs?|costing|spend|spends|spending|spent|pay|pays|paid|save|saved|savings?|budgets?|"
                           r"prices?|salary|salaries|revenues?|turnover|fees?|fines?|funding|invest|invested|investment|"
                           r"earn|earned|earnings|charged?)\b", re.I)
-# "how much time / data / space ...": a quantity that is not money, whatever verb follows
+# "how much time / data ...", "how many ...", "what share ...": a quantity that is not money, whatever
+# words follow ("how many saw a reduced need for capital investment?" asks for a count)
 _OTHER_QUANTITY = re.compile(r"\bhow much (?!(?:did|does|do|is|was|were|will|would|has|have|had|can|could|money|"
-                             r"funding|cash)\b)[a-z]+", re.I)
+                             r"funding|cash)\b)[a-z]+|\bhow many\b|\bwhat (share|percentage|proportion|number|fraction)\b",
+                             re.I)
 _MONEY = re.compile(r"[£$€¥]\s?\d|\d\s?(pounds?|dollars?|euros?|pence)\b|\b(USD|EUR|GBP)\s?\d", re.I)
 _AMOUNT_CUE = re.compile(r"\b(cost|costs|budget|price|salary|revenue|turnover)\b", re.I)
 _DATE_QUESTION = re.compile(r"^\s*when (was|were|did|is|will)\b(?!.*\b(should|must|need)\b)|\bwhat (year|date|month|day)\b|\bwhich (year|date|month)\b|\bsince when\b", re.I)
