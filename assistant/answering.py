@@ -138,20 +138,22 @@ class Assistant:
         terms = content_terms(query) + (content_terms(asked) if asked != query else [])
         self.finder.score(terms, query_vector, evidence)
         ranked = sorted(evidence, key=lambda e: e.score, reverse=True)
-        hits = _by_best_sentence(hits, evidence)
+        # the pages shown (retrieved, nearest) put the chunk that answers best first; a model is
+        # given the chunks in retrieval order, which its source numbers refer to
+        pages = _by_best_sentence(hits, evidence)
         clock.lap("evidence_ms")
         dense = max((e.dense for e in evidence), default=0.0)
         coverage = max((e.coverage for e in evidence), default=0.0)
         best = ANSWERABILITY_DENSE_WEIGHT * dense + (1 - ANSWERABILITY_DENSE_WEIGHT) * coverage
         base = Answer(question=question, text="", abstained=False, mode=mode, retrieval_query=query,
                       best_evidence=best, best_dense=dense, best_coverage=coverage,
-                      retrieved=[(h.doc_id, h.page_label) for h in hits])
+                      retrieved=[(h.doc_id, h.page_label) for h in pages])
         intent = analyse(asked, self.stats)
         lead = choose_lead(intent, ranked, self.finder, asked)
         if best < self.abstain_below or lead is None:
             gap = missing(intent, ranked[0].quote, self.finder.context(ranked[0]), self.stats, ranked[0].dense) \
                 if ranked and best >= self.abstain_below else ""
-            yield _abstain(base, hits, clock, gap)
+            yield _abstain(base, pages, clock, gap)
             return
         checked = None
         if mode != "extractive":
@@ -177,7 +179,7 @@ class Assistant:
             shortfall = _shortfall(intent, chosen, self.stats)
             base.note = " ".join(filter(None, [base.note, shortfall]))  # keeps a model fallback's note
         clock.lap("answer_ms")
-        answer = _finish(base, checked, hits, clock)
+        answer = _finish(base, checked, pages, clock)
         self._locate_quotes(answer.citations)
         clock.lap("boxes_ms")
         yield answer

@@ -11,6 +11,7 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from .terms import STOPWORDS, TermStats, content_terms
 
@@ -222,14 +223,19 @@ def _english(word: str, dictionary: frozenset[str]) -> bool:
 
 def _found(term: str, known: set[str]) -> bool:
     """A term is in a text when its stem is, or a form the stemmer splits off ('withdrawn' and
-    'withdraw'), or a spelling one letter away ('Aadhaar' and 'Aadhar')."""
+    'withdraw'), or a spelling one letter away with the same first letter ('Aadhaar' and 'Aadhar')."""
     if term in known:
         return True
     if len(term) < 5:
         return False
-    return any((k.startswith(term) or term.startswith(k)) and min(len(k), len(term)) >= 5
-               or (abs(len(k) - len(term)) <= 1 and difflib.SequenceMatcher(None, k, term).ratio() >= 0.85)
-               for k in known if len(k) >= 4)
+    return any(_same_word(term, k) for k in known if len(k) >= 4)
+
+
+@lru_cache(maxsize=200_000)
+def _same_word(term: str, k: str) -> bool:
+    return ((k.startswith(term) or term.startswith(k)) and min(len(k), len(term)) >= 5
+            or (abs(len(k) - len(term)) <= 1 and k[0] == term[0]
+                and difflib.SequenceMatcher(None, k, term).ratio() >= 0.85))
 
 
 def gives_answer(intent: Intent, sentence: str, context: str, stats: TermStats, dense: float = 0.0) -> bool:

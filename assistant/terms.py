@@ -49,7 +49,13 @@ def words(text: str) -> list[str]:
 
 
 def content_terms(text: str) -> list[str]:
-    return [_stem(w) for w in words(text) if w not in STOPWORDS and (len(w) > 1 or w.isdigit())]
+    return list(_content_terms(text))
+
+
+@lru_cache(maxsize=50_000)
+def _content_terms(text: str) -> tuple[str, ...]:
+    """Cached: the same sentences and paragraphs are read again for every question near them."""
+    return tuple(_stem(w) for w in words(text) if w not in STOPWORDS and (len(w) > 1 or w.isdigit()))
 
 
 def _one_gap(a: str, b: str) -> bool:
