@@ -173,12 +173,3 @@ def with_parts(chosen: list[Evidence], ranked: list[Evidence], question: str, fi
                 and not is_intro(best.quote):
             chosen = chosen[:1] + [best] + chosen[1:MAX_POINTS - 1]
     return chosen
-
-
-def compose(chosen: list[Evidence]) -> tuple[str, list[Evidence]]:
-    """A direct first line, then one point per further sentence, each with its citation marker."""
-    lines = []
-    for number, item in enumerate(chosen, start=1):
-        text = f"{item.shown or item.quote} [{number}]"
-        lines.append(text if number == 1 else f"- {text}")
-    return "\n".join(lines), chosen

@@ -184,11 +184,6 @@ def _amount_heads(question: str) -> list[str]:
     return [t for h in heads for t in content_terms(h)]
 
 
-def asks_for_list(question: str) -> bool:
-    """Whether the answer is a list ("what are the ...", "the three ...", "which ... were")."""
-    return bool(_LIST_QUESTION.search(question))
-
-
 def _anchors(question: str, stats: TermStats) -> list[tuple[str, str]]:
     """Names in the question (capitalised after the first word, or acronyms) that few chunks use,
     or words neither the library nor the embedder's English vocabulary knows."""
