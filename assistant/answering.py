@@ -16,8 +16,10 @@ from .change_answers import change_answer
 from .citation import AnswerSentence, Citation, PageRef
 from .citations import CheckedSentence, check_answer
 from .evidence import Evidence, EvidenceFinder
-from .extractive import compose, select_sentences, title_like
-from .question import Intent, analyse, gives_answer, missing, new_names
+from .extractive import list_answer, select_sentences, with_continuation, with_parts
+from .lead import choose_lead
+from .lists import PageLists, is_intro
+from .question import Intent, analyse, missing, new_names
 from .retrieval import Hit, HybridRetriever
 from .terms import TermStats, content_terms
 from .versioned import PinnedAssistants, answer_keys, check_version
@@ -28,11 +30,7 @@ EVIDENCE_HITS = 8       # chunks whose sentences are considered
 # coverage; with `abstain_below` it was calibrated on evals/questions.yaml (evals/README.md).
 ANSWERABILITY_DENSE_WEIGHT = 0.55
 NEAREST_PAGES = 3       # pages suggested when abstaining
-LEAD_POOL = 12          # sentences considered for the first line
-LEAD_FLOOR = 0.6        # ... scoring at least this share of the best one
-TYPED_LEAD_FLOOR = 0.4   # ... when it must give an amount, a date or names
-NAME_BONUS = 0.1        # per name, when the question asks which ones
-LIST_BONUS = 0.1        # per listed item (commas, 'and'), when the question asks for a list
+_WHERE = re.compile(r"^\s*(where|on (what|which) pages?|(what|which) pages?)\b", re.I)  # asks for a place, not a list
 
 
 @dataclass
@@ -100,6 +98,7 @@ class Assistant:
             self.retriever = HybridRetriever(self.store, self.embedder, keys)
             self.stats = TermStats([c["text"] for c in self.retriever.chunks.values()], self.embedder.whole_words())
             self.finder = EvidenceFinder(self.retriever, self.embedder, self.stats, self.library.sentence_vectors(keys))
+            self.lists = PageLists(self.finder.page_text, self.finder.has_page)
 
     def sync(self) -> None:
         """Catch up with the library before a question: after an ingest or forget by this process, the
@@ -159,19 +158,22 @@ class Assistant:
         terms = content_terms(query) + (content_terms(asked) if asked != query else [])
         self.finder.score(terms, query_vector, evidence)
         ranked = sorted(evidence, key=lambda e: e.score, reverse=True)
+        # the pages shown (retrieved, nearest) put the chunk that answers best first; a model is
+        # given the chunks in retrieval order, which its source numbers refer to
+        pages = _by_best_sentence(hits, evidence)
         clock.lap("evidence_ms")
         dense = max((e.dense for e in evidence), default=0.0)
         coverage = max((e.coverage for e in evidence), default=0.0)
         best = ANSWERABILITY_DENSE_WEIGHT * dense + (1 - ANSWERABILITY_DENSE_WEIGHT) * coverage
         base = Answer(question=question, text="", abstained=False, mode=mode, retrieval_query=query,
                       best_evidence=best, best_dense=dense, best_coverage=coverage,
-                      retrieved=[(h.doc_id, h.page_label) for h in hits])
+                      retrieved=[(h.doc_id, h.page_label) for h in pages])
         intent = analyse(asked, self.stats)
-        lead = _lead(intent, ranked, self.stats)
+        lead = choose_lead(intent, ranked, self.finder, asked)
         if best < self.abstain_below or lead is None:
-            gap = missing(intent, ranked[0].quote, _context(ranked[0]), self.stats, ranked[0].dense) \
+            gap = missing(intent, ranked[0].quote, self.finder.context(ranked[0]), self.stats, ranked[0].dense) \
                 if ranked and best >= self.abstain_below else ""
-            yield _abstain(base, hits, clock, gap)
+            yield _abstain(base, pages, clock, gap)
             return
         checked = None
         if mode != "extractive":
@@ -191,16 +193,32 @@ class Assistant:
                              "own sentences are shown instead.")
                 checked = None
         if checked is None:
-            chosen = select_sentences(query, ranked, self.finder, asked, lead=lead, reasons=intent.kind == "reason")
-            text, sources = compose(chosen)
-            checked = check_answer(text, sources, self.finder)
+            chosen = self._extract(asked, intent, ranked, lead)
+            # the answer's lines are the stored sentences themselves: each is its own support
+            checked = [CheckedSentence(e.shown or e.quote, True, 1.0, e) for e in chosen]
             shortfall = _shortfall(intent, chosen, self.stats)
             base.note = " ".join(filter(None, [base.note, shortfall]))  # keeps a model fallback's note
         clock.lap("answer_ms")
-        answer = _finish(base, checked, hits, clock)
+        answer = _finish(base, checked, pages, clock)
         answer.citations = self._locate_quotes(answer.citations)
         clock.lap("boxes_ms")
         yield answer
+
+    def _extract(self, asked: str, intent: Intent, ranked: list[Evidence], lead: Evidence) -> list[Evidence]:
+        """The extractive answer: the items of the list asked for, or the lead and its support."""
+        # a list is asked for, or the sentence that answers best only introduces one
+        if (intent.kind in ("list", "name") and not _WHERE.match(asked)) or is_intro(lead.quote):
+            items = list_answer(intent, ranked, self.finder, self.lists)
+            if len(items) > 1:
+                return items
+        if is_intro(lead.quote):  # its list was not found: the next sentence that answers leads
+            lead = choose_lead(intent, [e for e in ranked if not is_intro(e.quote)], self.finder, asked) or lead
+        sequence = self.lists.sequence_after(lead.doc_key, lead.page_index, lead.start)
+        if sequence:  # "... has a number of challenges. Firstly, ... Secondly, ...": the points are the answer
+            return [e for e in (self.finder.span_evidence(lead.doc_key, i.page_index, i.start, i.end, lead.hit_rank)
+                                for i in sequence) if e]
+        chosen = select_sentences(ranked, self.finder, lead=lead, reasons=intent.kind == "reason")
+        return with_parts(with_continuation(chosen, self.finder), ranked, asked, self.finder)
 
     def _locate_quotes(self, citations: list[Citation]) -> list[Citation]:
         """Citations of PDF pages gain the boxes of their quote on the page ([] when it cannot be
@@ -215,30 +233,14 @@ class Assistant:
         return located
 
 
-def _lead(intent: Intent, ranked: list[Evidence], stats: TermStats) -> Evidence | None:
-    """The best-scoring sentence that gives what the question asks for, among the close ones."""
-    if not ranked:
-        return None
-    # a figure, a date or a name may sit in a sentence that shares fewer words with the question
-    floor = ranked[0].score * (TYPED_LEAD_FLOOR if intent.kind in ("amount", "date", "name") else LEAD_FLOOR)
-    fitting = [e for e in ranked[:LEAD_POOL] if e.score >= floor and not title_like(e.quote)
-               and gives_answer(intent, e.quote, _context(e), stats, e.dense)]
-    if intent.kind == "name" and fitting:
-        # "which ones?": the sentence naming more of them answers more of the question
-        terms = set(intent.focus)
-        return max(fitting, key=lambda e: e.score * (1 + NAME_BONUS * min(len(new_names(e.quote, terms, stats)), 6)))
-    if intent.kind == "list" and fitting:
-        # "what are the ...?": a sentence that enumerates answers more of it than one that names the topic
-        return max(fitting, key=lambda e: e.score * (1 + LIST_BONUS * min(_items_in(e.quote), 5)))
-    return fitting[0] if fitting else None
-
-
-def _items_in(sentence: str) -> int:
-    return sentence.count(",") + sentence.count(";") + len(re.findall(r"\band\b", sentence))
-
-
-def _context(evidence: Evidence) -> str:
-    return f"{evidence.title} {evidence.section or ''}"
+def _by_best_sentence(hits: list[Hit], evidence: list[Evidence]) -> list[Hit]:
+    """The chunks whose sentences were scored, reordered by their best sentence (the page that
+    answers best comes first among the nearest pages); the rest keep their order after them."""
+    best: dict[int, float] = {}
+    for e in evidence:
+        best[e.hit_rank] = max(best.get(e.hit_rank, 0.0), e.score)
+    scored = sorted(best, key=lambda rank: -best[rank])
+    return [hits[rank] for rank in scored] + [h for rank, h in enumerate(hits) if rank not in best]
 
 
 def _shortfall(intent: Intent, chosen: list[Evidence], stats: TermStats) -> str:

@@ -1,6 +1,7 @@
 """Retrieved chunks → stored sentences (the units answers quote), scored against the question."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -28,6 +29,7 @@ class Evidence:
     is_bullet: bool
     section: str | None = None   # heading path of the chunk it came from
     terms: frozenset = field(default_factory=frozenset)
+    shown: str | None = None     # how an answer shows it, when not as `quote` ("Label: description")
     dense: float = 0.0
     coverage: float = 0.0
     score: float = 0.0
@@ -41,12 +43,18 @@ class Evidence:
         return (self.doc_key, self.page_index, self.start)
 
 
+PARAGRAPH_CONTEXT = 600   # characters of a sentence's paragraph before it that say what it is about
+TITLE_LINE_WORDS = 12     # longest line of a title page quoted as a line
+CONTEXT_SHARE = 0.5       # weight of question words found only in that context, against the sentence's own
+
+
 class EvidenceFinder:
     def __init__(self, retriever: HybridRetriever, embedder, stats: TermStats,
                  stored: dict[tuple, np.ndarray] | None = None, max_cache: int = 50_000):
         self.retriever, self.embedder, self.stats = retriever, embedder, stats
         self.stored = stored or {}   # sentence vectors computed at ingest, keyed like cache_key
         self._vectors: dict[tuple, np.ndarray] = {}
+        self._texts: dict[tuple[str, int], str] = {}
         self.max_cache = max_cache
 
     @cached_property
@@ -64,13 +72,55 @@ class EvidenceFinder:
                     out.append(evidence)
         return out
 
+    @cached_property
+    def _pages(self) -> dict[tuple[str, int], list[dict]]:
+        """(doc key, page index) → the page's chunks in reading order."""
+        pages: dict[tuple[str, int], list[dict]] = {}
+        for chunk in self.retriever.chunks.values():
+            meta = chunk["metadata"]
+            pages.setdefault((meta["doc_key"], meta["page_index"]), []).append(chunk)
+        for chunks in pages.values():
+            chunks.sort(key=lambda c: c["metadata"]["char_start"])
+        return pages
+
     def page_sentences(self, like: Evidence) -> list[Evidence]:
         """Every stored sentence of the page `like` sits on, in reading order."""
-        chunks = sorted((c for c in self.retriever.chunks.values()
-                         if c["metadata"]["doc_key"] == like.doc_key
-                         and c["metadata"]["page_index"] == like.page_index),
-                        key=lambda c: c["metadata"]["char_start"])
+        chunks = self._pages.get((like.doc_key, like.page_index), [])
         return [e for c in chunks for e in _chunk_sentences(c["text"], c["metadata"], like.hit_rank)]
+
+    def page_text(self, doc_key: str, page_index: int) -> str:
+        """The page's text rebuilt from its chunks at their offsets ('' for no such page)."""
+        key = (doc_key, page_index)
+        if key not in self._texts:
+            self._texts[key] = _rebuild(self._pages.get(key, []))
+        return self._texts[key]
+
+    def span_evidence(self, doc_key: str, page_index: int, start: int, end: int, rank: int,
+                      shown: str | None = None) -> Evidence | None:
+        """A stored span of a page (a list item: its label and first sentence) as evidence."""
+        chunks = self._pages.get((doc_key, page_index))
+        text = self.page_text(doc_key, page_index)
+        if not chunks or not text[start:end].strip():
+            return None
+        meta = next((c["metadata"] for c in reversed(chunks) if c["metadata"]["char_start"] <= start),
+                    chunks[0]["metadata"])
+        quote = " ".join(text[start:end].split())
+        return Evidence(
+            quote=quote, doc_id=meta["doc_id"], title=meta["title"], page_label=meta["page_label"],
+            pdf_page=meta.get("pdf_page"), doc_key=doc_key, page_index=page_index, start=start, hit_rank=rank,
+            is_bullet=True, section=meta.get("section") or None, terms=frozenset(content_terms(quote)),
+            shown=" ".join(shown.split()) if shown else None)
+
+    def context(self, evidence: Evidence, title: bool = True) -> str:
+        """What a sentence is about besides its own words: its document's title, its section, and
+        the paragraph before it ("The report ..." after a sentence naming the report)."""
+        text = self.page_text(evidence.doc_key, evidence.page_index)
+        paragraph = max(text.rfind("\n\n", 0, evidence.start), evidence.start - PARAGRAPH_CONTEXT, 0)
+        section = (evidence.section or "").split(" > ")[-1]
+        return f"{evidence.title if title else ''} {section} {text[paragraph:evidence.start]}"
+
+    def has_page(self, doc_key: str, page_index: int) -> bool:
+        return (doc_key, page_index) in self._pages
 
     def score(self, question_terms: list[str], query_vector: np.ndarray, evidence: list[Evidence]) -> None:
         if not evidence:
@@ -80,8 +130,12 @@ class EvidenceFinder:
         for item, similarity in zip(evidence, dense):
             item.dense = float(similarity)
             item.coverage = self.stats.coverage(question_terms, item.terms)
+            # the question's words found only in the sentence's section or paragraph count for part:
+            # "The meeting should be held within several days" under "3.4.1 Lessons Learned"
+            around = self.stats.coverage(question_terms, item.terms | set(content_terms(self.context(item, title=False))))
+            covered = item.coverage + CONTEXT_SHARE * (around - item.coverage)
             # dense meaning and rare-word overlap count equally; the chunk's rank breaks ties
-            item.score = 0.5 * item.dense + 0.5 * item.coverage + 0.02 / (1 + item.hit_rank)
+            item.score = 0.5 * item.dense + 0.5 * covered + 0.02 / (1 + item.hit_rank)
 
     def vectors(self, evidence: list[Evidence]) -> np.ndarray:
         missing = [e for e in evidence if e.cache_key not in self.stored and e.cache_key not in self._vectors]
@@ -93,9 +147,37 @@ class EvidenceFinder:
         return np.stack([self.stored.get(e.cache_key, self._vectors.get(e.cache_key)) for e in evidence])
 
 
+_NEW_LINE = re.compile(r"(?:[-*•]|\d{1,2}[.)]|#{1,6})\s")
+
+
+def _title_lines(text: str) -> list[tuple[int, int, bool]]:
+    """A title page (headings and short lines, no sentence to quote: "Social Audit", "January 2012",
+    the author's name) is quoted by its lines: they are what it says."""
+    out = []
+    for match in re.finditer(r"^(?:#{1,6}\s+)?(\S.*?)\s*$", text, re.M):
+        if len(match.group(1).split()) <= TITLE_LINE_WORDS:
+            out.append((match.start(1), match.end(1), False))
+    return out
+
+
+def _rebuild(chunks: list[dict]) -> str:
+    """A page's text from its chunks (in reading order), each at its offset. Chunks are cut between
+    sentences; a gap of two or more characters was a paragraph break, and one before a bullet or a
+    heading a line break."""
+    parts, cursor = [], 0
+    for chunk in chunks:
+        start = chunk["metadata"]["char_start"]
+        gap = start - cursor
+        line = "\n" if _NEW_LINE.match(chunk["text"]) else " "
+        parts.append("" if gap <= 0 else line if gap == 1 else "\n\n" + " " * (gap - 2))
+        parts.append(chunk["text"])
+        cursor = start + len(chunk["text"])
+    return "".join(parts)
+
+
 def _chunk_sentences(text: str, metadata: dict, rank: int) -> list[Evidence]:
     out = []
-    for start, end, is_bullet in quotable_spans(text):
+    for start, end, is_bullet in quotable_spans(text) or _title_lines(text):
         sentence = text[start:end]
         terms = frozenset(content_terms(sentence))
         if len(terms) < 2:

@@ -6,16 +6,26 @@ import re
 import numpy as np
 
 from .evidence import Evidence, EvidenceFinder
-from .question import asks_for_list
+from .lists import PageLists, counted, is_intro
+from .question import Intent
 from .terms import content_terms
 
 MAX_POINTS = 6
-MAX_LIST_ITEMS = 12
 RELATIVE_FLOOR = 0.6    # keep sentences scoring at least this share of the best one
 REASONS_FLOOR = 0.45    # ... and for "why" / "what evidence" questions
 SUPPORT_SHARE = 0.5     # a further point covers at least this share of the first line's question words
 NEAR_DUPLICATE = 0.92   # cosine above which two sentences say the same thing
-LIST_MATCH_MARGIN = 0.25  # a later list must match the question this much better to be preferred
+SHORT_LEAD_WORDS = 14   # a first line this short may only announce what its paragraph goes on to say
+PART_COVERED = 0.5      # a point holding this share of a question part's words answers that part
+PART_FOUND = 0.4        # ... and a sentence holding this share may be added to answer it
+PART_NEIGHBOURS = 3     # sentences after the first line on its page considered for a further part
+PART_SCORE_WEIGHT = 0.1  # ... ranked by the part's words first, by closeness to the whole question next
+LIST_POOL = 12          # sentences whose lists are considered for a list answer
+LIST_FLOOR = 0.75       # ... scoring at least this share of the best one
+ITEM_ANCHOR_WEIGHT = 0.9  # a list found from one of its items, not its introduction, counts for less
+COUNT_BONUS = 0.15      # a list of the number of items asked for is preferred
+ITEM_MATCH_WEIGHT = 0.25  # ... and one whose items share the question's words
+HEAD_BONUS = 0.1        # ... and one whose introduction names what the question asks for
 
 
 def title_like(quote: str) -> bool:
@@ -29,17 +39,22 @@ def title_like(quote: str) -> bool:
     return sum(w[0].isupper() for w in words if len(w) > 3) >= 0.8 * max(1, sum(len(w) > 3 for w in words))
 
 
-def select_sentences(question: str, ranked: list[Evidence], finder: EvidenceFinder,
-                     asked: str | None = None, lead: Evidence | None = None,
+def asks(quote: str) -> bool:
+    """A stored question (a scenario's or a FAQ's) asks; it does not answer."""
+    return quote.rstrip().rstrip("\"'”’)").endswith("?")
+
+
+def select_sentences(ranked: list[Evidence], finder: EvidenceFinder, lead: Evidence | None = None,
                      reasons: bool = False) -> list[Evidence]:
-    """Best sentences, without near-duplicates; for list questions, the whole list they belong to.
-    `asked` is the user's own question when `question` also carries an earlier turn's subject;
-    `lead` is the sentence that answers it directly; `reasons` widens the net for "why" questions,
-    whose reasons are often stated in several places."""
+    """Best sentences, without near-duplicates. `lead` is the sentence that answers the question
+    directly; `reasons` widens the net for "why" questions, whose reasons are often stated in
+    several places."""
     if not ranked:
         return []
     best = ranked[0].score
-    floor = best * (REASONS_FLOOR if reasons else RELATIVE_FLOOR)
+    share = REASONS_FLOOR if reasons else RELATIVE_FLOOR
+    # a point must stand on its own words and meaning, not only on the paragraph around it
+    own_floor = share * max(_own(e) for e in ranked)
     chosen: list[Evidence] = []
     chosen_vectors: list[np.ndarray] = []
     if lead is not None:
@@ -47,8 +62,9 @@ def select_sentences(question: str, ranked: list[Evidence], finder: EvidenceFind
     for item in ranked:
         if len(chosen) >= MAX_POINTS:
             break
-        if (item.score < floor or title_like(item.quote)) and item is not lead:
-            continue
+        if (item.score < share * best or _own(item) < own_floor or title_like(item.quote) or is_intro(item.quote)
+                or asks(item.quote)) and item is not lead:
+            continue  # an introduction without its list says nothing
         # a further point must share much of what the first line shares with the question, or it
         # is merely nearby; "why" questions take reasons from wherever the library gives them
         if chosen and not reasons and item.coverage < SUPPORT_SHARE * chosen[0].coverage:
@@ -61,63 +77,99 @@ def select_sentences(question: str, ranked: list[Evidence], finder: EvidenceFind
             continue
         chosen.append(item)
         chosen_vectors.append(vector)
-    if asks_for_list(question):
-        chosen = _with_whole_list(chosen, finder, content_terms(asked or question))
     return chosen
 
 
-def _with_whole_list(chosen: list[Evidence], finder: EvidenceFinder, terms: list[str]) -> list[Evidence]:
-    """Add the whole list that a chosen bullet (or list introduction) belongs to, so 'the seven X'
-    brings all seven. When the chosen sentences touch several lists, the one whose items best match
-    the question's words wins (a follow-up "who were its anchor organisations?" wants the list of
-    organisations, not the list of the workshop's aims); near-ties go to the better-ranked sentence."""
-    candidates, seen = [], set()
-    for anchor in chosen:
-        page = finder.page_sentences(anchor)
-        at = next((i for i, e in enumerate(page) if e.start == anchor.start), None)
-        if at is None:
+def _own(e: Evidence) -> float:
+    return 0.5 * e.dense + 0.5 * e.coverage
+
+
+def list_answer(intent: Intent, ranked: list[Evidence], finder: EvidenceFinder, lists: PageLists) -> list[Evidence]:
+    """The items of the list the question asks for, in the document's order, or [] when no close
+    sentence introduces or belongs to a list. A sentence that enumerates the items itself ("three
+    routes: employing local people, ...") competes with the lists; a list of the number asked for
+    is preferred, one with fewer items is not."""
+    if not ranked:
+        return []
+    floor = ranked[0].score * LIST_FLOOR
+    best, best_score, seen = None, 0.0, set()
+    for anchor in ranked[:LIST_POOL]:
+        if anchor.score < floor:
+            break
+        score = anchor.score + (COUNT_BONUS if intent.count and counted(anchor.quote) == intent.count else 0.0)
+        score += HEAD_BONUS if _announces(anchor.quote, intent.asked_for) else 0.0
+        if _enumerates(anchor.quote) and not is_intro(anchor.quote) and score > best_score:
+            best, best_score = [anchor], score
+        intro, items = lists.list_at(anchor.doc_key, anchor.page_index, anchor.start, intent.count)
+        key = (anchor.doc_key, items[0].page_index, items[0].start) if items else None
+        if len(items) < 2 or key in seen:
             continue
-        if not anchor.is_bullet and at + 1 < len(page) and page[at + 1].is_bullet:
-            at += 1  # a sentence that introduces a list
-        if not page[at].is_bullet:
-            continue
-        first, last = _list_bounds(page, at)
-        if (anchor.doc_key, anchor.page_index, first) in seen:
-            continue
-        seen.add((anchor.doc_key, anchor.page_index, first))
-        items = page[first:last + 1]
-        match = sum(finder.stats.coverage(terms, item.terms) for item in items) / len(items)
-        candidates.append((match, page, at))
-    if not candidates:
+        seen.add(key)
+        introduced = not anchor.is_bullet or is_intro(anchor.quote)
+        score = anchor.score * (1.0 if introduced else ITEM_ANCHOR_WEIGHT)
+        score += HEAD_BONUS if _announces(intro or anchor.quote, intent.asked_for) else 0.0
+        if intent.count:
+            score += COUNT_BONUS if len(items) == intent.count else -COUNT_BONUS if len(items) < intent.count else 0.0
+        evidence = [e for e in (finder.span_evidence(anchor.doc_key, item.page_index, item.start, item.end,
+                                                     anchor.hit_rank, item.shown) for item in items) if e]
+        # the items themselves should be about what was asked, not merely follow a close sentence
+        score += ITEM_MATCH_WEIGHT * sum(finder.stats.coverage(intent.focus, e.terms) for e in evidence) / len(items)
+        if score > best_score:
+            best, best_score = evidence, score
+    return best if best and len(best) > 1 else []
+
+
+def _announces(sentence: str, asked_for: list[str]) -> bool:
+    """Whether a list's introduction names what the question asks for ("Possible structures ...
+    include the following:" for "what team structure models ..."), and not something else ("...
+    consider the following factors:")."""
+    following = re.search(r"\bthe following\s+([\w-]+)", sentence, re.I)
+    if following and not set(content_terms(following.group(1))) & set(asked_for):
+        return False
+    return bool(set(asked_for) & set(content_terms(sentence)))
+
+
+def _enumerates(sentence: str) -> bool:
+    """Whether a sentence lists three or more things itself ("A, B and C", semicolons, '(ii)')."""
+    tail = sentence.split(":", 1)[1] if ":" in sentence[:-1] else sentence
+    return len(re.findall(r"[,;]|\(\w{1,4}\)|\band\b", tail)) >= 2
+
+
+_SECOND_PART = re.compile(r",?\s+and\s+(?=(?:what|where|when|who|whom|how|which|why|through whom|to whom|in which|"
+                          r"on what|at what)\b)", re.I)
+
+
+def with_continuation(chosen: list[Evidence], finder: EvidenceFinder) -> list[Evidence]:
+    """A short first line that announces what its paragraph goes on to say ("Page 2 ... sets out
+    Locality's central belief.") is followed by the sentence that says it."""
+    if not chosen or len(chosen[0].quote.split()) > SHORT_LEAD_WORDS:
         return chosen
-    best = max(match for match, _, _ in candidates)
-    _, page, at = next(c for c in candidates if c[0] >= best - LIST_MATCH_MARGIN)
-    return _list_block(chosen, page, at)
+    text = finder.page_text(chosen[0].doc_key, chosen[0].page_index)
+    paragraph_end = text.find("\n\n", chosen[0].start)
+    page = finder.page_sentences(chosen[0])
+    following = next((e for e in page if e.start > chosen[0].start and not e.is_bullet), None)
+    if following is None or (paragraph_end != -1 and following.start > paragraph_end) \
+            or following.quote in {e.quote for e in chosen} or asks(following.quote):
+        return chosen
+    return chosen[:1] + [following] + chosen[1:MAX_POINTS - 1]
 
 
-def _list_bounds(page: list[Evidence], at: int) -> tuple[int, int]:
-    first, last = at, at
-    while first > 0 and page[first - 1].is_bullet:
-        first -= 1
-    while last + 1 < len(page) and page[last + 1].is_bullet:
-        last += 1
-    return first, last
-
-
-def _list_block(chosen: list[Evidence], page: list[Evidence], at: int) -> list[Evidence]:
-    first, last = _list_bounds(page, at)
-    intro = page[first - 1:first] if first > 0 else []  # the sentence that introduces the list
-    block = intro + page[first:last + 1][:MAX_LIST_ITEMS]
-    keys, quotes = {e.cache_key for e in block}, {e.quote for e in block}
-    rest = [e for e in chosen if e.cache_key not in keys and e.quote not in quotes]
-    lead = rest[:1] if rest and rest[0].score >= chosen[0].score else []
-    return lead + block + rest[len(lead):len(lead) + 2]
-
-
-def compose(chosen: list[Evidence]) -> tuple[str, list[Evidence]]:
-    """A direct first line, then one point per further sentence, each with its citation marker."""
-    lines = []
-    for number, item in enumerate(chosen, start=1):
-        text = f"{item.quote} [{number}]"
-        lines.append(text if number == 1 else f"- {text}")
-    return "\n".join(lines), chosen
+def with_parts(chosen: list[Evidence], ranked: list[Evidence], question: str, finder: EvidenceFinder) -> list[Evidence]:
+    """A question of two parts ("what is chapter 1 called, and where does it start?") gets, after
+    the first line, the best sentence for each further part that the answer does not cover yet:
+    from the close sentences, or the few that follow the first line on its page."""
+    parts = _SECOND_PART.split(question)[1:]
+    if not parts or not chosen:
+        return chosen
+    page = finder.page_sentences(chosen[0])
+    at = next((i for i, e in enumerate(page) if e.start == chosen[0].start), len(page))
+    candidates = ranked + page[at + 1:at + 1 + PART_NEIGHBOURS]
+    for part in parts:
+        terms = content_terms(part)
+        if not terms or any(finder.stats.coverage(terms, e.terms) >= PART_COVERED for e in chosen):
+            continue
+        best = max(candidates, key=lambda e: finder.stats.coverage(terms, e.terms) + PART_SCORE_WEIGHT * e.score)
+        if finder.stats.coverage(terms, best.terms) >= PART_FOUND and best.quote not in {e.quote for e in chosen} \
+                and not is_intro(best.quote):
+            chosen = chosen[:1] + [best] + chosen[1:MAX_POINTS - 1]
+    return chosen

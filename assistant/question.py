@@ -11,6 +11,7 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from .terms import STOPWORDS, TermStats, content_terms
 
@@ -21,7 +22,18 @@ _COUNT = {w: n for n, w in enumerate("zero one two three four five six seven eig
 _AMOUNT_QUESTION = re.compile(
     r"\bhow (much|many|large|big|high|long|often)\b|\bwhat (percentage|proportion|share|fraction|number|amount)\b|"
     r"\bwhat (is|was|were|are) the (\w+ )?(cost|costs|budget|price|salary|revenue|turnover|total|figure|"
-    r"percentage|proportion|rate)\b", re.I)
+    r"percentage|proportion|rate)\b|\bwhat (\w+ )?(revenue|turnover|salary|budget|price|fine|fee)s? (is|was|did|does|do)\b|"
+    r"\bwhat (did|does|do|will|would) .+ cost\b", re.I)
+# an amount of money is asked for: the figure must be a sum, and the sentence must say what of
+_MONEY_ASKED = re.compile(r"\b(costs?|costing|spend|spends|spending|spent|pay|pays|paid|save|saved|savings?|budgets?|"
+                          r"prices?|salary|salaries|revenues?|turnover|fees?|fines?|funding|invest|invested|investment|"
+                          r"earn|earned|earnings|charged?)\b", re.I)
+# "how much time / data ...", "how many ...", "what share ...": a quantity that is not money, whatever
+# words follow ("how many saw a reduced need for capital investment?" asks for a count)
+_OTHER_QUANTITY = re.compile(r"\bhow much (?!(?:did|does|do|is|was|were|will|would|has|have|had|can|could|money|"
+                             r"funding|cash)\b)[a-z]+|\bhow many\b|\bwhat (share|percentage|proportion|number|fraction)\b",
+                             re.I)
+_MONEY = re.compile(r"[£$€¥]\s?\d|\d\s?(pounds?|dollars?|euros?|pence)\b|\b(USD|EUR|GBP)\s?\d", re.I)
 _AMOUNT_CUE = re.compile(r"\b(cost|costs|budget|price|salary|revenue|turnover)\b", re.I)
 _DATE_QUESTION = re.compile(r"^\s*when (was|were|did|is|will)\b(?!.*\b(should|must|need)\b)|\bwhat (year|date|month|day)\b|\bwhich (year|date|month)\b|\bsince when\b", re.I)
 # "which organisations ...?", "what countries ...?": the answer names them
@@ -35,8 +47,20 @@ _NAME_QUESTION = re.compile(
 _REASON_QUESTION = re.compile(r"^\s*why\b|\bwhat (evidence|reasons?|causes?|explains?)\b|\bhow come\b|\bon what basis\b",
                               re.I)
 _LIST_QUESTION = re.compile(
-    rf"\b(what|which|who) (are|were)\b|\blist\b|\bname the\b|\b({'|'.join(_COUNT)}|\d+) (\w+ )?(\w+s)\b|"
-    r"\bkinds? of\b|\btypes? of\b|\bways?\b|\bsteps\b|\bphases\b|\bstages\b", re.I)
+    rf"\b(what|which|who) (are|were)\b|\blist\b|\bname the\b|\b({'|'.join(_COUNT)}|\d{{1,2}}) (\w+ )?(\w+s)\b|"
+    r"\bkinds? of\b|\btypes? of\b|\bways?\b|\bsteps\b|\bphases\b|\bstages\b|"
+    # "what staffing models can ...", "which attack vectors does ...": a plural thing asked for
+    r"^\s*(what|which)\s+(?:[\w-]+\s+){0,3}?[\w-]*[^siu\W]s\s+(do|does|did|are|were|can|could|should|must|will|"
+    r"would|have|has|is|was)\b", re.I)
+_AUX = r"(?:do|does|did|are|were|is|was|can|could|should|must|will|would|have|has|had|may|might)"
+_WHAT_X = re.compile(rf"^\s*(?:what|which)\s+(?:(?:kinds?|types?|sorts?|forms?)\s+of\s+)?(?!{_AUX}\b)(.+?)\s+{_AUX}\b",
+                     re.I)
+_THE_X = re.compile(r"^\s*(?:what|which|who)\s+(?:are|were|is|was)\s+(?:the|its|their)\s+(.+?)"
+                    r"(?:\s+(?:of|in|for|that|which|who|to|on|from|by|at)\b|\s*[?.]?\s*$)", re.I)
+_REASON_CUE = re.compile(r"\b(because|due to|owing to|as a result|results? (in|from)|resulted (in|from)|since|so that|"
+                         r"therefore|thus|hence|leads? to|led to|caused|driven by|reasons?|explains?|in order to|"
+                         r"partly|stems? from|means that|so as to)\b", re.I)
+_TIME_UNIT = re.compile(r"\b(seconds?|minutes?|hours?|days?|weeks?|months?|years?|decades?)\b", re.I)
 _HAS_NUMBER = re.compile(rf"\d|[£$€%]|\b({_NUMBER_WORDS})\b", re.I)
 # numbers that are not amounts: years, and references to pages, chapters, figures and the like
 _MONTH = r"(?:january|february|march|april|may|june|july|august|september|october|november|december|jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec)"
@@ -48,8 +72,10 @@ _NOT_AN_AMOUNT = re.compile(rf"\b(1[89]|20)\d\d\b|(?<=[A-Za-z,.;:)\]])\d{{1,3}}\
 _ORGANISATION_QUESTION = re.compile(r"\b(organi[sz]ations?|groups?|partners?|companies|company|charit(y|ies)|bodies|"
                                     r"body|agenc(y|ies)|institutions?|firms?|banks?|funders?|anchors?|vendors?|"
                                     r"providers?|universities|schools?|churches)\b", re.I)
-_HAS_DATE = re.compile(r"\b(1[89]|20)\d\d\b|\b(january|february|march|april|may|june|july|august|september|"
-                       r"october|november|december|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec)\b", re.I)
+# "may" is a month only with a day or a year beside it ("May 2019", "3 May"), not in "it may have been"
+_HAS_DATE = re.compile(r"\b(1[89]|20)\d\d\b|\b(january|february|march|april|june|july|august|september|"
+                       r"october|november|december|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec)\b|"
+                       r"\bmay\s+\d|\d\s+may\b", re.I)
 _NAME = re.compile(r"\b(?:[A-Z][\w'’&.-]*[a-z0-9][\w'’&.-]*|[A-Z]{2,}[0-9]*)(?:\s+(?:of|the|and|for|&)?\s*"
                    r"(?:[A-Z][\w'’&.-]*|[A-Z]{2,}[0-9]*))*")
 # "According to X, ..." and "X says ..." name a source, not the answer
@@ -61,6 +87,7 @@ NAME_SHARE = 0.35      # an answer's name in more than this share of chunks is t
 # names must hold, so that it is about what was asked
 TYPED_COVERAGE = {"amount": 0.5, "date": 0.5, "name": 0.25}
 TYPED_DENSE = 0.6      # ... unless its meaning is this close to the question's (cosine)
+HEAD_DENSE = 0.7       # a sentence this close in meaning may call the thing asked for by another word
 STRONG_COVERAGE = 0.6  # a figure's sentence holding this much of the rest needn't name what it counts
 
 
@@ -73,6 +100,15 @@ class Intent:
     focus: list[str] = field(default_factory=list)     # the question's content terms
     heads: list[str] = field(default_factory=list)     # what an amount is of ("jobs", "budget")
     organisations: bool = False    # "which organisations ...?": the names asked for are organisations'
+    asked_for: list[str] = field(default_factory=list)  # what the question asks for ("staffing models")
+    head: str = ""                 # ... its main word, as a stem ("model"), that a sentence must mention
+    head_word: str = ""            # ... as the question spells it
+    money: list[str] = field(default_factory=list)     # "how much did it cost?": the sum's subject (stems)
+    who: bool = False              # "who ...?": a person or body is asked for
+    duration: bool = False         # "how long ...?": a span of time ("months or years") is an amount
+    finding: bool = False          # "what did the poll find?": what was found, a result, is asked for
+    when: bool = False             # "when should ...?" (not a date): a time or a span is asked for
+    negated: bool = False          # "why don't ...?": a condition ("if ...") is a reason too
 
 
 def analyse(question: str, stats: TermStats) -> Intent:
@@ -89,12 +125,54 @@ def analyse(question: str, stats: TermStats) -> Intent:
     else:
         kind = "fact"
     count = next((_COUNT.get(m.group(1).lower(), None) or (int(m.group(1)) if m.group(1).isdigit() else None)
-                  for m in re.finditer(rf"\b({'|'.join(_COUNT)}|\d+)\s+(\w+\s+)?\w+s\b", question, re.I)), None)
+                  for m in re.finditer(rf"\b({'|'.join(_COUNT)}|\d{{1,2}})\s+(\w+\s+)?\w+s\b", question, re.I)), None)
     anchors = _anchors(question, stats)
+    head_word = _head_word(question, kind)
+    head = (content_terms(head_word) or [""])[0]
     return Intent(kind=kind, count=count, anchors=[stem for stem, _ in anchors], anchor_words=[w for _, w in anchors],
                   focus=content_terms(question),
                   heads=_amount_heads(question) if kind == "amount" else [],
-                  organisations=kind == "name" and bool(_ORGANISATION_QUESTION.search(question)))
+                  organisations=kind == "name" and bool(_ORGANISATION_QUESTION.search(question)),
+                  asked_for=asked_for(question), head=head, head_word=head_word,
+                  money=[t for m in _MONEY_ASKED.finditer(question) for t in content_terms(m.group(0))]
+                  if kind == "amount" and not _OTHER_QUANTITY.search(question) else [],
+                  who=bool(re.match(r"\s*(who|whom|whose)\b", question, re.I)),
+                  duration=bool(re.search(r"\bhow long\b", question, re.I)),
+                  finding=bool(re.search(r"\bwhat (did|does|do) .+ (find|found|show|reveal|conclude|report)\b", question, re.I)),
+                  when=kind != "date" and bool(re.match(r"\s*when\b", question, re.I)),
+                  negated=bool(re.search(r"n't\b|\bnot\b|\bnever\b", question, re.I)))
+
+
+def reason_given(sentence: str, intent: Intent) -> bool:
+    """Whether a sentence gives a cause or a reason ("due to", "because", "as a result"); for a
+    'why not' question a condition ("would ... if") is one too."""
+    return bool(_REASON_CUE.search(sentence) or (intent.negated and re.search(r"\bif\b|\bunless\b", sentence, re.I)))
+
+
+def asked_for(question: str) -> list[str]:
+    """The thing a question asks for, as content terms: "what staffing models can ..." → staffing,
+    model; "what are the seven characteristics of ..." → characteristic."""
+    match = _WHAT_X.search(question) or _THE_X.search(question)
+    if not match:
+        return []
+    return [t for t in content_terms(match.group(1)) if t not in _COUNT and not t.isdigit()]
+
+
+def _head_word(question: str, kind: str) -> str:
+    """The noun a question asks for, which an answer must mention: the kind of name asked for
+    ("which ERP vendor" → vendor), else the thing "what X does ..." asks about ("what penalty does
+    ..." → penalty; "what benefit of outsourcing ..." → benefit). Amounts and dates are checked
+    by their own rules."""
+    if kind == "name":
+        match = _NAME_QUESTION.search(question)
+        return match.group(3) if match else ""
+    if kind in ("amount", "date"):
+        return ""
+    match = _WHAT_X.search(question) or _THE_X.search(question)
+    if not match:
+        return ""
+    words = match.group(1).split(" of ")[0].split()
+    return words[-1] if 0 < len(words) <= 4 else ""
 
 
 def _amount_heads(question: str) -> list[str]:
@@ -104,11 +182,6 @@ def _amount_heads(question: str) -> list[str]:
         r"\b(?:how many|number of|percentage of|proportion of|share of)\s+(?:the\s+)?([a-z]+)", question, re.I)]
     heads += [m.group(1) for m in _AMOUNT_CUE.finditer(question)]
     return [t for h in heads for t in content_terms(h)]
-
-
-def asks_for_list(question: str) -> bool:
-    """Whether the answer is a list ("what are the ...", "the three ...", "which ... were")."""
-    return bool(_LIST_QUESTION.search(question))
 
 
 def _anchors(question: str, stats: TermStats) -> list[tuple[str, str]]:
@@ -145,14 +218,19 @@ def _english(word: str, dictionary: frozenset[str]) -> bool:
 
 def _found(term: str, known: set[str]) -> bool:
     """A term is in a text when its stem is, or a form the stemmer splits off ('withdrawn' and
-    'withdraw'), or a spelling one letter away ('Aadhaar' and 'Aadhar')."""
+    'withdraw'), or a spelling one letter away with the same first letter ('Aadhaar' and 'Aadhar')."""
     if term in known:
         return True
     if len(term) < 5:
         return False
-    return any((k.startswith(term) or term.startswith(k)) and min(len(k), len(term)) >= 5
-               or (abs(len(k) - len(term)) <= 1 and difflib.SequenceMatcher(None, k, term).ratio() >= 0.85)
-               for k in known if len(k) >= 4)
+    return any(_same_word(term, k) for k in known if len(k) >= 4)
+
+
+@lru_cache(maxsize=200_000)
+def _same_word(term: str, k: str) -> bool:
+    return ((k.startswith(term) or term.startswith(k)) and min(len(k), len(term)) >= 5
+            or (abs(len(k) - len(term)) <= 1 and k[0] == term[0]
+                and difflib.SequenceMatcher(None, k, term).ratio() >= 0.85))
 
 
 def gives_answer(intent: Intent, sentence: str, context: str, stats: TermStats, dense: float = 0.0) -> bool:
@@ -174,30 +252,66 @@ def missing(intent: Intent, sentence: str, context: str, stats: TermStats, dense
     about = stats.coverage(rest, {t for t in rest if _found(t, known)}) if rest else 1.0
     close = dense >= TYPED_DENSE
     if intent.kind == "amount":
+        if intent.money and not (_MONEY.search(sentence) and any(_found(t, known) for t in intent.money)):
+            return "a sum of money"   # "how much will it cost?" is not answered by a count, nor by another sum
         of_it = not intent.heads or bool(set(intent.heads) & known) or close or about >= STRONG_COVERAGE
-        amount = bool(_HAS_NUMBER.search(_NOT_AN_AMOUNT.sub(" ", sentence)))
+        amount = bool(_HAS_NUMBER.search(_NOT_AN_AMOUNT.sub(" ", sentence))) \
+            or (intent.duration and bool(_TIME_UNIT.search(sentence)))  # "for months or years"
         return "" if amount and of_it and (about >= TYPED_COVERAGE["amount"] or close) else "an amount"
     if intent.kind == "date":
         return "" if _HAS_DATE.search(sentence) and (about >= TYPED_COVERAGE["date"] or close) else "a date"
     if intent.kind == "name":
-        named = new_names(sentence, set(intent.focus), stats)
+        spans = _new_name_spans(sentence, set(intent.focus), stats)
         if intent.organisations:
-            named = [n for n in named if len(n.split()) > 1]
-        return "" if named and (about >= TYPED_COVERAGE["name"] or close) else "a name"
+            spans = [n for n in spans if len(n[0].split()) > 1]
+        # the name must be one of the kind asked for: "... anchor organisations as Wem Town Hall"
+        spans = [n for n in spans if not intent.head or _of_kind(sentence, n, intent.head)]
+        return "" if spans and (about >= TYPED_COVERAGE["name"] or close) else f"any {intent.head_word} by name"
+    if intent.head and not _found(intent.head, known) and dense < HEAD_DENSE:
+        return f"any mention of {intent.head_word}"
     return ""
 
 
 def new_names(sentence: str, question_terms: set[str], stats: TermStats) -> list[str]:
     """Names in a sentence other than its source's, the question's own and the library's subject
     (a name most chunks use, like the report's own title)."""
-    body = _ATTRIBUTION.sub("", sentence, count=1)
+    return [name for name, _, _ in _new_name_spans(sentence, question_terms, stats)]
+
+
+def _new_name_spans(sentence: str, question_terms: set[str], stats: TermStats) -> list[tuple[str, int, int]]:
+    source = _ATTRIBUTION.match(sentence)
+    skip = source.end() if source else 0
     out = []
-    for match in _NAME.finditer(body):
+    for match in _NAME.finditer(sentence, skip):
         name = match.group(0).rstrip(".'’")
-        if match.start() == 0 and len(name.split()) == 1:
+        if match.start() == skip and len(name.split()) == 1:
             continue  # a capitalised first word is just the start of the sentence
         terms = set(content_terms(name))
         new = terms - question_terms  # "Shropshire Council" answers "which council?"
         if new and min(stats.df.get(t, 0) for t in new) / stats.n < NAME_SHARE:
-            out.append(name)
+            out.append((name, match.start(), match.start() + len(name)))
     return out
+
+
+_LINK = frozenset("is was are were as include includes including such namely like called named e.g.".split())
+KIND_NEAR = 3       # words between a name and the noun it is one of
+KIND_LINKED = 8     # ... when a link ("was one of the", "such as") joins them
+
+
+def _of_kind(sentence: str, name: tuple[str, int, int], head: str) -> bool:
+    """Whether a name is given as one of the kind asked for: it contains the noun ("NEF Consulting"
+    for a consultancy), or stands next to it, or is linked to it ("Wem Town Hall was one of the
+    three anchor organisations", "organisations such as ...")."""
+    text, start, end = name
+    if _found(head, set(content_terms(text))):
+        return True
+    tokens = [(m.start(), m.group(0)) for m in re.finditer(r"\S+", sentence)]
+    first = next(i for i, (at, _) in enumerate(tokens) if at + len(tokens[i][1]) > start)
+    last = max(i for i, (at, _) in enumerate(tokens) if at < end)
+    for i, (_, token) in enumerate(tokens):
+        if first <= i <= last or not _found(head, set(content_terms(token))):
+            continue
+        between = [w.lower().strip(",;:()") for _, w in (tokens[last + 1:i] if i > last else tokens[i + 1:first])]
+        if len(between) <= KIND_NEAR or (len(between) <= KIND_LINKED and _LINK & set(between)):
+            return True
+    return False

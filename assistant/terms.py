@@ -5,7 +5,7 @@ import difflib
 import math
 import re
 from collections import Counter
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 import Stemmer
 
@@ -28,9 +28,20 @@ MAX_CORRECTIONS = 12     # distinct unknown words looked up per question
 MAX_WORD_LENGTH = 30     # longer "words" are not words: never looked up
 
 
+# irregular verb forms the stemmer leaves apart from their verb ("came" for "come")
+_IRREGULAR = dict(pair.split(":") for pair in """
+came:come went:go gone:go took:take taken:take gave:give given:give made:make wrote:write written:write
+began:begin begun:begin brought:bring bought:buy built:build held:hold led:lead met:meet paid:pay ran:run
+saw:see seen:see sent:send spent:spend stood:stand taught:teach thought:think told:tell won:win grew:grow
+grown:grow knew:know rose:rise risen:rise fell:fall fallen:fall chose:choose chosen:choose drove:drive
+driven:drive spoke:speak spoken:speak sold:sell kept:keep lost:lose meant:mean sought:seek caught:catch
+found:find understood:understand undertook:undertake undertaken:undertake withdrew:withdraw
+""".split())
+
+
 @lru_cache(maxsize=100_000)
 def _stem(word: str) -> str:
-    return _stemmer.stemWord(word)
+    return _stemmer.stemWord(_IRREGULAR.get(word, word))
 
 
 def words(text: str) -> list[str]:
@@ -38,7 +49,19 @@ def words(text: str) -> list[str]:
 
 
 def content_terms(text: str) -> list[str]:
-    return [_stem(w) for w in words(text) if w not in STOPWORDS and len(w) > 1]
+    return list(_content_terms(text))
+
+
+@lru_cache(maxsize=50_000)
+def _content_terms(text: str) -> tuple[str, ...]:
+    """Cached: the same sentences and paragraphs are read again for every question near them."""
+    return tuple(_stem(w) for w in words(text) if w not in STOPWORDS and (len(w) > 1 or w.isdigit()))
+
+
+def _one_gap(a: str, b: str) -> bool:
+    """Whether the longer of two words is the shorter with one letter put in."""
+    short, long = sorted((a, b), key=len)
+    return any(long[:i] + long[i + 1:] == short for i in range(len(long)))
 
 
 class TermStats:
@@ -65,9 +88,13 @@ class TermStats:
         def fix(match: re.Match) -> str:
             word = match.group(0)
             lower = word.lower()
-            if (len(lower) < 4 or len(lower) > MAX_WORD_LENGTH or lower in STOPWORDS or lower in self.dictionary
-                    or self.known(_stem(lower))):
+            if len(lower) < 4 or len(lower) > MAX_WORD_LENGTH or lower in STOPWORDS or self.known(_stem(lower)):
                 return word
+            if lower in self.dictionary:
+                # a real word the library never uses may still be a slip for one it does ("acton" for
+                # "action"): one letter left out or added, in a lower-case word of five letters or more
+                near = self._one_letter_apart(lower) if word.islower() and len(lower) >= 5 else None
+                return near or word
             if lower not in looked_up:
                 if len(looked_up) >= MAX_CORRECTIONS:
                     return word
@@ -77,7 +104,23 @@ class TermStats:
             return looked_up[lower] or word
         return re.sub(r"[A-Za-z]+", fix, question)
 
+    def _one_letter_apart(self, word: str) -> str | None:
+        """A library word that is `word` with one letter more or less, if there is exactly one."""
+        near = {w for w in self.surface if abs(len(w) - len(word)) == 1 and _one_gap(w, word)}
+        return near.pop() if len(near) == 1 else None
+
     def coverage(self, query_terms: list[str], text_terms: set[str]) -> float:
-        """Share of the question's rarity-weighted content found in a text."""
+        """Share of the question's rarity-weighted content found in a text. A doer found for its
+        deed counts ("funder" for "funded"): the stemmer keeps them apart."""
         total = sum(self.idf(t) for t in query_terms)
-        return sum(self.idf(t) for t in query_terms if t in text_terms) / total if total else 0.0
+        if not total:
+            return 0.0
+        text_terms = text_terms | {self.doers[t] for t in text_terms if t in self.doers}
+        return sum(self.idf(t) for t in query_terms if t in text_terms or self.doers.get(t) in text_terms) / total
+
+    @cached_property
+    def doers(self) -> dict[str, str]:
+        """'funder' → 'fund', 'employer' → 'employ': a stem ending in -er whose base the library also
+        uses as a verb ('funded', 'funding')."""
+        verbs = {w[:-2] for w in self.surface if w.endswith("ed")} | {w[:-3] for w in self.surface if w.endswith("ing")}
+        return {t: t[:-2] for t in self.df if len(t) > 5 and t.endswith("er") and t[:-2] in self.df and t[:-2] in verbs}

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 import sys
 import tempfile
 from pathlib import Path
@@ -54,15 +55,16 @@ def evaluate(settings, *, questions: Path | None = None, json_path: Path | None 
 
 def _evaluate_set(qset, settings, *, mode: str, baseline: bool) -> tuple[dict, list[dict]]:
     """Ask one set's questions on a store holding its corpus: the main store with the default corpus,
-    or, for a set that declares a corpus, a store of its own under DATA_DIR/eval-sets/NAME."""
+    or, for a set that declares a corpus, a store of that corpus under DATA_DIR/eval-sets/ (shared by
+    the sets asked over the same files, so they are ingested once)."""
     if qset.corpus is None:
         components = Components(settings)
         _print_results(ingest_default_corpus_if_empty(components, progress=progress_bar))
         corpus_paths = [settings.corpus_dir]
     else:
+        store = re.sub(r"[^a-z0-9]+", "-", f"{qset.corpus.name}-{qset.include}".lower()).strip("-")
         components = Components(dataclasses.replace(
-            settings, data_dir=settings.data_dir / "eval-sets" / qset.name,
-            collection=f"{settings.collection}-{qset.name}"))
+            settings, data_dir=settings.data_dir / "eval-sets" / store, collection=f"{settings.collection}-{store}"))
         corpus_paths = qset.files()
         _print_results([r for r in components.library.ingest(corpus_paths, progress=progress_bar)
                         if r.status != "unchanged"])

@@ -12,7 +12,8 @@ from evals import metrics, runner
 from ingest.loaders import load_document
 from ingest.manifest import entries_for
 
-SETS = {"default": runner.DEFAULT_QUESTIONS, "real-pdfs": runner.HERE / "questions-real.yaml"}
+SETS = {"default": runner.DEFAULT_QUESTIONS, "real-pdfs": runner.HERE / "questions-real.yaml",
+        "heldout": runner.HERE / "questions-heldout.yaml", "heldout-real": runner.HERE / "questions-heldout-real.yaml"}
 
 
 @lru_cache(maxsize=None)
@@ -55,6 +56,18 @@ def test_real_set_has_enough_questions_and_refusals():
     assert len(qset.questions) >= 50 and len(refuse) >= 12
     assert all(q.get("about") for q in refuse), "a must-refuse question must say which document it is about"
     assert qset.corpus == (runner.REPO / ".." / "shared" / "real-pdfs").resolve()
+
+
+def test_heldout_sets_cover_both_corpora_with_enough_refusals():
+    """Issue 11's held-out questions: at least 40 over the default corpus and the real PDFs, at least
+    12 of them must-refuse, each real-PDF refusal naming its document."""
+    default, real = (runner.load_set(SETS[name]) for name in ("heldout", "heldout-real"))
+    questions = default.questions + real.questions
+    assert default.corpus is None and real.corpus == runner.load_set(SETS["real-pdfs"]).corpus
+    assert len(questions) >= 40 and sum(q["abstain"] for q in questions) >= 12
+    assert all(q.get("about") for q in real.questions if q["abstain"])
+    seen = {q["question"].lower() for name in ("default", "real-pdfs") for q in runner.load_set(SETS[name]).questions}
+    assert not [q["id"] for q in questions if q["question"].lower() in seen], "a held-out question is in a tuned set"
 
 
 @pytest.mark.parametrize("name", SETS)

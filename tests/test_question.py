@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.question import analyse, gives_answer, new_names
+from assistant.question import analyse, asked_for, gives_answer, missing, new_names
 from assistant.terms import TermStats
 
 LIBRARY = [
@@ -135,3 +135,44 @@ def test_captions_and_titles_never_lead_an_answer():
     assert not title_like("Councils are reluctant to let go of their roles")
     assert not title_like("Publication Date | NIST Special Publication 800-61: August 2012")
     assert not title_like("Jane Smith, Head of Tax, Haleon")
+
+
+def test_a_sum_of_money_is_asked_for_by_cost_and_spend_not_by_a_count():
+    cost = analyse("How much will the restoration of the church cost?", STATS)
+    assert not gives_answer(cost, "The restoration of the church will serve four churches.", "", STATS)
+    assert not gives_answer(cost, "The church raised £2m for its new organ.", "", STATS)  # a sum, not a cost
+    assert gives_answer(cost, "The restoration of the church will cost £2m.", "", STATS)
+    count = analyse("How many members saw a reduced need for capital investment?", STATS)
+    assert gives_answer(count, "45% of members saw a reduced need for capital investment.", "", STATS)
+    data = analyse("How much data does a member generate?", STATS)
+    assert gives_answer(data, "A member generates about 150GB of data per day.", "", STATS)
+
+
+def test_which_vendor_needs_a_name_given_as_a_vendor():
+    vendor = analyse("Which ERP vendor do most members use?", STATS)
+    assert not gives_answer(vendor, "Members in North America run ERP systems led by Finance.", "", STATS)
+    assert gives_answer(vendor, "Most members use ERP systems from the vendor Acme Systems.", "", STATS)
+    anchors = analyse("Which anchor organisations did Shropshire work with?", STATS)
+    assert gives_answer(anchors, "Wem Town Hall was one of the three Shropshire anchor organisations.", "", STATS)
+    involved = analyse("Which community organisations did the Dorset pilot involve?", STATS)
+    assert not gives_answer(involved, "In Dorset the council teamed up with community organisations in its area "
+                                      "to co-design Keep it Local tools.", "", STATS)  # a name, but of tools
+
+
+def test_what_x_needs_a_mention_of_x():
+    stats = TermStats(LIBRARY, dictionary=STATS.dictionary | {"penalty", "face", "late"})
+    intent = analyse("What penalty does a member face for late reports?", stats)
+    assert missing(intent, "Members must send their reports to the council.", "", stats) == "any mention of penalty"
+    assert gives_answer(intent, "A member faces a penalty of one year's suspension for late reports.", "", stats)
+    assert asked_for("What are the seven characteristics of a resilient economy?") == ["characterist"]
+    assert asked_for("What team structure models does the guide describe?") == ["team", "structur", "model"]
+
+
+def test_how_long_is_answered_by_a_span_and_may_is_not_a_month():
+    stats = TermStats(LIBRARY, dictionary=STATS.dictionary | {"long", "keep", "records"})
+    intent = analyse("How long do members keep their records?", stats)
+    assert gives_answer(intent, "Most members keep their records for months or years.", "", stats)
+    assert not gives_answer(intent, "Most members keep their records in the office.", "", stats)
+    withdrawn = analyse("When was the guide withdrawn?", STATS)
+    assert not gives_answer(withdrawn, "The guide may have been withdrawn and superseded.", "", STATS)
+    assert gives_answer(withdrawn, "The guide was withdrawn on 3 May 2025.", "", STATS)

@@ -1,0 +1,93 @@
+"""The first line of an answer: the close stored sentence that gives what the question asks for.
+
+Among the sentences scoring close to the best, those that give the kind of thing asked (question.py:
+an amount, a date, a name of the kind asked, about the question's names) may lead. Captions never
+do. Of those, the best is chosen with a small preference for the sentence that does what the
+question asks: names more of the things "which ones?" asks for, names someone for "who ...?", gives a
+month or a day for "when ...?", a time span for "when should ...?", a result for "what did it
+find?", a cause for "why ...?", an
+enumeration for "what are the ...?"; and against one that says what is not there, unless the
+question is put that way.
+"""
+from __future__ import annotations
+
+import re
+
+from .evidence import Evidence, EvidenceFinder
+from .extractive import asks, title_like
+from .question import Intent, gives_answer, new_names, reason_given
+from .terms import content_terms
+
+LEAD_POOL = 12          # sentences considered for the first line (the best ones that give what is asked)
+LEAD_FLOOR = 0.6        # ... scoring at least this share of the best one
+TYPED_LEAD_FLOOR = 0.4  # ... when it must give an amount, a date or names
+NAME_BONUS = 0.1        # per name, when the question asks which ones (one name for "who ...?")
+LIST_BONUS = 0.1        # per listed item (commas, 'and'), when the question asks for a list
+CUE_BONUS = 0.15        # for a sentence that gives a cause ("why"), a month or day or a time span ("when")
+VERB_BONUS = 0.15       # for a sentence that has the deed a "who ...?" question asks about ("funded")
+NEGATIVE_PENALTY = 0.15  # for a sentence that says what is missing, when the question asks what is there
+# "gives no page number", "is not known", "does not say": a statement that something is missing
+_NEGATIVE = re.compile(r"\b(gives?|has|have|had|is|are|was|were|holds?|contains?|finds?|found) no\b|"
+                       r"\bnot (known|stated|given|identified|found|confirmed|verified|available|mentioned)\b|"
+                       r"\b(does|do|did|could|can)(n't| not) (say|give|identify|state|mention|describe|confirm|tell)\b|"
+                       r"\bno (text|detail|details|information|page|figures?|record)\b", re.I)
+_SPECIFIC_DATE = re.compile(r"\b(january|february|march|april|june|july|august|september|october|november|"
+                            r"december|jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec)\b|\bmay\s+\d|\d\s+may\b|"
+                            r"\b\d{1,2}/\d{1,2}/\d{2,4}\b", re.I)
+_TIME_SPAN = re.compile(r"\b(within|after|before|until|during|every|each|for)\s+(\w+\s+){0,2}(days?|weeks?|months?|"
+                        r"years?|hours?|minutes?)\b|\b(immediately|annually|monthly|weekly|daily|as soon as)\b", re.I)
+# what was found: a result verb, or a figure found ("almost 60% of respondents reported ...")
+_RESULT = re.compile(r"\b(found|finds|showed|shows|revealed|concluded|reported|enabled|increased|fell|rose)\b|\d\s?%", re.I)
+_WHO_VERB = re.compile(r"^\s*who\s+(?!(?:is|are|was|were|do|does|did|has|have|had|will|would|can|could|should|must)\b)"
+                       r"([a-z]+)", re.I)
+
+
+def choose_lead(intent: Intent, ranked: list[Evidence], finder: EvidenceFinder, question: str = "") -> Evidence | None:
+    """The sentence to lead with, or None when no close sentence gives what is asked."""
+    if not ranked:
+        return None
+    stats = finder.stats
+    # a figure, a date or a name may sit in a sentence that shares fewer words with the question
+    floor = ranked[0].score * (TYPED_LEAD_FLOOR if intent.kind in ("amount", "date", "name") else LEAD_FLOOR)
+    fitting = []
+    for e in ranked:
+        if e.score < floor or len(fitting) >= LEAD_POOL:
+            break
+        # a caption names a topic and a stored question asks: neither answers (a list's
+        # introduction leads to its items)
+        if not title_like(e.quote) and not asks(e.quote) \
+                and gives_answer(intent, e.quote, finder.context(e), stats, e.dense):
+            fitting.append(e)
+    if not fitting:
+        return None
+    verb = _WHO_VERB.match(question)
+    deed = content_terms(verb.group(1)) if verb else []
+    # a sentence saying what is not there ("gives no page number") answers only a question that asks so
+    unasked = 0.0 if intent.negated else NEGATIVE_PENALTY
+    return max(fitting, key=lambda e: e.score * (1 + _preference(intent, e, deed, stats)
+                                                 - unasked * bool(_NEGATIVE.search(e.quote))))
+
+
+def _preference(intent: Intent, e: Evidence, deed: list[str], stats) -> float:
+    """How much better a sentence does what the question asks than merely sharing its words."""
+    if intent.kind == "name":
+        return NAME_BONUS * min(len(new_names(e.quote, set(intent.focus), stats)), 6)
+    if intent.kind == "date":
+        return CUE_BONUS * bool(_SPECIFIC_DATE.search(e.quote))
+    if intent.kind == "list":
+        return LIST_BONUS * min(_items_in(e.quote), 5)
+    if intent.kind == "reason":
+        return CUE_BONUS * reason_given(e.quote, intent)
+    if intent.when:
+        return CUE_BONUS * bool(_TIME_SPAN.search(e.quote))
+    if intent.finding:
+        return CUE_BONUS * bool(_RESULT.search(e.quote))
+    if intent.who:
+        named = bool(new_names(e.quote, set(intent.focus), stats))
+        did = bool(deed) and stats.coverage(deed, e.terms) > 0
+        return NAME_BONUS * named + VERB_BONUS * did
+    return 0.0
+
+
+def _items_in(sentence: str) -> int:
+    return sentence.count(",") + sentence.count(";") + len(re.findall(r"\band\b", sentence))
