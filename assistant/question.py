@@ -33,7 +33,11 @@ _MONEY_ASKED = re.compile(r"\b(costs?|costing|spend|spends|spending|spent|pay|pa
 _OTHER_QUANTITY = re.compile(r"\bhow much (?!(?:did|does|do|is|was|were|will|would|has|have|had|can|could|money|"
                              r"funding|cash)\b)[a-z]+|\bhow many\b|\bwhat (share|percentage|proportion|number|fraction)\b",
                              re.I)
-_MONEY = re.compile(r"[£$€¥]\s?\d|\d\s?(pounds?|dollars?|euros?|pence)\b|\b(USD|EUR|GBP)\s?\d", re.I)
+# a sum of money: a currency sign or code by a figure, or a currency word after a figure or a number
+# written out ("1.3 million pounds", "twelve thousand pounds")
+_MONEY = re.compile(r"[£$€¥]\s?\d|\b(USD|EUR|GBP)\s?\d|"
+                    r"(\d(m|bn|k)?|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|"
+                    r"forty|fifty|hundred|thousand|million|billion)\b)\s?(pounds?|dollars?|euros?|pence)\b", re.I)
 _AMOUNT_CUE = re.compile(r"\b(cost|costs|budget|price|salary|revenue|turnover)\b", re.I)
 _DATE_QUESTION = re.compile(r"^\s*when (was|were|did|is|will)\b(?!.*\b(should|must|need)\b)|\bwhat (year|date|month|day)\b|\bwhich (year|date|month)\b|\bsince when\b", re.I)
 # "which organisations ...?", "what countries ...?": the answer names them

@@ -148,6 +148,13 @@ def test_a_sum_of_money_is_asked_for_by_cost_and_spend_not_by_a_count():
     assert gives_answer(data, "A member generates about 150GB of data per day.", "", STATS)
 
 
+def test_a_sum_written_in_words_is_money():
+    funding = analyse("How much funding did the council give to the church?", STATS)
+    assert gives_answer(funding, "The council's funding for the church was six hundred thousand pounds.", "", STATS)
+    assert gives_answer(funding, "The council's funding for the church was 1.3 million pounds.", "", STATS)
+    assert not gives_answer(funding, "The council's funding for the church was agreed in 2017.", "", STATS)
+
+
 def test_which_vendor_needs_a_name_given_as_a_vendor():
     vendor = analyse("Which ERP vendor do most members use?", STATS)
     assert not gives_answer(vendor, "Members in North America run ERP systems led by Finance.", "", STATS)
