@@ -96,7 +96,7 @@ class Assistant:
             self._registry_seen = self.registry.signature()
             keys, self.problems = answer_keys(self.library, self.registry.load(), self.pinned)
             self.retriever = HybridRetriever(self.store, self.embedder, keys)
-            self.stats = TermStats([c["text"] for c in self.retriever.chunks.values()], self.embedder.whole_words())
+            self.stats = TermStats([c.text for c in self.retriever.chunks.values()], self.embedder.whole_words())
             self.finder = EvidenceFinder(self.retriever, self.embedder, self.stats, self.library.sentence_vectors(keys))
             self.lists = PageLists(self.finder.page_text, self.finder.has_page)
 
@@ -264,7 +264,7 @@ def _mismatch(problems: dict[str, list[str]], registry_path) -> str:
 
 
 def _hit_sources(hits: list[Hit], evidence: list[Evidence]) -> list[Evidence]:
-    ids = {(h.metadata["doc_key"], h.metadata["page_index"]) for h in hits}
+    ids = {(h.chunk.doc_key, h.chunk.page_index) for h in hits}
     return [e for e in evidence if (e.doc_key, e.page_index) in ids]
 
 
@@ -298,8 +298,8 @@ def _finish(answer: Answer, checked: list[CheckedSentence], hits: list[Hit], clo
 def _abstain(answer: Answer, hits: list[Hit], clock: "_Clock", lacking: str = "") -> Answer:
     pages = []
     for hit in hits:
-        page = PageRef(hit.doc_id, hit.metadata["title"], hit.page_label, hit.metadata.get("pdf_page"),
-                       hit.metadata.get("section") or None, hit.metadata["version"])
+        chunk = hit.chunk
+        page = PageRef(chunk.doc_id, chunk.title, chunk.page_label, chunk.pdf_page, chunk.section or None, chunk.version)
         if page not in pages:
             pages.append(page)
     answer.nearest_pages = pages[:NEAREST_PAGES]

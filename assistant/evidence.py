@@ -7,6 +7,7 @@ from functools import cached_property
 
 import numpy as np
 
+from ingest.chunking import Chunk
 from ingest.quotable import quotable_spans
 
 from .claims import NameUsage
@@ -60,33 +61,32 @@ class EvidenceFinder:
     @cached_property
     def name_usage(self) -> NameUsage:
         """Which words the library writes as names; built on first use (only model answers need it)."""
-        return NameUsage([c["text"] for c in self.retriever.chunks.values()])
+        return NameUsage([c.text for c in self.retriever.chunks.values()])
 
     def sentences(self, hits: list[Hit]) -> list[Evidence]:
         """Sentences of the hit chunks, in rank order, each stored sentence once."""
         seen, out = set(), []
         for rank, hit in enumerate(hits):
-            for evidence in _chunk_sentences(hit.text, hit.metadata, rank):
+            for evidence in _chunk_sentences(hit.chunk, rank):
                 if evidence.cache_key not in seen:
                     seen.add(evidence.cache_key)
                     out.append(evidence)
         return out
 
     @cached_property
-    def _pages(self) -> dict[tuple[str, int], list[dict]]:
+    def _pages(self) -> dict[tuple[str, int], list[Chunk]]:
         """(doc key, page index) → the page's chunks in reading order."""
-        pages: dict[tuple[str, int], list[dict]] = {}
+        pages: dict[tuple[str, int], list[Chunk]] = {}
         for chunk in self.retriever.chunks.values():
-            meta = chunk["metadata"]
-            pages.setdefault((meta["doc_key"], meta["page_index"]), []).append(chunk)
+            pages.setdefault((chunk.doc_key, chunk.page_index), []).append(chunk)
         for chunks in pages.values():
-            chunks.sort(key=lambda c: c["metadata"]["char_start"])
+            chunks.sort(key=lambda c: c.char_start)
         return pages
 
     def page_sentences(self, like: Evidence) -> list[Evidence]:
         """Every stored sentence of the page `like` sits on, in reading order."""
         chunks = self._pages.get((like.doc_key, like.page_index), [])
-        return [e for c in chunks for e in _chunk_sentences(c["text"], c["metadata"], like.hit_rank)]
+        return [e for c in chunks for e in _chunk_sentences(c, like.hit_rank)]
 
     def page_text(self, doc_key: str, page_index: int) -> str:
         """The page's text rebuilt from its chunks at their offsets ('' for no such page)."""
@@ -102,13 +102,12 @@ class EvidenceFinder:
         text = self.page_text(doc_key, page_index)
         if not chunks or not text[start:end].strip():
             return None
-        meta = next((c["metadata"] for c in reversed(chunks) if c["metadata"]["char_start"] <= start),
-                    chunks[0]["metadata"])
+        chunk = next((c for c in reversed(chunks) if c.char_start <= start), chunks[0])
         quote = " ".join(text[start:end].split())
         return Evidence(
-            quote=quote, doc_id=meta["doc_id"], title=meta["title"], page_label=meta["page_label"],
-            pdf_page=meta.get("pdf_page"), doc_key=doc_key, page_index=page_index, start=start, hit_rank=rank,
-            is_bullet=True, section=meta.get("section") or None, terms=frozenset(content_terms(quote)),
+            quote=quote, doc_id=chunk.doc_id, title=chunk.title, page_label=chunk.page_label,
+            pdf_page=chunk.pdf_page, doc_key=doc_key, page_index=page_index, start=start, hit_rank=rank,
+            is_bullet=True, section=chunk.section or None, terms=frozenset(content_terms(quote)),
             shown=" ".join(shown.split()) if shown else None)
 
     def context(self, evidence: Evidence, title: bool = True) -> str:
@@ -160,32 +159,30 @@ def _title_lines(text: str) -> list[tuple[int, int, bool]]:
     return out
 
 
-def _rebuild(chunks: list[dict]) -> str:
+def _rebuild(chunks: list[Chunk]) -> str:
     """A page's text from its chunks (in reading order), each at its offset. Chunks are cut between
     sentences; a gap of two or more characters was a paragraph break, and one before a bullet or a
     heading a line break."""
     parts, cursor = [], 0
     for chunk in chunks:
-        start = chunk["metadata"]["char_start"]
-        gap = start - cursor
-        line = "\n" if _NEW_LINE.match(chunk["text"]) else " "
+        gap = chunk.char_start - cursor
+        line = "\n" if _NEW_LINE.match(chunk.text) else " "
         parts.append("" if gap <= 0 else line if gap == 1 else "\n\n" + " " * (gap - 2))
-        parts.append(chunk["text"])
-        cursor = start + len(chunk["text"])
+        parts.append(chunk.text)
+        cursor = chunk.char_start + len(chunk.text)
     return "".join(parts)
 
 
-def _chunk_sentences(text: str, metadata: dict, rank: int) -> list[Evidence]:
-    out = []
+def _chunk_sentences(chunk: Chunk, rank: int) -> list[Evidence]:
+    text, out = chunk.text, []
     for start, end, is_bullet in quotable_spans(text) or _title_lines(text):
         sentence = text[start:end]
         terms = frozenset(content_terms(sentence))
         if len(terms) < 2:
             continue
         out.append(Evidence(
-            quote=" ".join(sentence.split()), doc_id=metadata["doc_id"], title=metadata["title"],
-            page_label=metadata["page_label"], pdf_page=metadata.get("pdf_page"),
-            doc_key=metadata["doc_key"], page_index=metadata["page_index"],
-            start=metadata["char_start"] + start, hit_rank=rank, is_bullet=is_bullet,
-            section=metadata.get("section") or None, terms=terms))
+            quote=" ".join(sentence.split()), doc_id=chunk.doc_id, title=chunk.title,
+            page_label=chunk.page_label, pdf_page=chunk.pdf_page, doc_key=chunk.doc_key, page_index=chunk.page_index,
+            start=chunk.char_start + start, hit_rank=rank, is_bullet=is_bullet, section=chunk.section or None,
+            terms=terms))
     return out

@@ -38,7 +38,7 @@ def usable_condensed(text: str, question: str) -> str | None:
 
 def build_messages(question: str, hits: list[Hit]) -> list[dict]:
     sources = "\n\n".join(
-        f"[{n}] ({h.metadata['title']}, page {h.page_label})\n<source>\n{h.text.strip()}\n</source>"
+        f"[{n}] ({h.chunk.title}, page {h.page_label})\n<source>\n{h.text.strip()}\n</source>"
         for n, h in enumerate(hits, start=1))
     return [{"role": "system", "content": SYSTEM_PROMPT},
             {"role": "user", "content": f"Sources:\n\n{sources}\n\nQuestion: {question}"}]

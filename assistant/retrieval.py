@@ -10,24 +10,32 @@ from llama_index.core.vector_stores.types import (FilterOperator, MetadataFilter
                                                   VectorStoreQuery)
 from llama_index.retrievers.bm25 import BM25Retriever
 
+from ingest.chunking import Chunk
+
 
 NEAR_DUPLICATE_CHUNK = 0.9   # cosine above which two chunks say the same thing
 
 
 @dataclass(frozen=True)
 class Hit:
-    chunk_id: str
-    text: str
-    metadata: dict
+    chunk: Chunk
     score: float  # fused reciprocal-rank score
 
     @property
+    def chunk_id(self) -> str:
+        return self.chunk.id
+
+    @property
+    def text(self) -> str:
+        return self.chunk.text
+
+    @property
     def doc_id(self) -> str:
-        return self.metadata["doc_id"]
+        return self.chunk.doc_id
 
     @property
     def page_label(self) -> str:
-        return self.metadata["page_label"]
+        return self.chunk.page_label
 
 
 class DenseRetriever(BaseRetriever):
@@ -55,7 +63,7 @@ class HybridRetriever:
     def __init__(self, store, embedder, active_keys: list[str], top_k: int = 10):
         self.store, self.embedder, self.top_k = store, embedder, top_k
         self.active_keys = list(active_keys)
-        self.chunks = {c["id"]: c for c in store.get_chunks(self.active_keys)}
+        self.chunks: dict[str, Chunk] = {c.id: c for c in store.get_chunks(self.active_keys)}
         self.vectors = store.get_vectors(list(self.chunks))
         self._fusers: dict[tuple, QueryFusionRetriever | None] = {}
 
@@ -65,8 +73,7 @@ class HybridRetriever:
         if fuser is None:
             return []
         bundle = QueryBundle(query_str=query, embedding=None if query_vector is None else [float(x) for x in query_vector])
-        hits = [Hit(n.node.node_id, self.chunks[n.node.node_id]["text"], self.chunks[n.node.node_id]["metadata"], n.score)
-                for n in fuser.retrieve(bundle) if n.node.node_id in self.chunks]
+        hits = [Hit(self.chunks[n.node.node_id], n.score) for n in fuser.retrieve(bundle) if n.node.node_id in self.chunks]
         return self._diverse(hits)
 
     def _diverse(self, hits: list[Hit]) -> list[Hit]:
@@ -82,17 +89,6 @@ class HybridRetriever:
                 kept.append(hit)
         return kept + repeats
 
-    def neighbours(self, hit: Hit) -> tuple[dict | None, dict | None]:
-        """The chunks just before and after a hit on the same page (context for a cut thought)."""
-        same_page = sorted((c for c in self.chunks.values()
-                            if c["metadata"]["doc_key"] == hit.metadata["doc_key"]
-                            and c["metadata"]["page_index"] == hit.metadata["page_index"]),
-                           key=lambda c: c["metadata"]["char_start"])
-        ids = [c["id"] for c in same_page]
-        at = ids.index(hit.chunk_id)
-        return (same_page[at - 1] if at > 0 else None,
-                same_page[at + 1] if at + 1 < len(same_page) else None)
-
     def _fuser(self, doc_id: str | None, kind: str | None) -> QueryFusionRetriever | None:
         key = (doc_id, kind)
         if key not in self._fusers:
@@ -101,12 +97,10 @@ class HybridRetriever:
 
     def _build_fuser(self, doc_id: str | None, kind: str | None) -> QueryFusionRetriever | None:
         wanted = [c for c in self.chunks.values()
-                  if (doc_id is None or c["metadata"]["doc_id"] == doc_id)
-                  and (kind is None or c["metadata"]["doc_kind"] == kind)]
+                  if (doc_id is None or c.doc_id == doc_id) and (kind is None or c.doc_kind == kind)]
         if not wanted:
             return None
-        nodes = {c["id"]: TextNode(id_=c["id"], text=c["text"], metadata=c["metadata"],
-                                   excluded_embed_metadata_keys=list(c["metadata"])) for c in wanted}
+        nodes = {c.id: TextNode(id_=c.id, text=c.text) for c in wanted}
         bm25 = BM25Retriever.from_defaults(nodes=list(nodes.values()),
                                            similarity_top_k=min(self.top_k * 2, len(nodes)))
         dense = DenseRetriever(self.store, self.embedder,

@@ -127,15 +127,13 @@ class ChunkStore:
         return len(self.collection.get(where={"doc_key": doc_key}, include=[])["ids"])
 
     @_store_call
-    def get_chunks(self, active_keys: list[str]) -> list[dict]:
-        """All active chunks as {id, text, metadata} records (for BM25 and sentence lookup)."""
+    def get_chunks(self, active_keys: list[str]) -> list[Chunk]:
+        """Every chunk of these versions, as the records ingest wrote (for BM25 and sentence lookup)."""
         if not active_keys:
             return []
         result = self.collection.get(where={"doc_key": {"$in": active_keys}},
                                      include=["documents", "metadatas"])
-        return [{"id": i, "text": t, "metadata": _public_metadata(m)}
-                for i, t, m in zip(result["ids"], result["documents"], result["metadatas"])]
-
+        return [_from_metadata(i, t, m) for i, t, m in zip(result["ids"], result["documents"], result["metadatas"])]
 
     @_store_call
     def get_vectors(self, ids: list[str]) -> dict[str, np.ndarray]:
@@ -169,6 +167,7 @@ def _to_node(chunk: Chunk, vector: np.ndarray):
                     excluded_llm_metadata_keys=list(metadata))
 
 
-def _public_metadata(metadata: dict) -> dict:
-    return {k: v for k, v in metadata.items()
-            if not k.startswith("_") and k not in ("document_id", "ref_doc_id")}
+def _from_metadata(chunk_id: str, text: str, m: dict) -> Chunk:
+    return Chunk(id=chunk_id, doc_id=m["doc_id"], doc_kind=m["doc_kind"], title=m["title"], version=m["version"],
+                 page_label=m["page_label"], page_index=m["page_index"], pdf_page=m.get("pdf_page"),
+                 char_start=m["char_start"], char_end=m["char_end"], text=text, section=m.get("section", ""))

@@ -66,10 +66,10 @@ def test_bad_files_fail_alone_and_leave_stored_documents_untouched(tmp_path, com
     assert records["kept"] == records_before["kept"]
     assert components.store.count(records["kept"].doc_key) == counts_before["kept"]
     assert components.store.count() == total_before + records["annual-review"].chunks
-    labels = {c["metadata"]["page_label"] for c in
+    labels = {c.page_label for c in
               components.store.get_chunks([records["annual-review"].doc_key])}
     assert labels == {"i", "ii", "iii", "1", "2", "3", "4", "5", "6"}
-    pdf_pages = {c["metadata"]["page_label"]: c["metadata"]["pdf_page"] for c in
+    pdf_pages = {c.page_label: c.pdf_page for c in
                  components.store.get_chunks([records["annual-review"].doc_key])}
     assert pdf_pages["1"] == 4 and pdf_pages["6"] == 9
 
@@ -101,5 +101,5 @@ def test_encrypted_pdf_with_empty_user_password_ingests(tmp_path, components):
 
     assert result.status == "new", result.detail
     assert result.pages == 9
-    texts = [c["text"] for c in components.store.get_chunks(components.registry.active_keys())]
+    texts = [c.text for c in components.store.get_chunks(components.registry.active_keys())]
     assert any("Section p4 sentence 2" in t for t in texts)

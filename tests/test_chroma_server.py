@@ -85,7 +85,7 @@ def _assert_live_versions_complete(components) -> None:
     live = components.store.get_chunks(components.registry.active_keys())
     for record in records.values():
         assert components.store.count(record.doc_key) == record.chunks, record.doc_key
-        assert sum(c["metadata"]["doc_key"] == record.doc_key for c in live) == record.chunks
+        assert sum(c.doc_key == record.doc_key for c in live) == record.chunks
     assert len(live) == sum(r.chunks for r in records.values())
 
 

@@ -110,6 +110,5 @@ def test_library_chunks_fit_the_model_with_the_title(tmp_path, make_components, 
     pages = {p.label: p for p in load_document(folder / "table.md").pages}
     limit = embedder.max_tokens - 2  # [CLS] and [SEP]
     for chunk in stored:
-        meta = chunk["metadata"]
-        assert chunk["text"] == pages[meta["page_label"]].text[meta["char_start"]:meta["char_end"]]
-        assert embedder.count_tokens(f"{meta['title']}\n{chunk['text']}") <= limit
+        assert chunk.text == pages[chunk.page_label].text[chunk.char_start:chunk.char_end]
+        assert embedder.count_tokens(chunk.embedding_text()) <= limit

@@ -103,16 +103,16 @@ def test_killed_mid_update_keeps_one_complete_old_version(moment, tmp_path, make
     live = components.store.get_chunks(components.registry.active_keys())
     for record in records.values():
         assert components.store.count(record.doc_key) == record.chunks, record.doc_key
-        assert sum(c["metadata"]["doc_key"] == record.doc_key for c in live) == record.chunks
+        assert sum(c.doc_key == record.doc_key for c in live) == record.chunks
     assert len(live) == sum(r.chunks for r in records.values())
-    assert sorted(c["metadata"]["page_label"] for c in live if c["metadata"]["doc_id"] == "report") == ["1", "2", "3"]
-    texts = " ".join(c["text"] for c in live)
+    assert sorted(c.page_label for c in live if c.doc_id == "report") == ["1", "2", "3"]
+    texts = " ".join(c.text for c in live)
     assert OLD_SENTENCE in texts and NEW_SENTENCE not in texts
 
     hits = components.assistant.retriever.retrieve(OLD_QUESTION)
     assert hits and OLD_SENTENCE in hits[0].text, [h.text for h in hits]
-    assert hits[0].metadata["doc_key"] == "report@1"
-    assert all(h.metadata["version"] == 1 for h in hits if h.doc_id == "report")
+    assert hits[0].chunk.doc_key == "report@1"
+    assert all(h.chunk.version == 1 for h in hits if h.doc_id == "report")
 
     _rerun_cleans_up(make_components, data_dir, folder, expected_status="updated")
     assert not (data_dir / "documents.tmp").exists()

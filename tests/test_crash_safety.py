@@ -64,7 +64,7 @@ def _kill_during_update(tmp_path, moment, folder, data_dir, keep_versions: int =
 
 
 def _live_texts(components):
-    return [c["text"] for c in components.store.get_chunks(components.registry.active_keys())]
+    return [c.text for c in components.store.get_chunks(components.registry.active_keys())]
 
 
 def _rerun_cleans_up(make_components, data_dir, folder, expected_status, **settings):
@@ -90,11 +90,11 @@ def test_killed_right_before_the_commit_keeps_the_old_version(tmp_path, make_com
     old = records["report"]
     assert old.version == 1
     live = components.store.get_chunks(components.registry.active_keys())
-    report_chunks = [c for c in live if c["metadata"]["doc_id"] == "report"]
+    report_chunks = [c for c in live if c.doc_id == "report"]
     assert len(report_chunks) == old.chunks
-    assert {c["metadata"]["version"] for c in report_chunks} == {1}
-    assert sorted(c["metadata"]["page_label"] for c in report_chunks) == ["1", "2", "3"]
-    texts = " ".join(c["text"] for c in live)
+    assert {c.version for c in report_chunks} == {1}
+    assert sorted(c.page_label for c in report_chunks) == ["1", "2", "3"]
+    texts = " ".join(c.text for c in live)
     assert OLD_SENTENCE in texts and NEW_SENTENCE not in texts
     # the dead run did write the new version's chunks, but nobody reads them
     assert components.store.count("report@2") > 0
@@ -113,10 +113,10 @@ def test_killed_right_after_the_commit_has_the_new_version_live(tmp_path, make_c
     assert new.version == 2 and records["other"] == before["other"]
     assert new.previous == [before["report"].alone()]  # version 1 is kept, complete
     live = components.store.get_chunks(components.registry.active_keys())
-    report_chunks = [c for c in live if c["metadata"]["doc_id"] == "report"]
+    report_chunks = [c for c in live if c.doc_id == "report"]
     assert len(report_chunks) == new.chunks == components.store.count("report@2")
-    assert sorted(c["metadata"]["page_label"] for c in report_chunks) == ["1", "2", "3"]
-    texts = " ".join(c["text"] for c in live)
+    assert sorted(c.page_label for c in report_chunks) == ["1", "2", "3"]
+    texts = " ".join(c.text for c in live)
     assert NEW_SENTENCE in texts and OLD_SENTENCE not in texts
     assert components.store.count("report@1") == before["report"].chunks
 

@@ -120,7 +120,7 @@ def _snapshot(components) -> dict:
         chunks = components.store.get_chunks([record.doc_key])
         files = {p.name: hashlib.sha256(p.read_bytes()).hexdigest()
                  for p in library.files_dir.glob(f"{record.doc_key}.*")}
-        out[doc_id] = (record, components.store.count(record.doc_key), sorted(c["text"] for c in chunks), files)
+        out[doc_id] = (record, components.store.count(record.doc_key), sorted(c.text for c in chunks), files)
     return out
 
 
@@ -157,7 +157,7 @@ def _assert_clean_failure(result, name_in_detail: str, *reasons: str) -> None:
 
 
 def _live_texts(components) -> str:
-    return " ".join(c["text"] for c in components.store.get_chunks(components.registry.active_keys()))
+    return " ".join(c.text for c in components.store.get_chunks(components.registry.active_keys()))
 
 
 def _assert_store_consistent(components) -> None:
@@ -279,10 +279,10 @@ def test_text_in_legacy_encodings_ingests_with_the_right_characters(tmp_path, co
     assert {name: r.status for name, r in results.items()} == {
         "windows.txt": "new", "iso.md": "new", "notepad.txt": "new"}, [r.line() for r in results.values()]
     chunks = components.store.get_chunks(components.registry.active_keys())
-    by_doc = {c["metadata"]["doc_id"]: c for c in chunks}
-    assert cp1252 in by_doc["windows"]["text"]
-    assert latin1 in by_doc["iso"]["text"] and by_doc["iso"]["metadata"]["page_label"] == "7"
-    assert utf16 in by_doc["notepad"]["text"]
+    by_doc = {c.doc_id: c for c in chunks}
+    assert cp1252 in by_doc["windows"].text
+    assert latin1 in by_doc["iso"].text and by_doc["iso"].page_label == "7"
+    assert utf16 in by_doc["notepad"].text
 
 
 def test_files_that_are_not_what_their_name_says_are_refused_by_their_bytes(tmp_path, components):

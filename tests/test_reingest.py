@@ -24,7 +24,7 @@ def _store_matches_registry(components):
 
 
 def _chunk_texts(components):
-    return [c["text"] for c in components.store.get_chunks(components.registry.active_keys())]
+    return [c.text for c in components.store.get_chunks(components.registry.active_keys())]
 
 
 def _write_doc(folder, name, pages: dict[str, str]):
@@ -92,11 +92,11 @@ def test_reingest_default_corpus(corpus_copy, components, embed_counter):
             assert components.store.count(record.doc_key) == counts[doc_id]
 
     live = components.store.get_chunks(components.registry.active_keys())
-    assert not any(old_sentence in c["text"] for c in live)
-    [hit] = [c for c in live if new_sentence in c["text"]]
-    assert hit["metadata"]["doc_id"] == "pcse-summary"
-    assert hit["metadata"]["page_label"] == "12"
-    assert hit["metadata"]["version"] == new_record.version
+    assert not any(old_sentence in c.text for c in live)
+    [hit] = [c for c in live if new_sentence in c.text]
+    assert hit.doc_id == "pcse-summary"
+    assert hit.page_label == "12"
+    assert hit.version == new_record.version
 
 
 def test_pages_added_removed_and_altered_are_reported(tmp_path, components):
@@ -161,7 +161,7 @@ def test_title_change_in_the_manifest_makes_a_new_version(tmp_path, components):
     records = _store_matches_registry(components)
     assert (records["doc-a"].title, records["doc-a"].kind, records["doc-a"].version) == ("New title", "summary", 2)
     [chunk] = components.store.get_chunks(components.registry.active_keys())
-    assert (chunk["metadata"]["title"], chunk["metadata"]["doc_kind"]) == ("New title", "summary")
+    assert (chunk.title, chunk.doc_kind) == ("New title", "summary")
 
 
 def test_prune_removes_documents_whose_files_are_gone(tmp_path, components):

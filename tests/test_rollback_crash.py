@@ -79,11 +79,11 @@ def test_a_rollback_killed_at_any_step_leaves_one_complete_live_version(moment, 
     assert records["other"] == before["other"]
     assert_store_holds_kept_versions(components.store, records)
     assert sorted(p.name for p in (data_dir / "files").iterdir()) == kept_files(records)
-    texts = " ".join(c["text"] for c in components.store.get_chunks(components.registry.active_keys()))
+    texts = " ".join(c.text for c in components.store.get_chunks(components.registry.active_keys()))
     live_sentence, hidden = (OLD_SENTENCE, NEW_SENTENCE) if live == 1 else (NEW_SENTENCE, OLD_SENTENCE)
     assert live_sentence in texts and hidden not in texts
     hits = components.assistant.retriever.retrieve(OLD_QUESTION, doc_id="report")
-    assert hits and hits[0].metadata["doc_key"] == f"report@{live}"
+    assert hits and hits[0].chunk.doc_key == f"report@{live}"
 
     again = run_python(["-m", "assistant.cli", "--data-dir", str(data_dir), "rollback", "report", "--to", "1"],
                        cwd=tmp_path)
