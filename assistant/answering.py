@@ -26,9 +26,6 @@ from .versioned import PinnedAssistants, answer_keys, check_version
 from ingest.errors import ReportAssistantError
 
 EVIDENCE_HITS = 8       # chunks whose sentences are considered
-# Answerability = this share of the best sentence's meaning match plus the rest of its rare-word
-# coverage; with `abstain_below` it was calibrated on evals/questions.yaml (evals/README.md).
-ANSWERABILITY_DENSE_WEIGHT = 0.55
 NEAREST_PAGES = 3       # pages suggested when abstaining
 _WHERE = re.compile(r"^\s*(where|on (what|which) pages?|(what|which) pages?)\b", re.I)  # asks for a place, not a list
 
@@ -58,6 +55,18 @@ class Answer:
                 "evidence_score": round(self.best_evidence, 4), "timings_ms": self.timings_ms}
 
 
+@dataclass(frozen=True)
+class Answerability:
+    """How closely the best evidence answers a question: this share of its meaning match plus the rest
+    of its rare-word coverage, and the threshold below which the assistant abstains. The two are
+    calibrated together (settings: answerability_dense_weight, abstain_below)."""
+    dense_weight: float
+    threshold: float
+
+    def score(self, dense: float, coverage: float) -> float:
+        return self.dense_weight * dense + (1 - self.dense_weight) * coverage
+
+
 class QuestionError(ReportAssistantError):
     """A question that cannot be asked as given (empty, too long, an unknown document, kind or mode)."""
 
@@ -74,13 +83,13 @@ def check_question(question: str, max_chars: int) -> str:
 
 
 class Assistant:
-    def __init__(self, store, embedder, library, *, abstain_below: float, generators: dict | None = None,
+    def __init__(self, store, embedder, library, *, answerability: Answerability, generators: dict | None = None,
                  max_question_chars: int = 4000, pinned: tuple[str, int] | None = None):
         """`pinned` (doc id, version): answer from that kept version of the document instead of its live one."""
         self.store, self.embedder, self.library = store, embedder, library
         self.pinned = pinned
         self.pinned_assistants = PinnedAssistants(self)
-        self.abstain_below = abstain_below
+        self.answerability = answerability
         self.max_question_chars = max_question_chars
         self.generators = generators or {}   # mode name → generative answerer
         self._store_lock = threading.RLock()   # a reopen never runs under another thread's search
@@ -164,15 +173,15 @@ class Assistant:
         clock.lap("evidence_ms")
         dense = max((e.dense for e in evidence), default=0.0)
         coverage = max((e.coverage for e in evidence), default=0.0)
-        best = ANSWERABILITY_DENSE_WEIGHT * dense + (1 - ANSWERABILITY_DENSE_WEIGHT) * coverage
+        best = self.answerability.score(dense, coverage)
         base = Answer(question=question, text="", abstained=False, mode=mode, retrieval_query=query,
                       best_evidence=best, best_dense=dense, best_coverage=coverage,
                       retrieved=[(h.doc_id, h.page_label) for h in pages])
         intent = analyse(asked, self.stats)
         lead = choose_lead(intent, ranked, self.finder, asked)
-        if best < self.abstain_below or lead is None:
+        if best < self.answerability.threshold or lead is None:
             gap = missing(intent, ranked[0].quote, self.finder.context(ranked[0]), self.stats, ranked[0].dense) \
-                if ranked and best >= self.abstain_below else ""
+                if ranked and best >= self.answerability.threshold else ""
             yield _abstain(base, pages, clock, gap)
             return
         checked = None

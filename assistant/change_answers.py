@@ -70,8 +70,6 @@ def _items(library, record) -> list[tuple]:
 def _about(assistant, question: str, topic: list[str], items: list[tuple]) -> list[tuple]:
     """The items about the question's subject, best first: the answerability measure the assistant
     abstains by (meaning match and rare-word coverage), over either side of each change."""
-    from .answering import ANSWERABILITY_DENSE_WEIGHT as weight
-
     if not items:
         return []
     sentences = [s for item in items for s in (item[3], item[4]) if s]
@@ -79,10 +77,10 @@ def _about(assistant, question: str, topic: list[str], items: list[tuple]) -> li
     query = assistant.embedder.embed_query(question)
     scored = []
     for item in items:
-        score = max(weight * float(vectors[s] @ query)
-                    + (1 - weight) * assistant.stats.coverage(topic, set(content_terms(s)))
+        score = max(assistant.answerability.score(float(vectors[s] @ query),
+                                                  assistant.stats.coverage(topic, set(content_terms(s))))
                     for s in (item[3], item[4]) if s)
-        if score >= assistant.abstain_below:
+        if score >= assistant.answerability.threshold:
             scored.append((score, item))
     return [item for _, item in sorted(scored, key=lambda pair: -pair[0])]
 

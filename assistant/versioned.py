@@ -52,7 +52,7 @@ class PinnedAssistants:
         key = (doc_id, version)
         if key not in self._built:
             a = self.assistant
-            self._built[key] = Assistant(a.store, a.embedder, a.library, abstain_below=a.abstain_below,
+            self._built[key] = Assistant(a.store, a.embedder, a.library, answerability=a.answerability,
                                          generators=a.generators, max_question_chars=a.max_question_chars,
                                          pinned=key)
             while len(self._built) > PINNED_CACHE:
