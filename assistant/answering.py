@@ -4,8 +4,7 @@ from __future__ import annotations
 import dataclasses
 import re
 import threading
-import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Iterator
 
 from ingest.manifest import KINDS
@@ -13,7 +12,8 @@ from ingest.store import StoreError
 from ingest.pdf_quote import quote_boxes
 
 from .change_answers import change_answer
-from .citation import AnswerSentence, Citation, PageRef
+from .answer_record import Answer, Clock, abstain, finish
+from .citation import Citation
 from .citations import CheckedSentence, check_answer
 from .evidence import Evidence, EvidenceFinder
 from .extractive import list_answer, select_sentences, with_continuation, with_parts
@@ -26,33 +26,7 @@ from .versioned import PinnedAssistants, answer_keys, check_version
 from ingest.errors import ReportAssistantError
 
 EVIDENCE_HITS = 8       # chunks whose sentences are considered
-NEAREST_PAGES = 3       # pages suggested when abstaining
 _WHERE = re.compile(r"^\s*(where|on (what|which) pages?|(what|which) pages?)\b", re.I)  # asks for a place, not a list
-
-
-@dataclass
-class Answer:
-    question: str
-    text: str
-    abstained: bool
-    mode: str
-    citations: list[Citation] = field(default_factory=list)
-    sentences: list[AnswerSentence] = field(default_factory=list)
-    nearest_pages: list[PageRef] = field(default_factory=list)
-    timings_ms: dict = field(default_factory=dict)
-    retrieval_query: str = ""
-    best_evidence: float = 0.0     # answerability, compared with the abstention threshold
-    best_dense: float = 0.0
-    best_coverage: float = 0.0
-    retrieved: list[tuple[str, str]] = field(default_factory=list)  # (doc id, page) in rank order
-    note: str = ""                 # e.g. why a model's answer was replaced
-
-    def to_json(self) -> dict:
-        return {"answer": self.text, "abstained": self.abstained, "citations": [c.to_json() for c in self.citations],
-                "sentences": [s.to_json() for s in self.sentences],
-                "nearest_pages": [p.to_json() for p in self.nearest_pages],
-                "mode": self.mode, "note": self.note, "retrieval_query": self.retrieval_query,
-                "evidence_score": round(self.best_evidence, 4), "timings_ms": self.timings_ms}
 
 
 @dataclass(frozen=True)
@@ -131,14 +105,7 @@ class Assistant:
                    version: int | None = None) -> Iterator[Answer]:
         """Yields partial answers while a model writes (text only), then the checked final answer.
         `version`: a kept version of `doc_id` to answer from instead of the live one."""
-        question = check_question(question, self.max_question_chars)
-        if retrieval_query is not None:
-            retrieval_query = retrieval_query.strip()[:self.max_question_chars * 2] or question
-        if kind and kind not in KINDS:
-            raise QuestionError(f"unknown kind '{kind}'; kinds: {', '.join(KINDS)}")
-        if mode != "extractive" and mode not in self.generators:
-            raise QuestionError(f"answer mode '{mode}' is not available; modes: "
-                                f"{', '.join(['extractive', *self.generators])}")
+        question, retrieval_query = self._checked_request(question, kind, mode, retrieval_query)
         if version is not None and check_version(self.library, doc_id, version):
             yield from self.pinned_assistants.get(doc_id, version).ask_stream(
                 question, doc_id=doc_id, kind=kind, mode=mode, retrieval_query=retrieval_query)
@@ -149,7 +116,50 @@ class Assistant:
         if changed is not None:
             yield changed
             return
-        clock = _Clock()
+        clock = Clock()
+        found = self._search(question, retrieval_query, doc_id, kind, clock)
+        base = Answer(question=question, text="", abstained=False, mode=mode, retrieval_query=found.query,
+                      best_evidence=found.best, best_dense=found.dense, best_coverage=found.coverage,
+                      retrieved=[(h.doc_id, h.page_label) for h in found.pages])
+        intent = analyse(found.asked, self.stats)
+        lead = choose_lead(intent, found.ranked, self.finder, found.asked)
+        if found.best < self.answerability.threshold or lead is None:
+            top = found.ranked[0] if found.ranked else None
+            gap = missing(intent, top.quote, self.finder.context(top), self.stats, top.dense) \
+                if top and found.best >= self.answerability.threshold else ""
+            yield abstain(base, found.pages, clock, gap)
+            return
+        checked = None
+        if mode != "extractive":
+            checked = yield from self._model_answer(base, found, mode, clock)
+        if checked is None:
+            chosen = self._extract(found.asked, intent, found.ranked, lead)
+            # the answer's lines are the stored sentences themselves: each is its own support
+            checked = [CheckedSentence(e.shown or e.quote, True, 1.0, e) for e in chosen]
+            shortfall = _shortfall(intent, chosen, self.stats)
+            base.note = " ".join(filter(None, [base.note, shortfall]))  # keeps a model fallback's note
+        clock.lap("answer_ms")
+        answer = finish(base, checked, found.pages, clock)
+        answer.citations = self._locate_quotes(answer.citations)
+        clock.lap("boxes_ms")
+        yield answer
+
+    def _checked_request(self, question: str, kind: str | None, mode: str,
+                         retrieval_query: str | None) -> tuple[str, str | None]:
+        """The question and retrieval query as they will be used, or QuestionError before any work."""
+        question = check_question(question, self.max_question_chars)
+        if retrieval_query is not None:
+            retrieval_query = retrieval_query.strip()[:self.max_question_chars * 2] or question
+        if kind and kind not in KINDS:
+            raise QuestionError(f"unknown kind '{kind}'; kinds: {', '.join(KINDS)}")
+        if mode != "extractive" and mode not in self.generators:
+            raise QuestionError(f"answer mode '{mode}' is not available; modes: "
+                                f"{', '.join(['extractive', *self.generators])}")
+        return question, retrieval_query
+
+    def _search(self, question: str, retrieval_query: str | None, doc_id: str | None, kind: str | None,
+                clock: "Clock") -> "_Search":
+        """Retrieve the chunks, then score their sentences against the question."""
         with self._store_lock:
             self.sync()
             if self.problems:
@@ -164,54 +174,31 @@ class Assistant:
         # a follow-up is searched with the earlier subject, but its own words weigh double when the
         # sentences are scored, so the answer is about what was asked now, not what was asked before
         asked = self.stats.correct(question)
-        terms = content_terms(query) + (content_terms(asked) if asked != query else [])
-        self.finder.score(terms, query_vector, evidence)
-        ranked = sorted(evidence, key=lambda e: e.score, reverse=True)
-        # the pages shown (retrieved, nearest) put the chunk that answers best first; a model is
-        # given the chunks in retrieval order, which its source numbers refer to
-        pages = _by_best_sentence(hits, evidence)
+        self.finder.score(content_terms(query) + (content_terms(asked) if asked != query else []), query_vector,
+                          evidence)
         clock.lap("evidence_ms")
         dense = max((e.dense for e in evidence), default=0.0)
         coverage = max((e.coverage for e in evidence), default=0.0)
-        best = self.answerability.score(dense, coverage)
-        base = Answer(question=question, text="", abstained=False, mode=mode, retrieval_query=query,
-                      best_evidence=best, best_dense=dense, best_coverage=coverage,
-                      retrieved=[(h.doc_id, h.page_label) for h in pages])
-        intent = analyse(asked, self.stats)
-        lead = choose_lead(intent, ranked, self.finder, asked)
-        if best < self.answerability.threshold or lead is None:
-            gap = missing(intent, ranked[0].quote, self.finder.context(ranked[0]), self.stats, ranked[0].dense) \
-                if ranked and best >= self.answerability.threshold else ""
-            yield _abstain(base, pages, clock, gap)
-            return
-        checked = None
-        if mode != "extractive":
-            generator = self.generators.get(mode)
-            if generator is None:
-                raise QuestionError(f"answer mode '{mode}' is not available; modes: "
-                                 f"{', '.join(['extractive', *self.generators])}")
-            sources = _hit_sources(hits[:generator.max_sources], evidence)
-            text = ""
-            for text in generator.stream(question, hits[:generator.max_sources]):
-                base.text = text
-                yield base
-            clock.lap("generate_ms")
-            checked = check_answer(text, sources, self.finder, numbers=[e.hit_rank + 1 for e in sources])
-            if not any(c.supported for c in checked):
-                base.note = ("The model's answer had no sentence the report supports, so the report's "
-                             "own sentences are shown instead.")
-                checked = None
-        if checked is None:
-            chosen = self._extract(asked, intent, ranked, lead)
-            # the answer's lines are the stored sentences themselves: each is its own support
-            checked = [CheckedSentence(e.shown or e.quote, True, 1.0, e) for e in chosen]
-            shortfall = _shortfall(intent, chosen, self.stats)
-            base.note = " ".join(filter(None, [base.note, shortfall]))  # keeps a model fallback's note
-        clock.lap("answer_ms")
-        answer = _finish(base, checked, pages, clock)
-        answer.citations = self._locate_quotes(answer.citations)
-        clock.lap("boxes_ms")
-        yield answer
+        # the pages shown (retrieved, nearest) put the chunk that answers best first; a model is
+        # given the chunks in retrieval order, which its source numbers refer to
+        return _Search(query, asked, hits, evidence, sorted(evidence, key=lambda e: e.score, reverse=True),
+                       _by_best_sentence(hits, evidence), dense, coverage, self.answerability.score(dense, coverage))
+
+    def _model_answer(self, base: Answer, found: "_Search", mode: str, clock: "Clock"):
+        """Streams the model's words as partial answers; returns its checked sentences, or None when
+        none of them is supported (the report's own sentences are then shown, with a note)."""
+        generator = self.generators.get(mode)
+        sources = _hit_sources(found.hits[:generator.max_sources], found.evidence)
+        text = ""
+        for text in generator.stream(base.question, found.hits[:generator.max_sources]):
+            base.text = text
+            yield base
+        clock.lap("generate_ms")
+        checked = check_answer(text, sources, self.finder, numbers=[e.hit_rank + 1 for e in sources])
+        if any(c.supported for c in checked):
+            return checked
+        base.note = "The model's answer had no sentence the report supports, so the report's own sentences are shown instead."
+        return None
 
     def _extract(self, asked: str, intent: Intent, ranked: list[Evidence], lead: Evidence) -> list[Evidence]:
         """The extractive answer: the items of the list asked for, or the lead and its support."""
@@ -240,6 +227,19 @@ class Assistant:
                 citation = dataclasses.replace(citation, boxes=tuple(tuple(box) for box in boxes))
             located.append(citation)
         return located
+
+
+@dataclass
+class _Search:
+    query: str                 # what was searched (a follow-up carries the conversation's subject)
+    asked: str                 # the question itself, spelling corrected
+    hits: list[Hit]            # in retrieval order
+    evidence: list[Evidence]   # their sentences, scored
+    ranked: list[Evidence]     # best first
+    pages: list[Hit]           # the hits, the one holding the best sentence first
+    dense: float
+    coverage: float
+    best: float                # answerability of the best evidence
 
 
 def _by_best_sentence(hits: list[Hit], evidence: list[Evidence]) -> list[Hit]:
@@ -277,62 +277,3 @@ def _hit_sources(hits: list[Hit], evidence: list[Evidence]) -> list[Evidence]:
     return [e for e in evidence if (e.doc_key, e.page_index) in ids]
 
 
-def _finish(answer: Answer, checked: list[CheckedSentence], hits: list[Hit], clock: "_Clock") -> Answer:
-    supported = [c for c in checked if c.supported]
-    if not supported:
-        return _abstain(answer, hits, clock)
-    citations, lines = [], []
-    for item in checked:
-        number = None
-        if item.supported:
-            citation = _citation(item.evidence)
-            if citation not in citations:
-                citations.append(citation)
-            number = citations.index(citation) + 1
-        answer.sentences.append(AnswerSentence(item.text, item.supported, number, item.support,
-                                               repaired=item.repaired, conflict=item.conflict))
-        if item.supported:
-            lines.append(f"{item.text} [{number}]")
-    answer.text = lines[0] + "".join(f"\n- {line}" for line in lines[1:])
-    dropped = len(checked) - len(supported)
-    if dropped:
-        answer.text += f"\n\n({dropped} sentence(s) without support in the report were left out.)"
-    if answer.note:
-        answer.text += f"\n\n({answer.note})"
-    answer.citations = citations
-    answer.timings_ms = clock.laps
-    return answer
-
-
-def _abstain(answer: Answer, hits: list[Hit], clock: "_Clock", lacking: str = "") -> Answer:
-    pages = []
-    for hit in hits:
-        chunk = hit.chunk
-        page = PageRef(chunk.doc_id, chunk.title, chunk.page_label, chunk.pdf_page, chunk.section or None, chunk.version)
-        if page not in pages:
-            pages.append(page)
-    answer.nearest_pages = pages[:NEAREST_PAGES]
-    where = "; ".join(p.text() for p in answer.nearest_pages)
-    gap = (f"the closest passages lack {lacking}" if lacking
-           else "nothing in the stored documents answers it closely enough to quote")
-    answer.text = f"The report doesn't appear to cover this: {gap}." + (f" The nearest pages are: {where}." if where else "")
-    answer.abstained = True
-    answer.timings_ms = clock.laps
-    return answer
-
-
-def _citation(evidence: Evidence) -> Citation:
-    return Citation(evidence.doc_id, evidence.title, evidence.page_label, evidence.pdf_page, evidence.section,
-                    int(evidence.doc_key.rpartition("@")[2]), evidence.quote)
-
-
-class _Clock:
-    def __init__(self):
-        self.start = self.last = time.perf_counter()
-        self.laps: dict[str, float] = {}
-
-    def lap(self, name: str) -> None:
-        now = time.perf_counter()
-        self.laps[name] = round((now - self.last) * 1000, 1)
-        self.laps["total_ms"] = round((now - self.start) * 1000, 1)
-        self.last = now

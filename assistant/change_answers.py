@@ -13,6 +13,7 @@ import time
 
 from ingest.pages import page_reference
 
+from .answer_record import Answer
 from .citation import AnswerSentence, Citation
 from .terms import content_terms, words
 
@@ -86,8 +87,6 @@ def _about(assistant, question: str, topic: list[str], items: list[tuple]) -> li
 
 
 def _answer(assistant, question: str, items: list[tuple]):
-    from .answering import Answer
-
     answer = Answer(question=question, text="", abstained=False, mode="extractive")
     lines = []
     for before, after, change, old, new, page in items:
@@ -115,8 +114,6 @@ def _answer(assistant, question: str, items: list[tuple]):
 
 
 def _nothing_changed(question: str, documents: list):
-    from .answering import Answer
-
     compared = "; ".join(f"{r.title} (versions {', '.join(str(v.version) for v in r.versions()[-2:])})"
                          for r in documents)
     subject = " ".join(w for w in words(question) if any(t not in CHANGE_TERMS for t in content_terms(w)))

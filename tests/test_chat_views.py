@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from assistant.answer_view import answer_markdown, safe_markdown
-from assistant.answering import Answer
+from assistant.answer_record import Answer
 from assistant.citation import AnswerSentence, Citation
 from assistant.export import conversation_markdown
 from assistant.library_view import by_kind, library_line, library_rows

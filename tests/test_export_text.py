@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from assistant.answering import Answer
+from assistant.answer_record import Answer
 from assistant.citation import AnswerSentence, Citation
 from assistant.export import conversation_markdown
 
