@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 from . import metrics
+from .tables import markdown_table, measure
 from .runner import DEFAULT_QUESTIONS, load_questions
 
 WORDS = ("council community commissioning local economy resilience social value services anchor "
@@ -62,7 +63,7 @@ class _Bench:
     def _row(self, name: str, unit: str, ours, starter=None, **extra) -> None:
         ratio = ours / starter if isinstance(ours, (int, float)) and starter else None
         self.rows.append({"figure": name, "unit": unit, "ours": ours, "starter": starter, "ratio": ratio, **extra})
-        print(f"{name:<44} {_fmt(ours):>10} {_fmt(starter):>10} {_fmt(ratio):>7}  {unit}", file=sys.stderr)
+        print(f"{name:<44} {measure(ours):>10} {measure(starter):>10} {measure(ratio):>7}  {unit}", file=sys.stderr)
 
     def _ingest(self, name: str, paths: list[Path], starter_dir: str) -> None:
         start = time.perf_counter()
@@ -253,11 +254,9 @@ def _generate_text_corpus(folder: Path, pages: int, pages_per_file: int = 100) -
 
 
 def format_table(results: dict) -> str:
-    lines = ["| figure | ours | starter | ours/starter | unit |", "|---|---|---|---|---|"]
-    for row in results["rows"]:
-        lines.append(f"| {row['figure']} | {_fmt(row['ours'])} | {_fmt(row['starter'])} | "
-                     f"{_fmt(row['ratio'])} | {row['unit']} |")
-    return "\n".join(lines)
+    return markdown_table(["figure", "ours", "starter", "ours/starter", "unit"],
+                          [[r["figure"], measure(r["ours"]), measure(r["starter"]), measure(r["ratio"]), r["unit"]]
+                           for r in results["rows"]])
 
 
 def _write(results: dict, out_dir: Path) -> None:
@@ -265,8 +264,3 @@ def _write(results: dict, out_dir: Path) -> None:
     (out_dir / "bench.json").write_text(json.dumps(results, indent=1, default=str), encoding="utf-8")
     (out_dir / "bench.md").write_text("# Benchmark\n\n" + format_table(results) + "\n", encoding="utf-8")
 
-
-def _fmt(value) -> str:
-    if value is None:
-        return "-"
-    return f"{value:.3g}" if isinstance(value, float) else str(value)

@@ -12,6 +12,7 @@ import yaml
 from assistant.conversation import Conversation
 
 from . import metrics
+from .tables import figure, markdown_table, measure
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
@@ -174,7 +175,7 @@ def check_thresholds(summary: dict, thresholds: dict) -> list[str]:
     for key, minimum in thresholds.get("minimum", {}).items():
         value = flat.get(key)
         if value is None or value < minimum:
-            failures.append(f"{key} = {_fmt(value)} is below the recorded minimum {minimum}")
+            failures.append(f"{key} = {figure(value)} is below the recorded minimum {minimum}")
     return failures
 
 
@@ -192,43 +193,33 @@ def calibrate(results: list[dict]) -> list[tuple]:
 
 
 def format_table(summary: dict) -> str:
+    """The set's figures: ours beside the starter's (retrieval on the same questions), then per
+    question type and per document."""
     ours, base = summary["ours"], summary["baseline"]
     same = summary["ours_on_baseline_questions"] if base.get("hit@1") is not None else ours
-    lines = [f"{'metric':<20}{'ours':>9}{'starter':>9}{'ratio':>8}   (retrieval on the same "
-             f"{'questions'}; (document, page) relevance)"]
-    for key in RETRIEVAL_KEYS:
-        ratio = same[key] / base[key] if base.get(key) else None
-        lines.append(f"{key:<20}{_fmt(same[key]):>9}{_fmt(base[key]):>9}{_fmt(ratio):>8}")
-    for key in ANSWER_KEYS:
-        lines.append(f"{key:<20}{_fmt(ours[key]):>9}{'-':>9}")
-    for key, value in summary["abstention"].items():
-        lines.append(f"{key:<20}{_fmt(value):>9}{'-':>9}")
-    lat = summary["latency_ms"]
-    lines.append(f"{'latency median ms':<20}{_fmt(lat['median']):>9}")
-    lines.append(f"{'latency p95 ms':<20}{_fmt(lat['p95']):>9}")
-    lines.append("")
-    lines.append(f"{'type':<14}{'n':>4}{'hit@5':>8}{'starter':>9}{'facts':>8}{'lead':>8}{'cit.prec':>9}"
-                 f"{'abstained':>10}")
-    for kind, row in summary["by_type"].items():
-        lines.append(f"{kind:<14}{row['n']:>4}{_fmt(row['hit@5']):>8}{_fmt(row['baseline']['hit@5']):>9}"
-                     f"{_fmt(row['fact_recall']):>8}{_fmt(row['lead_accuracy']):>8}"
-                     f"{_fmt(row['citation_precision']):>9}{row['abstained']:>10}")
-    lines.append("")
-    lines.append(format_documents(summary))
-    return "\n".join(lines)
+    rows = [[key, figure(same[key]), figure(base[key]), figure(same[key] / base[key] if base.get(key) else None)]
+            for key in RETRIEVAL_KEYS]
+    rows += [[key, figure(ours[key]), "-", "-"] for key in ANSWER_KEYS]
+    rows += [[key, figure(value), "-", "-"] for key, value in summary["abstention"].items()]
+    rows += [[f"latency {name} ms", measure(summary["latency_ms"][name]), "-", "-"] for name in ("median", "p95")]
+    types = [[kind, row["n"], figure(row["hit@5"]), figure(row["baseline"]["hit@5"]), figure(row["fact_recall"]),
+              figure(row["lead_accuracy"]), figure(row["citation_precision"]), row["abstained"]]
+             for kind, row in summary["by_type"].items()]
+    return "\n\n".join([
+        markdown_table(["metric", "ours", "starter", "ratio"], rows),
+        markdown_table(["type", "n", "hit@5", "starter", "facts", "lead", "cit.prec", "abstained"], types),
+        format_documents(summary)])
 
 
 def format_documents(summary: dict) -> str:
     """Per document: answerable questions (hit@5, facts, lead, share answered) and must-refuse ones
     (share refused); abstention precision over the questions about that document."""
-    lines = [f"{'document':<30}{'n':>4}{'hit@5':>8}{'facts':>8}{'lead':>8}{'answered':>10}{'refused':>10}"
-             f"{'abst.prec':>10}"]
+    rows = []
     for doc, row in summary["by_document"].items():
         refused = f"{round(row['refused_share'] * row['must_refuse'])}/{row['must_refuse']}" if row["must_refuse"] else "-"
-        lines.append(f"{doc[:29]:<30}{row['n']:>4}{_fmt(row['hit@5']):>8}{_fmt(row['fact_recall']):>8}"
-                     f"{_fmt(row['lead_accuracy']):>8}{_fmt(row['answered_share']):>10}{refused:>10}"
-                     f"{_fmt(row['abstain_precision']):>10}")
-    return "\n".join(lines)
+        rows.append([doc, row["n"], figure(row["hit@5"]), figure(row["fact_recall"]), figure(row["lead_accuracy"]),
+                     figure(row["answered_share"]), refused, figure(row["abstain_precision"])])
+    return markdown_table(["document", "n", "hit@5", "facts", "lead", "answered", "refused", "abst.prec"], rows)
 
 
 def write_outputs(summary: dict, results: list[dict], out_dir: Path, json_path: Path | None,
@@ -241,7 +232,7 @@ def write_outputs(summary: dict, results: list[dict], out_dir: Path, json_path: 
     _chart(summary, chart)
     failing = [r for r in results if _failed(r)]
     report = [f"# Evaluation report: {name}", "", f"Run at {payload['run_at']}, {summary['questions']} questions.", "",
-              "![ours vs starter](eval.png)", "", "```", format_table(summary), "```", "",
+              "![ours vs starter](eval.png)", "", format_table(summary), "",
               "## Questions we still fail", ""]
     report += [f"- `{r['id']}` ({r['type']}): {r['question']} — {_why(r)}" for r in failing] or ["- none"]
     (out_dir / "eval.md").write_text("\n".join(report) + "\n", encoding="utf-8")
@@ -257,8 +248,8 @@ def _failed(row: dict) -> bool:
 def _why(row: dict) -> str:
     if row["must_abstain"] != row["abstained"]:
         return "answered but should abstain" if row["must_abstain"] else "abstained but answerable"
-    return (f"facts {_fmt(row.get('fact_recall'))}, lead {_fmt(row.get('lead_accuracy'))}, cited {row['cited'][:3]}, "
-            f"hit@5 {_fmt(row.get('hit@5'))}")
+    return (f"facts {figure(row.get('fact_recall'))}, lead {figure(row.get('lead_accuracy'))}, cited {row['cited'][:3]}, "
+            f"hit@5 {figure(row.get('hit@5'))}")
 
 
 def _chart(summary: dict, path: Path) -> None:
@@ -281,6 +272,3 @@ def _chart(summary: dict, path: Path) -> None:
     fig.savefig(path, dpi=110)
     plt.close(fig)
 
-
-def _fmt(value) -> str:
-    return "-" if value is None else f"{value:.3f}" if isinstance(value, float) else str(value)

@@ -18,6 +18,7 @@ import time
 from pathlib import Path
 
 from evals.pdf_edits import change_text, first_pages, insert_page, remove_page
+from evals.tables import markdown_table
 
 REAL_PDFS = Path(__file__).resolve().parents[2] / "shared" / "real-pdfs"
 NIST, MULTI_PAGE = REAL_PDFS / "nist-sp800-61r2.pdf", REAL_PDFS / "multi_page.pdf"
@@ -151,9 +152,9 @@ def format_report(figures: dict) -> str:
              "## `report-assistant verify conversation.md` (exported before the update)", "", "```",
              edited["verify"].rstrip(), "```", "",
              "## Store size on disk: the NIST guide's first 60 pages, one figure changed per version", "",
-             "| versions kept | chunks per version | ingest s | total MB | chroma/ MB | files/ MB |", "|---|---|---|---|---|---|"]
-    lines += [f"| {r['versions']} | {r['chunks']} | {r['ingest_s']} | {r['total_mb']} | {r['chroma_mb']} | {r['files_mb']} |"
-              for r in sizes]
+             markdown_table(["versions kept", "chunks per version", "ingest s", "total MB", "chroma/ MB", "files/ MB"],
+                            [[r[k] for k in ("versions", "chunks", "ingest_s", "total_mb", "chroma_mb", "files_mb")]
+                             for r in sizes])]
     lines += ["", f"## Re-ingest of an unchanged library ({again['documents']} documents, {again['kept_versions']} "
               "kept versions)", "", f"- in process, library open: median {again['in_process_median_s']} s",
               f"- `report-assistant ingest corpus/ docs/` (a new process each time): median {again['cli_median_s']} s"]
