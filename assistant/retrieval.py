@@ -100,7 +100,10 @@ class HybridRetriever:
                   if (doc_id is None or c.doc_id == doc_id) and (kind is None or c.doc_kind == kind)]
         if not wanted:
             return None
-        nodes = {c.id: TextNode(id_=c.id, text=c.text) for c in wanted}
+        # fusion tells nodes apart by a hash of text and metadata: two chunks of the same text (a
+        # summary repeating its report) stay two only if their metadata differs
+        nodes = {c.id: TextNode(id_=c.id, text=c.text, metadata={"chunk": c.id}, excluded_embed_metadata_keys=["chunk"])
+                 for c in wanted}
         bm25 = BM25Retriever.from_defaults(nodes=list(nodes.values()),
                                            similarity_top_k=min(self.top_k * 2, len(nodes)))
         dense = DenseRetriever(self.store, self.embedder,

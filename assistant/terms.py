@@ -58,6 +58,13 @@ def _content_terms(text: str) -> tuple[str, ...]:
     return tuple(_stem(w) for w in words(text) if w not in STOPWORDS and (len(w) > 1 or w.isdigit()))
 
 
+def _same_case(original: str, correction: str) -> str:
+    """'Shropshre' → 'Shropshire', not 'shropshire': a name stays a name for what reads names."""
+    if original.isupper() and len(original) > 1:
+        return correction.upper()
+    return correction[:1].upper() + correction[1:] if original[:1].isupper() else correction
+
+
 def _one_gap(a: str, b: str) -> bool:
     """Whether the longer of two words is the shorter with one letter put in."""
     short, long = sorted((a, b), key=len)
@@ -101,7 +108,7 @@ class TermStats:
                 cutoff = 0.84 if len(lower) > 5 else 0.75  # one slip in a short word weighs more
                 close = difflib.get_close_matches(lower, self.surface, n=1, cutoff=cutoff)
                 looked_up[lower] = close[0] if close else None
-            return looked_up[lower] or word
+            return _same_case(word, looked_up[lower]) if looked_up[lower] else word
         return re.sub(r"[A-Za-z]+", fix, question)
 
     def _one_letter_apart(self, word: str) -> str | None:

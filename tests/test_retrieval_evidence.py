@@ -1,0 +1,117 @@
+"""Retrieval, evidence and the extractive choice of sentences, one step at a time, on a small real
+store (real Chroma, the real embedder): assistant/retrieval.py, evidence.py and extractive.py."""
+from __future__ import annotations
+
+import pytest
+
+from assistant.evidence import _rebuild
+from assistant.extractive import asks, select_sentences, title_like
+from assistant.terms import content_terms
+
+HARBOUR = """<!-- page 1 -->
+# Harbour plan
+
+The harbour board will rebuild the slipway at Porthkerris in 2026. The works are paid for by the coastal fund.
+
+The board meets every spring to review local spending.
+
+<!-- page 2 -->
+# Volunteers
+
+Volunteers ran the lifeboat cafe on Saturdays and raised money for new radios.
+"""
+ORCHARD = """<!-- page 1 -->
+# Orchard notes
+
+The orchard cooperative planted nine hundred apple trees on council land.
+
+<!-- page 2 -->
+# Volunteers
+
+Volunteers ran the lifeboat cafe on Saturdays and raised money for new radios.
+"""
+
+
+@pytest.fixture(scope="module")
+def assistant(embedder, tmp_path_factory):
+    from assistant.components import Components
+    from assistant.settings import Settings
+
+    root = tmp_path_factory.mktemp("small-store")
+    (root / "docs").mkdir()
+    (root / "docs" / "harbour.md").write_text(HARBOUR, encoding="utf-8")
+    (root / "docs" / "orchard.md").write_text(ORCHARD, encoding="utf-8")
+    components = Components(Settings.from_env(environ={}, data_dir=root / "data"))
+    components.__dict__["embedder"] = embedder
+    (harbour, orchard) = components.library.ingest([root / "docs"])
+    assert (harbour.status, orchard.status) == ("new", "new")
+    components.assistant.sync()
+    return components.assistant
+
+
+def test_a_rare_word_finds_its_page_and_each_chunk_comes_once(assistant):
+    hits = assistant.retriever.retrieve("Porthkerris")
+    assert (hits[0].doc_id, hits[0].page_label) == ("harbour", "1")
+    assert len({h.chunk_id for h in hits}) == len(hits)     # found by both searches, counted once
+
+
+def test_a_paraphrase_finds_its_page_by_meaning(assistant):
+    hits = assistant.retriever.retrieve("Where did the co-op grow fruit?")
+    assert hits[0].doc_id == "orchard"
+
+
+def test_filters_by_document_and_kind(assistant):
+    assert {h.doc_id for h in assistant.retriever.retrieve("volunteers", doc_id="orchard")} == {"orchard"}
+    assert assistant.retriever.retrieve("volunteers", kind="summary") == []
+
+
+def test_a_near_duplicate_chunk_moves_below_the_others(assistant):
+    hits = assistant.retriever.retrieve("Who ran the lifeboat cafe?")
+    cafe = [i for i, h in enumerate(hits) if "lifeboat cafe" in h.text]
+    assert len(cafe) == 2 and cafe[1] == len(hits) - 1, [h.text[:40] for h in hits]
+
+
+def test_evidence_sentences_come_once_with_their_page_and_offset(assistant):
+    hits = assistant.retriever.retrieve("slipway works")
+    evidence = assistant.finder.sentences(hits)
+    assert len({e.cache_key for e in evidence}) == len(evidence)
+    slipway = next(e for e in evidence if "slipway" in e.quote)
+    assert (slipway.doc_id, slipway.page_label, slipway.section) == ("harbour", "1", "Harbour plan")
+    page = assistant.finder.page_text(slipway.doc_key, slipway.page_index)
+    assert page[slipway.start:].startswith("The harbour board will rebuild the slipway")
+    assert not any(e.quote.startswith("#") for e in evidence)   # headings are never evidence
+
+
+def test_a_page_is_rebuilt_from_its_chunks_at_their_offsets(assistant):
+    chunks = sorted((c for c in assistant.retriever.chunks.values() if c.doc_id == "harbour" and c.page_label == "1"),
+                    key=lambda c: c.char_start)
+    text = _rebuild(chunks)
+    for chunk in chunks:
+        assert text[chunk.char_start:chunk.char_end] == chunk.text
+
+
+def test_scoring_puts_the_sentence_with_the_questions_words_first(assistant):
+    question = "Who pays for the slipway works?"
+    evidence = assistant.finder.sentences(assistant.retriever.retrieve(question))
+    assistant.finder.score(content_terms(question), assistant.embedder.embed_query(question), evidence)
+    best = max(evidence, key=lambda e: e.score)
+    assert best.quote == "The works are paid for by the coastal fund."
+    assert 0 < best.coverage <= 1 and -1 <= best.dense <= 1
+
+
+def test_the_extractive_choice_keeps_distinct_points_lead_first(assistant):
+    question = "Who ran the lifeboat cafe?"
+    evidence = assistant.finder.sentences(assistant.retriever.retrieve(question))
+    assistant.finder.score(content_terms(question), assistant.embedder.embed_query(question), evidence)
+    ranked = sorted(evidence, key=lambda e: e.score, reverse=True)
+    chosen = select_sentences(ranked, assistant.finder, lead=ranked[0])
+    assert chosen[0] is ranked[0] and "lifeboat cafe" in chosen[0].quote
+    assert [e.quote for e in chosen].count(chosen[0].quote) == 1   # the same sentence on two pages: once
+
+
+def test_titles_and_stored_questions_never_answer():
+    assert title_like("Incident Response Life Cycle (Detection and Analysis)")
+    assert not title_like("The board meets every spring.")
+    assert not title_like("Name, Role, Organisation")
+    assert asks("What should the council do next?")
+    assert not asks("The council should act.")
