@@ -41,6 +41,8 @@ chat: $(BIN)/report-assistant
 	$(BIN)/report-assistant chat
 
 test: $(VENV)/.test-deps system-deps
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/pytest
 	$(MAKE) eval
 

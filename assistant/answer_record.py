@@ -1,5 +1,6 @@
 """The answer record and how it is put together: numbered, cited lines from checked sentences, or a
 refusal that names the nearest pages; with the time each step took."""
+
 from __future__ import annotations
 
 import time
@@ -10,7 +11,7 @@ from .citations import CheckedSentence
 from .evidence import Evidence
 from .retrieval import Hit
 
-NEAREST_PAGES = 3       # pages suggested when abstaining
+NEAREST_PAGES = 3  # pages suggested when abstaining
 
 
 @dataclass
@@ -24,18 +25,25 @@ class Answer:
     nearest_pages: list[PageRef] = field(default_factory=list)
     timings_ms: dict = field(default_factory=dict)
     retrieval_query: str = ""
-    best_evidence: float = 0.0     # answerability, compared with the abstention threshold
+    best_evidence: float = 0.0  # answerability, compared with the abstention threshold
     best_dense: float = 0.0
     best_coverage: float = 0.0
     retrieved: list[tuple[str, str]] = field(default_factory=list)  # (doc id, page) in rank order
-    note: str = ""                 # e.g. why a model's answer was replaced
+    note: str = ""  # e.g. why a model's answer was replaced
 
     def to_json(self) -> dict:
-        return {"answer": self.text, "abstained": self.abstained, "citations": [c.to_json() for c in self.citations],
-                "sentences": [s.to_json() for s in self.sentences],
-                "nearest_pages": [p.to_json() for p in self.nearest_pages],
-                "mode": self.mode, "note": self.note, "retrieval_query": self.retrieval_query,
-                "evidence_score": round(self.best_evidence, 4), "timings_ms": self.timings_ms}
+        return {
+            "answer": self.text,
+            "abstained": self.abstained,
+            "citations": [c.to_json() for c in self.citations],
+            "sentences": [s.to_json() for s in self.sentences],
+            "nearest_pages": [p.to_json() for p in self.nearest_pages],
+            "mode": self.mode,
+            "note": self.note,
+            "retrieval_query": self.retrieval_query,
+            "evidence_score": round(self.best_evidence, 4),
+            "timings_ms": self.timings_ms,
+        }
 
 
 def finish(answer: Answer, checked: list[CheckedSentence], hits: list[Hit], clock: "Clock") -> Answer:
@@ -50,8 +58,11 @@ def finish(answer: Answer, checked: list[CheckedSentence], hits: list[Hit], cloc
             if citation not in citations:
                 citations.append(citation)
             number = citations.index(citation) + 1
-        answer.sentences.append(AnswerSentence(item.text, item.supported, number, item.support,
-                                               repaired=item.repaired, conflict=item.conflict))
+        answer.sentences.append(
+            AnswerSentence(
+                item.text, item.supported, number, item.support, repaired=item.repaired, conflict=item.conflict
+            )
+        )
         if item.supported:
             lines.append(f"{item.text} [{number}]")
     answer.text = lines[0] + "".join(f"\n- {line}" for line in lines[1:])
@@ -69,22 +80,36 @@ def abstain(answer: Answer, hits: list[Hit], clock: "Clock", lacking: str = "") 
     pages = []
     for hit in hits:
         chunk = hit.chunk
-        page = PageRef(chunk.doc_id, chunk.title, chunk.page_label, chunk.pdf_page, chunk.section or None, chunk.version)
+        page = PageRef(
+            chunk.doc_id, chunk.title, chunk.page_label, chunk.pdf_page, chunk.section or None, chunk.version
+        )
         if page not in pages:
             pages.append(page)
     answer.nearest_pages = pages[:NEAREST_PAGES]
     where = "; ".join(p.text() for p in answer.nearest_pages)
-    gap = (f"the closest passages lack {lacking}" if lacking
-           else "nothing in the stored documents answers it closely enough to quote")
-    answer.text = f"The report doesn't appear to cover this: {gap}." + (f" The nearest pages are: {where}." if where else "")
+    gap = (
+        f"the closest passages lack {lacking}"
+        if lacking
+        else "nothing in the stored documents answers it closely enough to quote"
+    )
+    answer.text = f"The report doesn't appear to cover this: {gap}." + (
+        f" The nearest pages are: {where}." if where else ""
+    )
     answer.abstained = True
     answer.timings_ms = clock.laps
     return answer
 
 
 def _citation(evidence: Evidence) -> Citation:
-    return Citation(evidence.doc_id, evidence.title, evidence.page_label, evidence.pdf_page, evidence.section,
-                    int(evidence.doc_key.rpartition("@")[2]), evidence.quote)
+    return Citation(
+        evidence.doc_id,
+        evidence.title,
+        evidence.page_label,
+        evidence.pdf_page,
+        evidence.section,
+        int(evidence.doc_key.rpartition("@")[2]),
+        evidence.quote,
+    )
 
 
 class Clock:

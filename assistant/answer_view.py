@@ -1,6 +1,7 @@
 """How an answer is shown in the chat: escaped text, each [n] a link that opens citation n in the
 evidence panel, a refusal's nearest pages as links that open those pages, and for a model's
 answer a mark on every sentence saying whether it passed the claim check."""
+
 from __future__ import annotations
 
 from .markdown_text import safe_markdown
@@ -19,7 +20,8 @@ def answer_markdown(answer, turn: int) -> str:
         text = safe_markdown(answer.text.split(REFUSAL_PAGES)[0])
         if answer.nearest_pages:
             text += "\n\nNearest pages (open one to look): " + " · ".join(
-                f"[{p.markdown()}](#page-{turn}-{i})" for i, p in enumerate(answer.nearest_pages))
+                f"[{p.markdown()}](#page-{turn}-{i})" for i, p in enumerate(answer.nearest_pages)
+            )
         return text
     generated = answer.mode != "extractive" and not answer.note
     lines = []
@@ -35,8 +37,9 @@ def answer_markdown(answer, turn: int) -> str:
     if answer.note:
         body += f"\n\n_({safe_markdown(answer.note)})_"
     if answer.citations:
-        body += "\n\n" + "  \n".join(f"{cite_link(turn, n)} {c.markdown()}"
-                                    for n, c in enumerate(answer.citations, start=1))
+        body += "\n\n" + "  \n".join(
+            f"{cite_link(turn, n)} {c.markdown()}" for n, c in enumerate(answer.citations, start=1)
+        )
     return body
 
 

@@ -1,4 +1,5 @@
 """Question → cited answer: retrieve, score stored sentences, answer, check citations, or abstain."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -7,12 +8,13 @@ import threading
 from dataclasses import dataclass
 from typing import Iterator
 
+from ingest.errors import ReportAssistantError
 from ingest.manifest import KINDS
-from ingest.store import StoreError
 from ingest.pdf_quote import quote_boxes
+from ingest.store import StoreError
 
-from .change_answers import change_answer
 from .answer_record import Answer, Clock, abstain, finish
+from .change_answers import change_answer
 from .citation import Citation
 from .citations import CheckedSentence, check_answer
 from .evidence import Evidence, EvidenceFinder
@@ -23,9 +25,8 @@ from .question import Intent, analyse, missing, new_names
 from .retrieval import Hit, HybridRetriever
 from .terms import TermStats, content_terms
 from .versioned import PinnedAssistants, answer_keys, check_version
-from ingest.errors import ReportAssistantError
 
-EVIDENCE_HITS = 8       # chunks whose sentences are considered
+EVIDENCE_HITS = 8  # chunks whose sentences are considered
 _WHERE = re.compile(r"^\s*(where|on (what|which) pages?|(what|which) pages?)\b", re.I)  # asks for a place, not a list
 
 
@@ -34,6 +35,7 @@ class Answerability:
     """How closely the best evidence answers a question: this share of its meaning match plus the rest
     of its rare-word coverage, and the threshold below which the assistant abstains. The two are
     calibrated together (settings: answerability_dense_weight, abstain_below)."""
+
     dense_weight: float
     threshold: float
 
@@ -51,22 +53,33 @@ def check_question(question: str, max_chars: int) -> str:
     if not question:
         raise QuestionError("the question is empty; type a question about the reports")
     if len(question) > max_chars:
-        raise QuestionError(f"the question is {len(question)} characters long, more than the limit of {max_chars} "
-                            "(REPORT_ASSISTANT_MAX_QUESTION_CHARS); ask it more briefly")
+        raise QuestionError(
+            f"the question is {len(question)} characters long, more than the limit of {max_chars} "
+            "(REPORT_ASSISTANT_MAX_QUESTION_CHARS); ask it more briefly"
+        )
     return question
 
 
 class Assistant:
-    def __init__(self, store, embedder, library, *, answerability: Answerability, generators: dict | None = None,
-                 max_question_chars: int = 4000, pinned: tuple[str, int] | None = None):
+    def __init__(
+        self,
+        store,
+        embedder,
+        library,
+        *,
+        answerability: Answerability,
+        generators: dict | None = None,
+        max_question_chars: int = 4000,
+        pinned: tuple[str, int] | None = None,
+    ):
         """`pinned` (doc id, version): answer from that kept version of the document instead of its live one."""
         self.store, self.embedder, self.library = store, embedder, library
         self.pinned = pinned
         self.pinned_assistants = PinnedAssistants(self)
         self.answerability = answerability
         self.max_question_chars = max_question_chars
-        self.generators = generators or {}   # mode name → generative answerer
-        self._store_lock = threading.RLock()   # a reopen never runs under another thread's search
+        self.generators = generators or {}  # mode name → generative answerer
+        self._store_lock = threading.RLock()  # a reopen never runs under another thread's search
         self._refresh()
 
     @property
@@ -92,23 +105,40 @@ class Assistant:
             if reopened or self.registry.signature() != self._registry_seen:
                 self._refresh()
 
-    def ask(self, question: str, *, doc_id: str | None = None, kind: str | None = None,
-            mode: str = "extractive", retrieval_query: str | None = None, version: int | None = None) -> Answer:
+    def ask(
+        self,
+        question: str,
+        *,
+        doc_id: str | None = None,
+        kind: str | None = None,
+        mode: str = "extractive",
+        retrieval_query: str | None = None,
+        version: int | None = None,
+    ) -> Answer:
         answer = None
-        for answer in self.ask_stream(question, doc_id=doc_id, kind=kind, mode=mode,
-                                      retrieval_query=retrieval_query, version=version):
+        for answer in self.ask_stream(
+            question, doc_id=doc_id, kind=kind, mode=mode, retrieval_query=retrieval_query, version=version
+        ):
             pass
         return answer
 
-    def ask_stream(self, question: str, *, doc_id: str | None = None, kind: str | None = None,
-                   mode: str = "extractive", retrieval_query: str | None = None,
-                   version: int | None = None) -> Iterator[Answer]:
+    def ask_stream(
+        self,
+        question: str,
+        *,
+        doc_id: str | None = None,
+        kind: str | None = None,
+        mode: str = "extractive",
+        retrieval_query: str | None = None,
+        version: int | None = None,
+    ) -> Iterator[Answer]:
         """Yields partial answers while a model writes (text only), then the checked final answer.
         `version`: a kept version of `doc_id` to answer from instead of the live one."""
         question, retrieval_query = self._checked_request(question, kind, mode, retrieval_query)
         if version is not None and check_version(self.library, doc_id, version):
             yield from self.pinned_assistants.get(doc_id, version).ask_stream(
-                question, doc_id=doc_id, kind=kind, mode=mode, retrieval_query=retrieval_query)
+                question, doc_id=doc_id, kind=kind, mode=mode, retrieval_query=retrieval_query
+            )
             return
         with self._store_lock:
             self.sync()
@@ -118,15 +148,26 @@ class Assistant:
             return
         clock = Clock()
         found = self._search(question, retrieval_query, doc_id, kind, clock)
-        base = Answer(question=question, text="", abstained=False, mode=mode, retrieval_query=found.query,
-                      best_evidence=found.best, best_dense=found.dense, best_coverage=found.coverage,
-                      retrieved=[(h.doc_id, h.page_label) for h in found.pages])
+        base = Answer(
+            question=question,
+            text="",
+            abstained=False,
+            mode=mode,
+            retrieval_query=found.query,
+            best_evidence=found.best,
+            best_dense=found.dense,
+            best_coverage=found.coverage,
+            retrieved=[(h.doc_id, h.page_label) for h in found.pages],
+        )
         intent = analyse(found.asked, self.stats)
         lead = choose_lead(intent, found.ranked, self.finder, found.asked)
         if found.best < self.answerability.threshold or lead is None:
             top = found.ranked[0] if found.ranked else None
-            gap = missing(intent, top.quote, self.finder.context(top), self.stats, top.dense) \
-                if top and found.best >= self.answerability.threshold else ""
+            gap = (
+                missing(intent, top.quote, self.finder.context(top), self.stats, top.dense)
+                if top and found.best >= self.answerability.threshold
+                else ""
+            )
             yield abstain(base, found.pages, clock, gap)
             return
         checked = None
@@ -144,21 +185,24 @@ class Assistant:
         clock.lap("boxes_ms")
         yield answer
 
-    def _checked_request(self, question: str, kind: str | None, mode: str,
-                         retrieval_query: str | None) -> tuple[str, str | None]:
+    def _checked_request(
+        self, question: str, kind: str | None, mode: str, retrieval_query: str | None
+    ) -> tuple[str, str | None]:
         """The question and retrieval query as they will be used, or QuestionError before any work."""
         question = check_question(question, self.max_question_chars)
         if retrieval_query is not None:
-            retrieval_query = retrieval_query.strip()[:self.max_question_chars * 2] or question
+            retrieval_query = retrieval_query.strip()[: self.max_question_chars * 2] or question
         if kind and kind not in KINDS:
             raise QuestionError(f"unknown kind '{kind}'; kinds: {', '.join(KINDS)}")
         if mode != "extractive" and mode not in self.generators:
-            raise QuestionError(f"answer mode '{mode}' is not available; modes: "
-                                f"{', '.join(['extractive', *self.generators])}")
+            raise QuestionError(
+                f"answer mode '{mode}' is not available; modes: {', '.join(['extractive', *self.generators])}"
+            )
         return question, retrieval_query
 
-    def _search(self, question: str, retrieval_query: str | None, doc_id: str | None, kind: str | None,
-                clock: "Clock") -> "_Search":
+    def _search(
+        self, question: str, retrieval_query: str | None, doc_id: str | None, kind: str | None, clock: "Clock"
+    ) -> "_Search":
         """Retrieve the chunks, then score their sentences against the question."""
         with self._store_lock:
             self.sync()
@@ -174,30 +218,42 @@ class Assistant:
         # a follow-up is searched with the earlier subject, but its own words weigh double when the
         # sentences are scored, so the answer is about what was asked now, not what was asked before
         asked = self.stats.correct(question)
-        self.finder.score(content_terms(query) + (content_terms(asked) if asked != query else []), query_vector,
-                          evidence)
+        self.finder.score(
+            content_terms(query) + (content_terms(asked) if asked != query else []), query_vector, evidence
+        )
         clock.lap("evidence_ms")
         dense = max((e.dense for e in evidence), default=0.0)
         coverage = max((e.coverage for e in evidence), default=0.0)
         # the pages shown (retrieved, nearest) put the chunk that answers best first; a model is
         # given the chunks in retrieval order, which its source numbers refer to
-        return _Search(query, asked, hits, evidence, sorted(evidence, key=lambda e: e.score, reverse=True),
-                       _by_best_sentence(hits, evidence), dense, coverage, self.answerability.score(dense, coverage))
+        return _Search(
+            query,
+            asked,
+            hits,
+            evidence,
+            sorted(evidence, key=lambda e: e.score, reverse=True),
+            _by_best_sentence(hits, evidence),
+            dense,
+            coverage,
+            self.answerability.score(dense, coverage),
+        )
 
     def _model_answer(self, base: Answer, found: "_Search", mode: str, clock: "Clock"):
         """Streams the model's words as partial answers; returns its checked sentences, or None when
         none of them is supported (the report's own sentences are then shown, with a note)."""
         generator = self.generators.get(mode)
-        sources = _hit_sources(found.hits[:generator.max_sources], found.evidence)
+        sources = _hit_sources(found.hits[: generator.max_sources], found.evidence)
         text = ""
-        for text in generator.stream(base.question, found.hits[:generator.max_sources]):
+        for text in generator.stream(base.question, found.hits[: generator.max_sources]):
             base.text = text
             yield base
         clock.lap("generate_ms")
         checked = check_answer(text, sources, self.finder, numbers=[e.hit_rank + 1 for e in sources])
         if any(c.supported for c in checked):
             return checked
-        base.note = "The model's answer had no sentence the report supports, so the report's own sentences are shown instead."
+        base.note = (
+            "The model's answer had no sentence the report supports, so the report's own sentences are shown instead."
+        )
         return None
 
     def _extract(self, asked: str, intent: Intent, ranked: list[Evidence], lead: Evidence) -> list[Evidence]:
@@ -211,8 +267,14 @@ class Assistant:
             lead = choose_lead(intent, [e for e in ranked if not is_intro(e.quote)], self.finder, asked) or lead
         sequence = self.lists.sequence_after(lead.doc_key, lead.page_index, lead.start)
         if sequence:  # "... has a number of challenges. Firstly, ... Secondly, ...": the points are the answer
-            return [e for e in (self.finder.span_evidence(lead.doc_key, i.page_index, i.start, i.end, lead.hit_rank)
-                                for i in sequence) if e]
+            return [
+                e
+                for e in (
+                    self.finder.span_evidence(lead.doc_key, i.page_index, i.start, i.end, lead.hit_rank)
+                    for i in sequence
+                )
+                if e
+            ]
         chosen = select_sentences(ranked, self.finder, lead=lead, reasons=intent.kind == "reason")
         return with_parts(with_continuation(chosen, self.finder), ranked, asked, self.finder)
 
@@ -231,15 +293,15 @@ class Assistant:
 
 @dataclass
 class _Search:
-    query: str                 # what was searched (a follow-up carries the conversation's subject)
-    asked: str                 # the question itself, spelling corrected
-    hits: list[Hit]            # in retrieval order
-    evidence: list[Evidence]   # their sentences, scored
-    ranked: list[Evidence]     # best first
-    pages: list[Hit]           # the hits, the one holding the best sentence first
+    query: str  # what was searched (a follow-up carries the conversation's subject)
+    asked: str  # the question itself, spelling corrected
+    hits: list[Hit]  # in retrieval order
+    evidence: list[Evidence]  # their sentences, scored
+    ranked: list[Evidence]  # best first
+    pages: list[Hit]  # the hits, the one holding the best sentence first
     dense: float
     coverage: float
-    best: float                # answerability of the best evidence
+    best: float  # answerability of the best evidence
 
 
 def _by_best_sentence(hits: list[Hit], evidence: list[Evidence]) -> list[Hit]:
@@ -261,19 +323,18 @@ def _shortfall(intent: Intent, chosen: list[Evidence], stats: TermStats) -> str:
     found = max(items, names)
     if found >= intent.count:
         return ""
-    return (f"The question asks for {intent.count}; the passages found give {found or 'none'} of them "
-            "as a list, so check the cited pages for the rest.")
+    return (
+        f"The question asks for {intent.count}; the passages found give {found or 'none'} of them "
+        "as a list, so check the cited pages for the rest."
+    )
 
 
 def _mismatch(problems: dict[str, list[str]], registry_path) -> str:
     doc_id, issues = next(iter(problems.items()))
     more = f" (and {len(problems) - 1} more documents)" if len(problems) > 1 else ""
-    return (f"the store does not match {registry_path.name}: {doc_id}: {issues[0]}{more}; "
-            "run: report-assistant repair")
+    return f"the store does not match {registry_path.name}: {doc_id}: {issues[0]}{more}; run: report-assistant repair"
 
 
 def _hit_sources(hits: list[Hit], evidence: list[Evidence]) -> list[Evidence]:
     ids = {(h.chunk.doc_key, h.chunk.page_index) for h in hits}
     return [e for e in evidence if (e.doc_key, e.page_index) in ids]
-
-

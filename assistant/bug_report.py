@@ -1,5 +1,6 @@
 """An exception nobody expected is a bug: its traceback goes to DATA_DIR/logs/report-assistant.log and
 the user sees one line naming the error and that file (the CLI on stderr, the chat page in the chat)."""
+
 from __future__ import annotations
 
 import datetime as dt

@@ -2,6 +2,7 @@
 answer), open a citation or a nearest page, step through citations, start over, export, upload and
 remove documents. Each handler returns the values of the outputs ui.py wires it to, in that order;
 the layout itself lives in ui.py."""
+
 from __future__ import annotations
 
 import tempfile
@@ -52,14 +53,17 @@ class ChatHandlers:
             yield history, gr.update(), question, gr.update(), *panel.unchanged(state)
             return
         query = self._retrieval_query(state["conversation"], question, mode)
-        history = history + [{"role": "user", "content": safe_markdown(question)},
-                             {"role": "assistant", "content": "_Searching the report…_"}]
+        history = history + [
+            {"role": "user", "content": safe_markdown(question)},
+            {"role": "assistant", "content": "_Searching the report…_"},
+        ]
         # the previous answer's citations no longer belong to the last answer: clear them while this one runs
         yield history, gr.update(choices=[], value=None), "", gr.update(), *panel.empty(state)
         try:
             answer = None
-            for answer in self.assistant.ask_stream(question, doc_id=doc_id or None, mode=mode, retrieval_query=query,
-                                                    version=version or None):
+            for answer in self.assistant.ask_stream(
+                question, doc_id=doc_id or None, mode=mode, retrieval_query=query, version=version or None
+            ):
                 if mode != "extractive":  # a model's words as it writes them, before they are checked
                     history[-1]["content"] = safe_markdown(answer.text) or "_Writing…_"
                     yield history, gr.update(), "", gr.update(), *panel.unchanged(state)
@@ -73,8 +77,13 @@ class ChatHandlers:
         turn = len(state["answers"]) - 1
         history[-1]["content"] = answer_markdown(answer, turn)
         # the first citation (or nearest page) is opened at once: the answer can be checked without a click
-        yield (history, panel.choices(state, turn, 0), "", gr.update(value=self.export(state), interactive=True),
-               *panel.open_item(state, turn, 0))
+        yield (
+            history,
+            panel.choices(state, turn, 0),
+            "",
+            gr.update(value=self.export(state), interactive=True),
+            *panel.open_item(state, turn, 0),
+        )
 
     def _retrieval_query(self, conversation: Conversation, question: str, mode: str) -> str:
         """A follow-up is searched with the conversation's subject; with a model at hand, the model
@@ -106,8 +115,12 @@ class ChatHandlers:
 
     def new_conversation(self):
         state = new_state()
-        return ([], gr.update(choices=[], value=None), gr.update(value=None, interactive=False),
-                *self.panel.empty(state))
+        return (
+            [],
+            gr.update(choices=[], value=None),
+            gr.update(value=None, interactive=False),
+            *self.panel.empty(state),
+        )
 
     def export(self, state) -> str:
         """The conversation so far as a Markdown file, set as the export button's value after each answer
@@ -119,9 +132,16 @@ class ChatHandlers:
     def library_outputs(self, message: str, update: str | None = None):
         """The result line, then everything that shows the library (and the changes of `update`)."""
         choices, documents = self.doc_choices(), self.library.documents()
-        return (message, library_rows(documents), library_line(documents),
-                gr.update(choices=choices), gr.update(choices=choices[1:]), gr.update(choices=choices[1:], value=None),
-                gr.update(choices=update_choices(self.library), value=update), show_update(self.library, update))
+        return (
+            message,
+            library_rows(documents),
+            library_line(documents),
+            gr.update(choices=choices),
+            gr.update(choices=choices[1:]),
+            gr.update(choices=choices[1:], value=None),
+            gr.update(choices=update_choices(self.library), value=update),
+            show_update(self.library, update),
+        )
 
     def upload(self, files, request: gr.Request = None, progress=gr.Progress()):
         if not may_change_library(self.settings, request):

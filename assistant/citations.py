@@ -2,6 +2,7 @@
 supported by a stored sentence; that sentence's page becomes its citation. Support takes two gates:
 the sentence must score as saying much the same (meaning and content words), and its figures,
 dates, negations and names must agree with the stored sentence (claims.py)."""
+
 from __future__ import annotations
 
 import re
@@ -23,12 +24,12 @@ _LIST_PREFIX = re.compile(r"^\s*(?:[-*•]|\d{1,2}[.)])\s+")
 
 @dataclass
 class CheckedSentence:
-    text: str                    # the answer's sentence, markers removed
+    text: str  # the answer's sentence, markers removed
     supported: bool
     support: float
-    evidence: Evidence | None    # the stored sentence that supports it best
+    evidence: Evidence | None  # the stored sentence that supports it best
     conflict: str | None = None  # why a sentence that scored as supported was refused
-    repaired: bool = False       # a near-quote replaced by the stored sentence it quotes
+    repaired: bool = False  # a near-quote replaced by the stored sentence it quotes
 
 
 def split_answer(answer: str) -> list[tuple[str, list[int]]]:
@@ -43,7 +44,7 @@ def split_answer(answer: str) -> list[tuple[str, list[int]]]:
             if lead and len(out) > line_start:
                 # "... barriers. [1]" splits after the full stop: the marker cites the sentence before
                 out[-1][1].extend(int(n) for n in _MARKER.findall(lead.group(0)))
-                sentence = sentence[lead.end():]
+                sentence = sentence[lead.end() :]
             cited = [int(n) for n in _MARKER.findall(sentence)]
             text = _MARKER.sub("", sentence).strip()
             if content_terms(text):
@@ -51,8 +52,9 @@ def split_answer(answer: str) -> list[tuple[str, list[int]]]:
     return out
 
 
-def check_answer(answer: str, sources: list[Evidence], finder: EvidenceFinder,
-                 numbers: list[int] | None = None) -> list[CheckedSentence]:
+def check_answer(
+    answer: str, sources: list[Evidence], finder: EvidenceFinder, numbers: list[int] | None = None
+) -> list[CheckedSentence]:
     """`numbers[i]` is the source number the answerer saw for sources[i] (default 1, 2, ...).
     A sentence's own citations are preferred when they support it; otherwise the best supporting
     stored sentence is cited instead; with no support the sentence is marked unsupported."""
@@ -64,13 +66,15 @@ def check_answer(answer: str, sources: list[Evidence], finder: EvidenceFinder,
     sentence_vectors = _vectors_of([text for text, _ in pieces], sources, source_vectors, finder.embedder)
     checked = []
     for (text, cited), vector in zip(pieces, sentence_vectors):
-        checked.append(_check(text, cited, _support_scores(text, vector, sources, source_vectors),
-                              sources, numbers, finder))
+        checked.append(
+            _check(text, cited, _support_scores(text, vector, sources, source_vectors), sources, numbers, finder)
+        )
     return checked
 
 
-def _check(text: str, cited: list[int], scores: np.ndarray, sources: list[Evidence], numbers: list[int],
-           finder: EvidenceFinder) -> CheckedSentence:
+def _check(
+    text: str, cited: list[int], scores: np.ndarray, sources: list[Evidence], numbers: list[int], finder: EvidenceFinder
+) -> CheckedSentence:
     """The best-scoring source that passes both gates, preferring the ones the sentence cites."""
     passing = [i for i in np.argsort(-scores, kind="stable") if scores[i] >= SUPPORT_THRESHOLD]
     passing.sort(key=lambda i: numbers[i] not in cited)  # stable: cited first, each by score
@@ -105,8 +109,7 @@ def _vectors_of(texts: list[str], sources: list[Evidence], source_vectors: np.nd
     return np.stack([known.get(" ".join(t.split()), known.get(t)) for t in texts])
 
 
-def _support_scores(text: str, vector: np.ndarray, sources: list[Evidence],
-                    source_vectors: np.ndarray) -> np.ndarray:
+def _support_scores(text: str, vector: np.ndarray, sources: list[Evidence], source_vectors: np.ndarray) -> np.ndarray:
     terms = set(content_terms(text))
     recall = np.array([len(terms & s.terms) / len(terms) if terms else 0.0 for s in sources])
     return 0.5 * (source_vectors @ vector) + 0.5 * recall

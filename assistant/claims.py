@@ -20,6 +20,7 @@ Token-level rules, deterministic and cheap:
 Known gaps: antonyms ("rose" for "fell"), negation by prefix ("unwilling"), and who did what to
 whom among names that both sentences mention are left to the first gate.
 """
+
 from __future__ import annotations
 
 import re
@@ -29,33 +30,58 @@ from ingest.sentences import sentence_spans
 
 from .terms import STOPWORDS, _stem, content_terms, words
 
-_SMALL = ("zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
-          "fifteen sixteen seventeen eighteen nineteen twenty").split()
+_SMALL = (
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
+    "fifteen sixteen seventeen eighteen nineteen twenty"
+).split()
 _TENS = {"thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90}
-_ORDINALS = ("zeroth first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth "
-             "thirteenth fourteenth fifteenth sixteenth seventeenth eighteenth nineteenth twentieth").split()
-WORD_NUMBERS = {**{w: i for i, w in enumerate(_SMALL)}, **_TENS, "dozen": 12,
-                **{w: i for i, w in enumerate(_ORDINALS) if i}}
-_SCALES = {"hundred": 1e2, "thousand": 1e3, "k": 1e3, "million": 1e6, "m": 1e6, "mn": 1e6,
-           "billion": 1e9, "bn": 1e9, "trillion": 1e12, "tn": 1e12}
+_ORDINALS = (
+    "zeroth first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth "
+    "thirteenth fourteenth fifteenth sixteenth seventeenth eighteenth nineteenth twentieth"
+).split()
+WORD_NUMBERS = {
+    **{w: i for i, w in enumerate(_SMALL)},
+    **_TENS,
+    "dozen": 12,
+    **{w: i for i, w in enumerate(_ORDINALS) if i},
+}
+_SCALES = {
+    "hundred": 1e2,
+    "thousand": 1e3,
+    "k": 1e3,
+    "million": 1e6,
+    "m": 1e6,
+    "mn": 1e6,
+    "billion": 1e9,
+    "bn": 1e9,
+    "trillion": 1e12,
+    "tn": 1e12,
+}
 _SCALE = r"(?:\s*(hundred|thousand|k|million|mn|m|billion|bn|trillion|tn)\b)?"
 _PERCENT = r"(?:\s*(%|per\s?cent\b|percent\b))?"
 _DIGITS = re.compile(r"(?<![\w.])([£$€])?\s?(\d+(?:\.\d+)?)(?:st|nd|rd|th|s)?" + _SCALE + _PERCENT, re.I)
-_WORDS = re.compile(r"(?<![\w-])(?:(no|any|every|some|each)\s+)?([£$€])?(%s)(?:-(%s))?\b" % (
-    "|".join(sorted(WORD_NUMBERS, key=len, reverse=True)), "|".join(_SMALL[1:10])) + _SCALE + _PERCENT, re.I)
+_WORDS = re.compile(
+    r"(?<![\w-])(?:(no|any|every|some|each)\s+)?([£$€])?(%s)(?:-(%s))?\b"
+    % ("|".join(sorted(WORD_NUMBERS, key=len, reverse=True)), "|".join(_SMALL[1:10]))
+    + _SCALE
+    + _PERCENT,
+    re.I,
+)
 
 MONTHS_AND_DAYS = frozenset(
     "january february march april may june july august september october november december "
-    "monday tuesday wednesday thursday friday saturday sunday".split())
-_DATE_SHORT = re.compile(r"(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec|mon|tue|wed|thu|fri|sat|sun)$",
-                         re.I)
+    "monday tuesday wednesday thursday friday saturday sunday".split()
+)
+_DATE_SHORT = re.compile(r"(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec|mon|tue|wed|thu|fri|sat|sun)$", re.I)
 
 _NEGATION = re.compile(
     r"\b(?:not(?!\s+(?:only|just)\b)|no|never|none|nobody|nothing|nowhere|neither|nor|without|"
-    r"cannot|unable|lacks?|lacked|lacking|fail(?:s|ed|ing)?\s+to)\b|n't\b", re.I)
-NEGATION_REACH = 4    # words after a negation that it can govern
+    r"cannot|unable|lacks?|lacked|lacking|fail(?:s|ed|ing)?\s+to)\b|n't\b",
+    re.I,
+)
+NEGATION_REACH = 4  # words after a negation that it can govern
 _TOKEN = re.compile(r"[A-Za-z0-9£$€%]+(?:['’][a-z]+)?")
-_NEAR_QUOTE = 0.9     # word overlap, both ways, for a sentence to count as a near-quote
+_NEAR_QUOTE = 0.9  # word overlap, both ways, for a sentence to count as a near-quote
 
 
 def _clean(text: str) -> str:
@@ -63,6 +89,7 @@ def _clean(text: str) -> str:
 
 
 # ---------------------------------------------------------------- numbers and dates
+
 
 def numbers(text: str) -> list[tuple[float, str]]:
     """(value, kind) of each number; kind is 'money', 'percent' or '' (plain)."""
@@ -75,7 +102,7 @@ def numbers(text: str) -> list[tuple[float, str]]:
     for match in _WORDS.finditer(text):
         quantifier, currency, word, unit, scale, percent = match.groups()
         word = word.lower()
-        if quantifier and word == "one":   # "no one", "each one": a pronoun, not a count
+        if quantifier and word == "one":  # "no one", "each one": a pronoun, not a count
             continue
         value = WORD_NUMBERS[word] + (WORD_NUMBERS[unit.lower()] if unit else 0)
         out.append((value * _SCALES.get((scale or "").lower(), 1), _kind(currency, percent)))
@@ -102,8 +129,11 @@ def _show(value: float, kind: str) -> str:
 def _dates(text: str) -> dict[str, str]:
     """Months and weekdays keyed by their first three letters ("Jun" is June); capitalised only,
     as "may" and "march" are also ordinary words."""
-    return {w[:3].lower(): w for w in _TOKEN.findall(_clean(text))
-            if w[0].isupper() and (w.lower() in MONTHS_AND_DAYS or _DATE_SHORT.match(w))}
+    return {
+        w[:3].lower(): w
+        for w in _TOKEN.findall(_clean(text))
+        if w[0].isupper() and (w.lower() in MONTHS_AND_DAYS or _DATE_SHORT.match(w))
+    }
 
 
 def _date_conflict(claim: str, source: str) -> str | None:
@@ -113,6 +143,7 @@ def _date_conflict(claim: str, source: str) -> str | None:
 
 
 # ---------------------------------------------------------------- negations
+
 
 def _tokens(text: str) -> list[str]:
     return [t.lower() for t in _TOKEN.findall(_clean(text))]
@@ -132,15 +163,17 @@ def _negations(tokens: list[str]) -> list[int]:
     return positions
 
 
-_FUNCTION = frozenset("""a an the to be been being is are was were am have has had do does did doing
+_FUNCTION = frozenset(
+    """a an the to be been being is are was were am have has had do does did doing
 any anything anyone anybody ever yet always even also quite really very it its their them they this
-that these those there so much many more of in on for at by with from as longer""".split())
+that these those there so much many more of in on for at by with from as longer""".split()
+)
 
 
 def _governed(tokens: list[str], at: int) -> str | None:
     """The first word a negation at `at` governs, stemmed ("did not give up" → "give"); None if it
     governs only function words, as in "did not do anything"."""
-    for token in tokens[at + 1:at + 1 + NEGATION_REACH]:
+    for token in tokens[at + 1 : at + 1 + NEGATION_REACH]:
         if token not in _FUNCTION and token not in WORD_NUMBERS and not token.isdigit():
             return _stem(token)
     return None
@@ -152,8 +185,12 @@ def _negated_terms(tokens: list[str]) -> tuple[set[str], Counter, bool]:
     positions = _negations(tokens)
     governed = {p: _governed(tokens, p) for p in positions}
     negated = {t for t in governed.values() if t}
-    under = {i for p in positions for i in range(p + 1, p + 1 + NEGATION_REACH)
-             if i < len(tokens) and _stem(tokens[i]) == governed[p]}
+    under = {
+        i
+        for p in positions
+        for i in range(p + 1, p + 1 + NEGATION_REACH)
+        if i < len(tokens) and _stem(tokens[i]) == governed[p]
+    }
     outright = Counter(_stem(t) for i, t in enumerate(tokens) if i not in under)
     return negated, outright, bool(positions)
 
@@ -177,7 +214,7 @@ def _negation_conflict(claim: str, source: str) -> str | None:
 
 
 def _prefix_conflict(claim_tokens: list[str], source_tokens: list[str]) -> str | None:
-    """"willing" for "unwilling" (or the other way round) flips the sentence too."""
+    """ "willing" for "unwilling" (or the other way round) flips the sentence too."""
     claim, source = set(claim_tokens), set(source_tokens)
     for ours, theirs in ((claim, source), (source, claim)):
         for token in ours - theirs:
@@ -187,6 +224,7 @@ def _prefix_conflict(claim_tokens: list[str], source_tokens: list[str]) -> str |
 
 
 # ---------------------------------------------------------------- names
+
 
 class NameUsage:
     """How a library writes each word inside sentences: capitalised (a name) or in lower case."""
@@ -212,8 +250,13 @@ def _key(word: str) -> str:
 
 
 def _capitalised(word: str) -> bool:
-    return word[0].isupper() and _key(word) not in STOPWORDS and _key(word) not in WORD_NUMBERS \
-        and _key(word) not in MONTHS_AND_DAYS and word != "I"
+    return (
+        word[0].isupper()
+        and _key(word) not in STOPWORDS
+        and _key(word) not in WORD_NUMBERS
+        and _key(word) not in MONTHS_AND_DAYS
+        and word != "I"
+    )
 
 
 def _clauses(text: str) -> list[list[str]]:
@@ -228,8 +271,7 @@ def _name_conflict(claim: str, source: str, usage: NameUsage | None) -> str | No
     acronyms = _acronyms(source_words)
     for clause in _clauses(claim):
         for i, word in enumerate(clause):
-            if not _capitalised(word) or _key(word) in known or word in acronyms \
-                    or set(content_terms(word)) & known:
+            if not _capitalised(word) or _key(word) in known or word in acronyms or set(content_terms(word)) & known:
                 continue
             if i == 0 and not _opens_a_name(clause, usage):
                 continue
@@ -255,19 +297,24 @@ def _acronyms(source_words: list[str]) -> set[str]:
             continue
         for size in range(2, len(run) + 1):
             for start in range(len(run) - size + 1):
-                out.add("".join(w[0] for w in run[start:start + size]))
+                out.add("".join(w[0] for w in run[start : start + size]))
         run = []
     return out
 
 
 # ---------------------------------------------------------------- the check
 
+
 def conflict(claim: str, source: str, usage: NameUsage | None = None) -> str | None:
     """Why `claim` disagrees with `source` (one reason, for people to read), or None if it agrees."""
     if " ".join(claim.split()) == " ".join(source.split()):
         return None
-    return (_number_conflict(claim, source) or _date_conflict(claim, source)
-            or _negation_conflict(claim, source) or _name_conflict(claim, source, usage))
+    return (
+        _number_conflict(claim, source)
+        or _date_conflict(claim, source)
+        or _negation_conflict(claim, source)
+        or _name_conflict(claim, source, usage)
+    )
 
 
 def is_near_quote(claim: str, source: str) -> bool:

@@ -1,4 +1,5 @@
 """`report-assistant`: a thin shell over the same functions the web UI calls."""
+
 from __future__ import annotations
 
 import argparse
@@ -7,9 +8,8 @@ import os
 import sys
 from pathlib import Path
 
-from ingest.pages import page_reference
-
 from ingest.errors import ReportAssistantError
+from ingest.pages import page_reference
 
 from .bug_report import report_bug
 from .progress import progress_bar
@@ -51,14 +51,17 @@ def _set_library_environment(settings: Settings) -> None:
 def _parser() -> argparse.ArgumentParser:
     settings_help = "\n".join(f"  {name} (default {default}): {text}" for name, default, text in describe())
     parser = argparse.ArgumentParser(
-        prog="report-assistant", description="Ask questions of long reports; answers cite pages.",
+        prog="report-assistant",
+        description="Ask questions of long reports; answers cite pages.",
         epilog="settings (environment variables):\n" + settings_help,
-        formatter_class=argparse.RawDescriptionHelpFormatter)
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--data-dir", type=Path, help="store folder (env REPORT_ASSISTANT_DATA_DIR)")
     # global options are accepted after the command too; SUPPRESS keeps a value given before it
     global_options = argparse.ArgumentParser(add_help=False)
-    global_options.add_argument("--data-dir", type=Path, default=argparse.SUPPRESS,
-                                help="store folder (env REPORT_ASSISTANT_DATA_DIR)")
+    global_options.add_argument(
+        "--data-dir", type=Path, default=argparse.SUPPRESS, help="store folder (env REPORT_ASSISTANT_DATA_DIR)"
+    )
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
 
     for add in (_add_library_commands, _add_question_commands, _add_measuring_commands, add_version_commands):
@@ -71,25 +74,32 @@ def _add_library_commands(commands, global_options) -> None:
     ingest = commands.add_parser("ingest", parents=[global_options], help="add or update documents (files or folders)")
     ingest.add_argument("paths", nargs="+", type=Path)
     ingest.add_argument("--prune", action="store_true", help="remove documents whose files are gone")
-    ingest.add_argument("--allow-duplicates", action="store_true",
-                        help="store a file even when another document has the same content")
+    ingest.add_argument(
+        "--allow-duplicates", action="store_true", help="store a file even when another document has the same content"
+    )
     ingest.set_defaults(run=run_ingest)
 
-    repair = commands.add_parser("repair", parents=[global_options],
-                                 help="restore a damaged registry and rebuild missing chunks or copies")
+    repair = commands.add_parser(
+        "repair", parents=[global_options], help="restore a damaged registry and rebuild missing chunks or copies"
+    )
     repair.set_defaults(run=run_repair)
 
     status = commands.add_parser("status", parents=[global_options], help="list the ingested documents")
     status.add_argument("--json", action="store_true")
     status.set_defaults(run=run_status)
 
-    outline = commands.add_parser("outline", parents=[global_options], help="a document's sections and the pages they start on")
+    outline = commands.add_parser(
+        "outline", parents=[global_options], help="a document's sections and the pages they start on"
+    )
     outline.add_argument("doc_id")
     outline.add_argument("--json", action="store_true", help="print one JSON object")
     outline.set_defaults(run=run_outline)
 
-    forget = commands.add_parser("forget", parents=[global_options],
-                                 help="remove a document (all its versions) or one kept version from the store")
+    forget = commands.add_parser(
+        "forget",
+        parents=[global_options],
+        help="remove a document (all its versions) or one kept version from the store",
+    )
     forget.add_argument("doc_id")
     forget.add_argument("--version", type=int, help="only this kept version (not the live one)")
     forget.set_defaults(run=run_forget)
@@ -106,7 +116,9 @@ def _add_question_commands(commands, global_options) -> None:
     ask.add_argument("--json", action="store_true", help="print one JSON object")
     ask.set_defaults(run=run_ask)
 
-    chat = commands.add_parser("chat", parents=[global_options], help="start the chat page (ingests corpus/ into an empty store)")
+    chat = commands.add_parser(
+        "chat", parents=[global_options], help="start the chat page (ingests corpus/ into an empty store)"
+    )
     chat.add_argument("--host", help="listen address (default 127.0.0.1)")
     chat.add_argument("--port", type=int, help="port (default 7860)")
     chat.set_defaults(run=run_chat)
@@ -115,17 +127,21 @@ def _add_question_commands(commands, global_options) -> None:
 def _add_measuring_commands(commands, global_options) -> None:
     """How well and how fast: eval and bench."""
     evaluate = commands.add_parser("eval", parents=[global_options], help="score answers on a question set (gates CI)")
-    evaluate.add_argument("--questions", type=Path,
-                          help="one question file (default: every set in evals/, each over its own corpus)")
+    evaluate.add_argument(
+        "--questions", type=Path, help="one question file (default: every set in evals/, each over its own corpus)"
+    )
     evaluate.add_argument("--json", type=Path, help="also write the JSON result here")
     evaluate.add_argument("--mode", default="extractive", choices=["extractive", "llama-cpp", "openai"])
     evaluate.add_argument("--results-dir", type=Path, help="default: DATA_DIR/eval-results")
     evaluate.add_argument("--no-baseline", action="store_true", help="skip the LlamaIndex starter")
-    evaluate.add_argument("--calibrate", action="store_true",
-                          help="also print the best abstention weight/threshold for this question set")
+    evaluate.add_argument(
+        "--calibrate", action="store_true", help="also print the best abstention weight/threshold for this question set"
+    )
     evaluate.set_defaults(run=run_eval)
 
-    bench = commands.add_parser("bench", parents=[global_options], help="speed figures beside the plain LlamaIndex starter")
+    bench = commands.add_parser(
+        "bench", parents=[global_options], help="speed figures beside the plain LlamaIndex starter"
+    )
     bench.add_argument("--quick", action="store_true", help="small inputs (for CI)")
     bench.add_argument("--out", type=Path, help="results folder (default: DATA_DIR/bench-results)")
     bench.set_defaults(run=run_bench)
@@ -134,8 +150,9 @@ def _add_measuring_commands(commands, global_options) -> None:
 def run_ingest(args, settings: Settings) -> int:
     from .components import Components
 
-    results = Components(settings).library.ingest(args.paths, prune=args.prune, progress=progress_bar,
-                                                  allow_duplicates=args.allow_duplicates)
+    results = Components(settings).library.ingest(
+        args.paths, prune=args.prune, progress=progress_bar, allow_duplicates=args.allow_duplicates
+    )
     for result in results:
         print(result.line())
         for warning in result.warnings:
@@ -143,8 +160,11 @@ def run_ingest(args, settings: Settings) -> int:
     failed = sum(r.status == "failed" for r in results)
     counts = {s: sum(r.status == s for r in results) for s in ("new", "updated", "unchanged", "removed")}
     skipped = sum(r.status == "skipped" for r in results)
-    print(", ".join(f"{n} {s}" for s, n in counts.items()) + f", {failed} failed"
-          + (f", {skipped} skipped as duplicates" if skipped else ""))
+    print(
+        ", ".join(f"{n} {s}" for s, n in counts.items())
+        + f", {failed} failed"
+        + (f", {skipped} skipped as duplicates" if skipped else "")
+    )
     return 1 if failed else 0
 
 
@@ -158,9 +178,19 @@ def run_status(args, settings: Settings) -> int:
     problems = components.library.problems(kept=True) if documents else {}
     if args.json:
         # "problems" appears only on a document that has some: a healthy store prints the stable schema
-        print(json.dumps({"documents": [d.public() | {"versions": versions_json(d)}
-                                        | ({"problems": problems[d.id]} if d.id in problems else {})
-                                        for d in documents]}, indent=2))
+        print(
+            json.dumps(
+                {
+                    "documents": [
+                        d.public()
+                        | {"versions": versions_json(d)}
+                        | ({"problems": problems[d.id]} if d.id in problems else {})
+                        for d in documents
+                    ]
+                },
+                indent=2,
+            )
+        )
         return 1 if problems else 0
     if not documents:
         print(f"no documents in {settings.data_dir}; run: report-assistant ingest PATH")
@@ -193,8 +223,9 @@ def run_ask(args, settings: Settings) -> int:
     if not components.registry.load():
         print(f"error: no documents in {settings.data_dir}; run: report-assistant ingest PATH", file=sys.stderr)
         return 1
-    answer = components.assistant.ask(args.question, doc_id=args.doc, kind=args.kind, mode=args.mode,
-                                      version=args.version)
+    answer = components.assistant.ask(
+        args.question, doc_id=args.doc, kind=args.kind, mode=args.mode, version=args.version
+    )
     if args.json:
         print(json.dumps(answer.to_json(), indent=2, ensure_ascii=False))
         return 0
@@ -220,21 +251,38 @@ def run_chat(args, settings: Settings) -> int:
     app = build_app(components)
     auth = (settings.auth_username, settings.auth_password) if settings.auth_username else None
     app.queue(default_concurrency_limit=2, max_size=32, api_open=False).launch(
-        server_name=settings.host, server_port=settings.port, auth=auth, share=False,
-        max_file_size=f"{settings.max_file_mb}mb", enable_monitoring=False, ssr_mode=False, run_history=False,
-        footer_links=["api"], css=CSS, app_kwargs=app_kwargs())
+        server_name=settings.host,
+        server_port=settings.port,
+        auth=auth,
+        share=False,
+        max_file_size=f"{settings.max_file_mb}mb",
+        enable_monitoring=False,
+        ssr_mode=False,
+        run_history=False,
+        footer_links=["api"],
+        css=CSS,
+        app_kwargs=app_kwargs(),
+    )
     return 0
 
 
 def run_eval(args, settings: Settings) -> int:
     from evals.evaluate import evaluate
 
-    return evaluate(settings, questions=args.questions, json_path=args.json, mode=args.mode,
-                    results_dir=args.results_dir, baseline=not args.no_baseline, calibrate=args.calibrate)
+    return evaluate(
+        settings,
+        questions=args.questions,
+        json_path=args.json,
+        mode=args.mode,
+        results_dir=args.results_dir,
+        baseline=not args.no_baseline,
+        calibrate=args.calibrate,
+    )
 
 
 def run_bench(args, settings: Settings) -> int:
-    from evals.bench import format_table, run_bench as bench
+    from evals.bench import format_table
+    from evals.bench import run_bench as bench
 
     results = bench(settings, quick=args.quick, out_dir=args.out or settings.data_dir / "bench-results")
     print(format_table(results))

@@ -1,5 +1,6 @@
 """The one place that builds the working parts (store, embedder, library, retriever, answerers)
 from the settings. The CLI, the UI, the evals and the tests all build them here."""
+
 from __future__ import annotations
 
 import sys
@@ -39,21 +40,33 @@ class Components:
     @cached_property
     def library(self) -> Library:
         s = self.settings
-        return Library(s.data_dir, self.store, lambda: self.embedder, chunk_max_tokens=s.chunk_max_tokens,
-                       limits=s.limits, keep_versions=s.keep_versions)
+        return Library(
+            s.data_dir,
+            self.store,
+            lambda: self.embedder,
+            chunk_max_tokens=s.chunk_max_tokens,
+            limits=s.limits,
+            keep_versions=s.keep_versions,
+        )
 
     @cached_property
     def assistant(self):
         from .answering import Answerability, Assistant
 
         s = self.settings
-        return Assistant(self.store, self.embedder, self.library,
-                         answerability=Answerability(s.answerability_dense_weight, s.abstain_below),
-                         generators=Generators(self.settings), max_question_chars=self.settings.max_question_chars)
+        return Assistant(
+            self.store,
+            self.embedder,
+            self.library,
+            answerability=Answerability(s.answerability_dense_weight, s.abstain_below),
+            generators=Generators(self.settings),
+            max_question_chars=self.settings.max_question_chars,
+        )
 
 
 class Generators:
     """Generative answerers by mode name, each loaded on first use."""
+
     modes = ("llama-cpp", "openai")
 
     def __init__(self, settings: Settings):
@@ -76,8 +89,9 @@ class Generators:
         s = self.settings
         if mode == "llama-cpp":
             return LlamaCppGenerator(s.gguf_model, threads=s.llm_threads, max_tokens=s.llm_max_tokens)
-        return OpenAICompatibleGenerator(s.openai_base_url, s.openai_model, s.openai_api_key,
-                                         timeout_s=s.llm_timeout_s, max_tokens=s.llm_max_tokens)
+        return OpenAICompatibleGenerator(
+            s.openai_base_url, s.openai_model, s.openai_api_key, timeout_s=s.llm_timeout_s, max_tokens=s.llm_max_tokens
+        )
 
 
 def ingest_default_corpus_if_empty(components: Components, progress=None) -> list:

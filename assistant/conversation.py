@@ -1,5 +1,6 @@
 """Follow-up questions without a model: a question that leans on the previous one ("and in
 Bristol?", "what about its funding?") is searched together with that question's subject."""
+
 from __future__ import annotations
 
 import re
@@ -9,7 +10,9 @@ from .terms import content_terms
 
 _LEANS_ON_PREVIOUS = re.compile(
     r"^\s*(and|but|also|so|then|what about|how about|and what about)\b|"
-    r"\b(it|its|they|their|them|this|that|these|those|there|he|she|his|her|same)\b", re.I)
+    r"\b(it|its|they|their|them|this|that|these|those|there|he|she|his|her|same)\b",
+    re.I,
+)
 _NAME = re.compile(r"(?<!^)(?<![.?!]\s)\b[A-Z][a-z]+\b")
 MAX_CONTENT_TERMS = 6
 MAX_TURNS = 6
@@ -42,4 +45,3 @@ class Conversation:
 
 def _leans_on_previous(question: str) -> bool:
     return len(content_terms(question)) <= MAX_CONTENT_TERMS and bool(_LEANS_ON_PREVIOUS.search(question))
-

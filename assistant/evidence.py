@@ -1,4 +1,5 @@
 """Retrieved chunks → stored sentences (the units answers quote), scored against the question."""
+
 from __future__ import annotations
 
 import re
@@ -18,6 +19,7 @@ from .terms import TermStats, content_terms
 @dataclass
 class Evidence:
     """One stored sentence with where it lives; `quote` occurs verbatim in the page's stored text."""
+
     quote: str
     doc_id: str
     title: str
@@ -25,12 +27,12 @@ class Evidence:
     pdf_page: int | None
     doc_key: str
     page_index: int
-    start: int              # offset of the sentence in the page text
-    hit_rank: int           # rank of the chunk it came from (0 = best)
+    start: int  # offset of the sentence in the page text
+    hit_rank: int  # rank of the chunk it came from (0 = best)
     is_bullet: bool
-    section: str | None = None   # heading path of the chunk it came from
+    section: str | None = None  # heading path of the chunk it came from
     terms: frozenset = field(default_factory=frozenset)
-    shown: str | None = None     # how an answer shows it, when not as `quote` ("Label: description")
+    shown: str | None = None  # how an answer shows it, when not as `quote` ("Label: description")
     dense: float = 0.0
     coverage: float = 0.0
     score: float = 0.0
@@ -44,16 +46,22 @@ class Evidence:
         return (self.doc_key, self.page_index, self.start)
 
 
-PARAGRAPH_CONTEXT = 600   # characters of a sentence's paragraph before it that say what it is about
-TITLE_LINE_WORDS = 12     # longest line of a title page quoted as a line
-CONTEXT_SHARE = 0.5       # weight of question words found only in that context, against the sentence's own
+PARAGRAPH_CONTEXT = 600  # characters of a sentence's paragraph before it that say what it is about
+TITLE_LINE_WORDS = 12  # longest line of a title page quoted as a line
+CONTEXT_SHARE = 0.5  # weight of question words found only in that context, against the sentence's own
 
 
 class EvidenceFinder:
-    def __init__(self, retriever: HybridRetriever, embedder, stats: TermStats,
-                 stored: dict[tuple, np.ndarray] | None = None, max_cache: int = 50_000):
+    def __init__(
+        self,
+        retriever: HybridRetriever,
+        embedder,
+        stats: TermStats,
+        stored: dict[tuple, np.ndarray] | None = None,
+        max_cache: int = 50_000,
+    ):
         self.retriever, self.embedder, self.stats = retriever, embedder, stats
-        self.stored = stored or {}   # sentence vectors computed at ingest, keyed like cache_key
+        self.stored = stored or {}  # sentence vectors computed at ingest, keyed like cache_key
         self._vectors: dict[tuple, np.ndarray] = {}
         self._texts: dict[tuple[str, int], str] = {}
         self.max_cache = max_cache
@@ -95,8 +103,9 @@ class EvidenceFinder:
             self._texts[key] = _rebuild(self._pages.get(key, []))
         return self._texts[key]
 
-    def span_evidence(self, doc_key: str, page_index: int, start: int, end: int, rank: int,
-                      shown: str | None = None) -> Evidence | None:
+    def span_evidence(
+        self, doc_key: str, page_index: int, start: int, end: int, rank: int, shown: str | None = None
+    ) -> Evidence | None:
         """A stored span of a page (a list item: its label and first sentence) as evidence."""
         chunks = self._pages.get((doc_key, page_index))
         text = self.page_text(doc_key, page_index)
@@ -105,10 +114,20 @@ class EvidenceFinder:
         chunk = next((c for c in reversed(chunks) if c.char_start <= start), chunks[0])
         quote = " ".join(text[start:end].split())
         return Evidence(
-            quote=quote, doc_id=chunk.doc_id, title=chunk.title, page_label=chunk.page_label,
-            pdf_page=chunk.pdf_page, doc_key=doc_key, page_index=page_index, start=start, hit_rank=rank,
-            is_bullet=True, section=chunk.section or None, terms=frozenset(content_terms(quote)),
-            shown=" ".join(shown.split()) if shown else None)
+            quote=quote,
+            doc_id=chunk.doc_id,
+            title=chunk.title,
+            page_label=chunk.page_label,
+            pdf_page=chunk.pdf_page,
+            doc_key=doc_key,
+            page_index=page_index,
+            start=start,
+            hit_rank=rank,
+            is_bullet=True,
+            section=chunk.section or None,
+            terms=frozenset(content_terms(quote)),
+            shown=" ".join(shown.split()) if shown else None,
+        )
 
     def context(self, evidence: Evidence, title: bool = True) -> str:
         """What a sentence is about besides its own words: its document's title, its section, and
@@ -116,7 +135,7 @@ class EvidenceFinder:
         text = self.page_text(evidence.doc_key, evidence.page_index)
         paragraph = max(text.rfind("\n\n", 0, evidence.start), evidence.start - PARAGRAPH_CONTEXT, 0)
         section = (evidence.section or "").split(" > ")[-1]
-        return f"{evidence.title if title else ''} {section} {text[paragraph:evidence.start]}"
+        return f"{evidence.title if title else ''} {section} {text[paragraph : evidence.start]}"
 
     def has_page(self, doc_key: str, page_index: int) -> bool:
         return (doc_key, page_index) in self._pages
@@ -131,7 +150,9 @@ class EvidenceFinder:
             item.coverage = self.stats.coverage(question_terms, item.terms)
             # the question's words found only in the sentence's section or paragraph count for part:
             # "The meeting should be held within several days" under "3.4.1 Lessons Learned"
-            around = self.stats.coverage(question_terms, item.terms | set(content_terms(self.context(item, title=False))))
+            around = self.stats.coverage(
+                question_terms, item.terms | set(content_terms(self.context(item, title=False)))
+            )
             covered = item.coverage + CONTEXT_SHARE * (around - item.coverage)
             # dense meaning and rare-word overlap count equally; the chunk's rank breaks ties
             item.score = 0.5 * item.dense + 0.5 * covered + 0.02 / (1 + item.hit_rank)
@@ -180,9 +201,20 @@ def _chunk_sentences(chunk: Chunk, rank: int) -> list[Evidence]:
         terms = frozenset(content_terms(sentence))
         if len(terms) < 2:
             continue
-        out.append(Evidence(
-            quote=" ".join(sentence.split()), doc_id=chunk.doc_id, title=chunk.title,
-            page_label=chunk.page_label, pdf_page=chunk.pdf_page, doc_key=chunk.doc_key, page_index=chunk.page_index,
-            start=chunk.char_start + start, hit_rank=rank, is_bullet=is_bullet, section=chunk.section or None,
-            terms=terms))
+        out.append(
+            Evidence(
+                quote=" ".join(sentence.split()),
+                doc_id=chunk.doc_id,
+                title=chunk.title,
+                page_label=chunk.page_label,
+                pdf_page=chunk.pdf_page,
+                doc_key=chunk.doc_key,
+                page_index=chunk.page_index,
+                start=chunk.char_start + start,
+                hit_rank=rank,
+                is_bullet=is_bullet,
+                section=chunk.section or None,
+                terms=terms,
+            )
+        )
     return out

@@ -1,6 +1,7 @@
 """A conversation as a record that can be filed: when, which document versions, which answer mode,
 each answer once, and its citations as footnotes (title, section, printed page, PDF page, the document
 id and version, and the quote where it differs from the answer's own words)."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -15,11 +16,14 @@ def conversation_markdown(answers: list, documents: list, *, now: dt.datetime | 
     fetches nothing."""
     now = now or dt.datetime.now(dt.timezone.utc)
     modes = sorted({a.mode for a in answers}) or ["extractive"]
-    lines = ["# Conversation with the report assistant", "",
-             f"- Date: {now.strftime('%Y-%m-%d %H:%M UTC')}",
-             f"- Answer mode: {', '.join(modes)}",
-             "- Library: " + ("; ".join(f"{d.id} v{d.version} (sha256 {d.sha256[:12]})" for d in documents)
-                              or "empty"), ""]
+    lines = [
+        "# Conversation with the report assistant",
+        "",
+        f"- Date: {now.strftime('%Y-%m-%d %H:%M UTC')}",
+        f"- Answer mode: {', '.join(modes)}",
+        "- Library: " + ("; ".join(f"{d.id} v{d.version} (sha256 {d.sha256[:12]})" for d in documents) or "empty"),
+        "",
+    ]
     for turn, answer in enumerate(answers, start=1):
         lines += [f"## Q{turn}: {t(' '.join(answer.question.split()))}", ""]
         if answer.abstained:

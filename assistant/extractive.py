@@ -1,4 +1,5 @@
 """The default answerer: no model writes anything; the answer is the best stored sentences, cited."""
+
 from __future__ import annotations
 
 import re
@@ -11,21 +12,21 @@ from .question import Intent
 from .terms import content_terms
 
 MAX_POINTS = 6
-RELATIVE_FLOOR = 0.6    # keep sentences scoring at least this share of the best one
-REASONS_FLOOR = 0.45    # ... and for "why" / "what evidence" questions
-SUPPORT_SHARE = 0.5     # a further point covers at least this share of the first line's question words
-NEAR_DUPLICATE = 0.92   # cosine above which two sentences say the same thing
-SHORT_LEAD_WORDS = 14   # a first line this short may only announce what its paragraph goes on to say
-PART_COVERED = 0.5      # a point holding this share of a question part's words answers that part
-PART_FOUND = 0.4        # ... and a sentence holding this share may be added to answer it
-PART_NEIGHBOURS = 3     # sentences after the first line on its page considered for a further part
+RELATIVE_FLOOR = 0.6  # keep sentences scoring at least this share of the best one
+REASONS_FLOOR = 0.45  # ... and for "why" / "what evidence" questions
+SUPPORT_SHARE = 0.5  # a further point covers at least this share of the first line's question words
+NEAR_DUPLICATE = 0.92  # cosine above which two sentences say the same thing
+SHORT_LEAD_WORDS = 14  # a first line this short may only announce what its paragraph goes on to say
+PART_COVERED = 0.5  # a point holding this share of a question part's words answers that part
+PART_FOUND = 0.4  # ... and a sentence holding this share may be added to answer it
+PART_NEIGHBOURS = 3  # sentences after the first line on its page considered for a further part
 PART_SCORE_WEIGHT = 0.1  # ... ranked by the part's words first, by closeness to the whole question next
-LIST_POOL = 12          # sentences whose lists are considered for a list answer
-LIST_FLOOR = 0.75       # ... scoring at least this share of the best one
+LIST_POOL = 12  # sentences whose lists are considered for a list answer
+LIST_FLOOR = 0.75  # ... scoring at least this share of the best one
 ITEM_ANCHOR_WEIGHT = 0.9  # a list found from one of its items, not its introduction, counts for less
-COUNT_BONUS = 0.15      # a list of the number of items asked for is preferred
+COUNT_BONUS = 0.15  # a list of the number of items asked for is preferred
 ITEM_MATCH_WEIGHT = 0.25  # ... and one whose items share the question's words
-HEAD_BONUS = 0.1        # ... and one whose introduction names what the question asks for
+HEAD_BONUS = 0.1  # ... and one whose introduction names what the question asks for
 
 
 def title_like(quote: str) -> bool:
@@ -44,8 +45,9 @@ def asks(quote: str) -> bool:
     return quote.rstrip().rstrip("\"'”’)").endswith("?")
 
 
-def select_sentences(ranked: list[Evidence], finder: EvidenceFinder, lead: Evidence | None = None,
-                     reasons: bool = False) -> list[Evidence]:
+def select_sentences(
+    ranked: list[Evidence], finder: EvidenceFinder, lead: Evidence | None = None, reasons: bool = False
+) -> list[Evidence]:
     """Best sentences, without near-duplicates. `lead` is the sentence that answers the question
     directly; `reasons` widens the net for "why" questions, whose reasons are often stated in
     several places."""
@@ -62,8 +64,13 @@ def select_sentences(ranked: list[Evidence], finder: EvidenceFinder, lead: Evide
     for item in ranked:
         if len(chosen) >= MAX_POINTS:
             break
-        if (item.score < share * best or _own(item) < own_floor or title_like(item.quote) or is_intro(item.quote)
-                or asks(item.quote)) and item is not lead:
+        if (
+            item.score < share * best
+            or _own(item) < own_floor
+            or title_like(item.quote)
+            or is_intro(item.quote)
+            or asks(item.quote)
+        ) and item is not lead:
             continue  # an introduction without its list says nothing
         # a further point must share much of what the first line shares with the question, or it
         # is merely nearby; "why" questions take reasons from wherever the library gives them
@@ -72,8 +79,9 @@ def select_sentences(ranked: list[Evidence], finder: EvidenceFinder, lead: Evide
         vector = finder.vectors([item])[0]
         # the same sentence on two pages (a summary repeating the report) has two different
         # contextual vectors, so equal text is checked as well as the cosine
-        if any(item.quote == other.quote for other in chosen) \
-                or any(float(vector @ other) > NEAR_DUPLICATE for other in chosen_vectors):
+        if any(item.quote == other.quote for other in chosen) or any(
+            float(vector @ other) > NEAR_DUPLICATE for other in chosen_vectors
+        ):
             continue
         chosen.append(item)
         chosen_vectors.append(vector)
@@ -110,8 +118,14 @@ def list_answer(intent: Intent, ranked: list[Evidence], finder: EvidenceFinder, 
         score += HEAD_BONUS if _announces(intro or anchor.quote, intent.asked_for) else 0.0
         if intent.count:
             score += COUNT_BONUS if len(items) == intent.count else -COUNT_BONUS if len(items) < intent.count else 0.0
-        evidence = [e for e in (finder.span_evidence(anchor.doc_key, item.page_index, item.start, item.end,
-                                                     anchor.hit_rank, item.shown) for item in items) if e]
+        evidence = [
+            e
+            for e in (
+                finder.span_evidence(anchor.doc_key, item.page_index, item.start, item.end, anchor.hit_rank, item.shown)
+                for item in items
+            )
+            if e
+        ]
         # the items themselves should be about what was asked, not merely follow a close sentence
         score += ITEM_MATCH_WEIGHT * sum(finder.stats.coverage(intent.focus, e.terms) for e in evidence) / len(items)
         if score > best_score:
@@ -135,8 +149,11 @@ def _enumerates(sentence: str) -> bool:
     return len(re.findall(r"[,;]|\(\w{1,4}\)|\band\b", tail)) >= 2
 
 
-_SECOND_PART = re.compile(r",?\s+and\s+(?=(?:what|where|when|who|whom|how|which|why|through whom|to whom|in which|"
-                          r"on what|at what)\b)", re.I)
+_SECOND_PART = re.compile(
+    r",?\s+and\s+(?=(?:what|where|when|who|whom|how|which|why|through whom|to whom|in which|"
+    r"on what|at what)\b)",
+    re.I,
+)
 
 
 def with_continuation(chosen: list[Evidence], finder: EvidenceFinder) -> list[Evidence]:
@@ -148,10 +165,14 @@ def with_continuation(chosen: list[Evidence], finder: EvidenceFinder) -> list[Ev
     paragraph_end = text.find("\n\n", chosen[0].start)
     page = finder.page_sentences(chosen[0])
     following = next((e for e in page if e.start > chosen[0].start and not e.is_bullet), None)
-    if following is None or (paragraph_end != -1 and following.start > paragraph_end) \
-            or following.quote in {e.quote for e in chosen} or asks(following.quote):
+    if (
+        following is None
+        or (paragraph_end != -1 and following.start > paragraph_end)
+        or following.quote in {e.quote for e in chosen}
+        or asks(following.quote)
+    ):
         return chosen
-    return chosen[:1] + [following] + chosen[1:MAX_POINTS - 1]
+    return chosen[:1] + [following] + chosen[1 : MAX_POINTS - 1]
 
 
 def with_parts(chosen: list[Evidence], ranked: list[Evidence], question: str, finder: EvidenceFinder) -> list[Evidence]:
@@ -163,13 +184,16 @@ def with_parts(chosen: list[Evidence], ranked: list[Evidence], question: str, fi
         return chosen
     page = finder.page_sentences(chosen[0])
     at = next((i for i, e in enumerate(page) if e.start == chosen[0].start), len(page))
-    candidates = ranked + page[at + 1:at + 1 + PART_NEIGHBOURS]
+    candidates = ranked + page[at + 1 : at + 1 + PART_NEIGHBOURS]
     for part in parts:
         terms = content_terms(part)
         if not terms or any(finder.stats.coverage(terms, e.terms) >= PART_COVERED for e in chosen):
             continue
         best = max(candidates, key=lambda e: finder.stats.coverage(terms, e.terms) + PART_SCORE_WEIGHT * e.score)
-        if finder.stats.coverage(terms, best.terms) >= PART_FOUND and best.quote not in {e.quote for e in chosen} \
-                and not is_intro(best.quote):
-            chosen = chosen[:1] + [best] + chosen[1:MAX_POINTS - 1]
+        if (
+            finder.stats.coverage(terms, best.terms) >= PART_FOUND
+            and best.quote not in {e.quote for e in chosen}
+            and not is_intro(best.quote)
+        ):
+            chosen = chosen[:1] + [best] + chosen[1 : MAX_POINTS - 1]
     return chosen

@@ -9,6 +9,7 @@ find?", a cause for "why ...?", an
 enumeration for "what are the ...?"; and against one that says what is not there, unless the
 question is put that way.
 """
+
 from __future__ import annotations
 
 import re
@@ -18,28 +19,42 @@ from .extractive import asks, title_like
 from .question import Intent, gives_answer, new_names, reason_given
 from .terms import content_terms
 
-LEAD_POOL = 12          # sentences considered for the first line (the best ones that give what is asked)
-LEAD_FLOOR = 0.6        # ... scoring at least this share of the best one
+LEAD_POOL = 12  # sentences considered for the first line (the best ones that give what is asked)
+LEAD_FLOOR = 0.6  # ... scoring at least this share of the best one
 TYPED_LEAD_FLOOR = 0.4  # ... when it must give an amount, a date or names
-NAME_BONUS = 0.1        # per name, when the question asks which ones (one name for "who ...?")
-LIST_BONUS = 0.1        # per listed item (commas, 'and'), when the question asks for a list
-CUE_BONUS = 0.15        # for a sentence that gives a cause ("why"), a month or day or a time span ("when")
-VERB_BONUS = 0.15       # for a sentence that has the deed a "who ...?" question asks about ("funded")
+NAME_BONUS = 0.1  # per name, when the question asks which ones (one name for "who ...?")
+LIST_BONUS = 0.1  # per listed item (commas, 'and'), when the question asks for a list
+CUE_BONUS = 0.15  # for a sentence that gives a cause ("why"), a month or day or a time span ("when")
+VERB_BONUS = 0.15  # for a sentence that has the deed a "who ...?" question asks about ("funded")
 NEGATIVE_PENALTY = 0.15  # for a sentence that says what is missing, when the question asks what is there
 # "gives no page number", "is not known", "does not say": a statement that something is missing
-_NEGATIVE = re.compile(r"\b(gives?|has|have|had|is|are|was|were|holds?|contains?|finds?|found) no\b|"
-                       r"\bnot (known|stated|given|identified|found|confirmed|verified|available|mentioned)\b|"
-                       r"\b(does|do|did|could|can)(n't| not) (say|give|identify|state|mention|describe|confirm|tell)\b|"
-                       r"\bno (text|detail|details|information|page|figures?|record)\b", re.I)
-_SPECIFIC_DATE = re.compile(r"\b(january|february|march|april|june|july|august|september|october|november|"
-                            r"december|jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec)\b|\bmay\s+\d|\d\s+may\b|"
-                            r"\b\d{1,2}/\d{1,2}/\d{2,4}\b", re.I)
-_TIME_SPAN = re.compile(r"\b(within|after|before|until|during|every|each|for)\s+(\w+\s+){0,2}(days?|weeks?|months?|"
-                        r"years?|hours?|minutes?)\b|\b(immediately|annually|monthly|weekly|daily|as soon as)\b", re.I)
+_NEGATIVE = re.compile(
+    r"\b(gives?|has|have|had|is|are|was|were|holds?|contains?|finds?|found) no\b|"
+    r"\bnot (known|stated|given|identified|found|confirmed|verified|available|mentioned)\b|"
+    r"\b(does|do|did|could|can)(n't| not) (say|give|identify|state|mention|describe|confirm|tell)\b|"
+    r"\bno (text|detail|details|information|page|figures?|record)\b",
+    re.I,
+)
+_SPECIFIC_DATE = re.compile(
+    r"\b(january|february|march|april|june|july|august|september|october|november|"
+    r"december|jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec)\b|\bmay\s+\d|\d\s+may\b|"
+    r"\b\d{1,2}/\d{1,2}/\d{2,4}\b",
+    re.I,
+)
+_TIME_SPAN = re.compile(
+    r"\b(within|after|before|until|during|every|each|for)\s+(\w+\s+){0,2}(days?|weeks?|months?|"
+    r"years?|hours?|minutes?)\b|\b(immediately|annually|monthly|weekly|daily|as soon as)\b",
+    re.I,
+)
 # what was found: a result verb, or a figure found ("almost 60% of respondents reported ...")
-_RESULT = re.compile(r"\b(found|finds|showed|shows|revealed|concluded|reported|enabled|increased|fell|rose)\b|\d\s?%", re.I)
-_WHO_VERB = re.compile(r"^\s*who\s+(?!(?:is|are|was|were|do|does|did|has|have|had|will|would|can|could|should|must)\b)"
-                       r"([a-z]+)", re.I)
+_RESULT = re.compile(
+    r"\b(found|finds|showed|shows|revealed|concluded|reported|enabled|increased|fell|rose)\b|\d\s?%", re.I
+)
+_WHO_VERB = re.compile(
+    r"^\s*who\s+(?!(?:is|are|was|were|do|does|did|has|have|had|will|would|can|could|should|must)\b)"
+    r"([a-z]+)",
+    re.I,
+)
 
 
 def choose_lead(intent: Intent, ranked: list[Evidence], finder: EvidenceFinder, question: str = "") -> Evidence | None:
@@ -55,8 +70,11 @@ def choose_lead(intent: Intent, ranked: list[Evidence], finder: EvidenceFinder, 
             break
         # a caption names a topic and a stored question asks: neither answers (a list's
         # introduction leads to its items)
-        if not title_like(e.quote) and not asks(e.quote) \
-                and gives_answer(intent, e.quote, finder.context(e), stats, e.dense):
+        if (
+            not title_like(e.quote)
+            and not asks(e.quote)
+            and gives_answer(intent, e.quote, finder.context(e), stats, e.dense)
+        ):
             fitting.append(e)
     if not fitting:
         return None
@@ -64,8 +82,10 @@ def choose_lead(intent: Intent, ranked: list[Evidence], finder: EvidenceFinder, 
     deed = content_terms(verb.group(1)) if verb else []
     # a sentence saying what is not there ("gives no page number") answers only a question that asks so
     unasked = 0.0 if intent.negated else NEGATIVE_PENALTY
-    return max(fitting, key=lambda e: e.score * (1 + _preference(intent, e, deed, stats)
-                                                 - unasked * bool(_NEGATIVE.search(e.quote))))
+    return max(
+        fitting,
+        key=lambda e: e.score * (1 + _preference(intent, e, deed, stats) - unasked * bool(_NEGATIVE.search(e.quote))),
+    )
 
 
 def _preference(intent: Intent, e: Evidence, deed: list[str], stats) -> float:

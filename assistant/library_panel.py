@@ -1,6 +1,7 @@
 """The Library tab's work: uploads (ingested one file at a time with visible progress; ingest/uploads.py
 keeps a failed file from replacing the earlier one) and removal (asked for confirmation, naming the
 document)."""
+
 from __future__ import annotations
 
 import html
@@ -16,8 +17,10 @@ from .bug_report import report_bug
 from .markdown_text import safe_markdown
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
-NEEDS_LOGIN = ("**Not changed:** adding or removing documents on a page shared on the network needs a "
-               "login (set REPORT_ASSISTANT_AUTH_USERNAME and REPORT_ASSISTANT_AUTH_PASSWORD).")
+NEEDS_LOGIN = (
+    "**Not changed:** adding or removing documents on a page shared on the network needs a "
+    "login (set REPORT_ASSISTANT_AUTH_USERNAME and REPORT_ASSISTANT_AUTH_PASSWORD)."
+)
 STATUSES = ("new", "updated", "unchanged", "failed")
 
 
@@ -52,8 +55,10 @@ def upload_files(library, uploads: Path, files, progress) -> str:
             lines.append(f"- **failed** {html.escape(name)}: unsupported file type (use PDF, Markdown or text)")
             continue
         if any(upload.target.name == name for upload in staged):  # two files of one name (from different folders)
-            lines.append(f"- **failed** {html.escape(name)}: a file of the same name is already in this "
-                         "upload; upload it on its own")
+            lines.append(
+                f"- **failed** {html.escape(name)}: a file of the same name is already in this "
+                "upload; upload it on its own"
+            )
             continue
         staged.append(stage_upload(uploads, source))
     for number, upload in enumerate(staged, start=1):
@@ -65,8 +70,10 @@ def upload_files(library, uploads: Path, files, progress) -> str:
 
             def tick(n: int) -> None:
                 done[0] += n
-                progress((number - 1 + done[0] / total) / len(staged),
-                         desc=f"{step}: {done[0]} of {total} chunks embedded")
+                progress(
+                    (number - 1 + done[0] / total) / len(staged), desc=f"{step}: {done[0]} of {total} chunks embedded"
+                )
+
             return tick
 
         lines += _ingest_upload(library, upload, embedding)
@@ -78,10 +85,17 @@ def confirm_text(library, doc_id: str) -> str | None:
     record = library.registry.load().get(doc_id or "")
     if record is None:
         return None
-    return (f"**Remove “{safe_markdown(record.title)}”** (`{record.id}`, version {record.version}, "
-            f"{record.pages} page{'s' if record.pages != 1 else ''}, {record.chunks} chunks)? Its pages and chunks leave the library"
-            + (f", with its {len(record.previous)} earlier version{'s' if len(record.previous) != 1 else ''}"
-               if record.previous else "") + "; the file can be added again later.")
+    return (
+        f"**Remove “{safe_markdown(record.title)}”** (`{record.id}`, version {record.version}, "
+        f"{record.pages} page{'s' if record.pages != 1 else ''}, {record.chunks} chunks)? "
+        "Its pages and chunks leave the library"
+        + (
+            f", with its {len(record.previous)} earlier version{'s' if len(record.previous) != 1 else ''}"
+            if record.previous
+            else ""
+        )
+        + "; the file can be added again later."
+    )
 
 
 def remove_document(library, doc_id: str) -> str:
@@ -102,7 +116,10 @@ def _ingest_upload(library, upload: StagedUpload, progress) -> list[str]:
     except Exception as exc:  # not a failure the user can act on: the files are put back, the bug logged
         why = report_bug(library.data_dir, exc, f"chat page: ingesting {upload.target.name}")
         results = [IngestResult(str(upload.target), upload.doc_id, "failed", detail=f"{upload.target.name}: {why}")]
-    return [f"- **{r.status}** {html.escape(r.doc_id if r.doc_id != '-' else upload.doc_id)}"
-            f"{': ' + html.escape(r.detail) if r.detail else ''}"
-            f"{f' ({r.pages} pages, {r.chunks} chunks)' if r.status != 'failed' else ''}"
-            f"{' — [see what changed](#changes)' if r.status == 'updated' else ''}" for r in results]
+    return [
+        f"- **{r.status}** {html.escape(r.doc_id if r.doc_id != '-' else upload.doc_id)}"
+        f"{': ' + html.escape(r.detail) if r.detail else ''}"
+        f"{f' ({r.pages} pages, {r.chunks} chunks)' if r.status != 'failed' else ''}"
+        f"{' — [see what changed](#changes)' if r.status == 'updated' else ''}"
+        for r in results
+    ]

@@ -1,13 +1,19 @@
 """What the library holds, said in a line and a table: the main report (the official PDF or a
 digest of it), how many documents of each kind, and each document's version and ingest date."""
+
 from __future__ import annotations
 
 from ingest.manifest import KINDS
 
 from .answer_view import safe_markdown
 
-PLURAL = {"report": "reports", "summary": "summaries", "case-study": "case studies", "context": "context documents",
-          "document": "other documents"}
+PLURAL = {
+    "report": "reports",
+    "summary": "summaries",
+    "case-study": "case studies",
+    "context": "context documents",
+    "document": "other documents",
+}
 SINGULAR = {"case-study": "case study", "context": "context document", "document": "other document"}
 
 

@@ -11,6 +11,7 @@ break, past the page's trailing footnotes. How many items to take comes from the
 five steps") or else the introduction ("any of three staffing models:"). Decided from layout and
 punctuation only.
 """
+
 from __future__ import annotations
 
 import re
@@ -19,31 +20,40 @@ from dataclasses import dataclass
 from ingest.sentences import sentence_spans
 
 MAX_ITEMS = 12
-MAX_PAGES = 3             # a list is followed over at most this many pages
-SHORT_LABEL_WORDS = 5     # an item's first sentence this short is its label: its description goes with it
-LABEL_WORDS = 8           # a line this short without a full stop can label a description
+MAX_PAGES = 3  # a list is followed over at most this many pages
+SHORT_LABEL_WORDS = 5  # an item's first sentence this short is its label: its description goes with it
+LABEL_WORDS = 8  # a line this short without a full stop can label a description
 
-_BULLET = re.compile(r"^(?:(?P<glyph>[-*•–—▪●○■◦►➢✓✔])|(?P<num>\d{1,2})[.)]|\((?P<roman>[ivx]{1,4})\)|"
-                     r"\((?P<alpha>[a-z])\)|(?P<font>[^\x00-\x7F]))[ \t]+(?=\S)")
+_BULLET = re.compile(
+    r"^(?:(?P<glyph>[-*•–—▪●○■◦►➢✓✔])|(?P<num>\d{1,2})[.)]|\((?P<roman>[ivx]{1,4})\)|"
+    r"\((?P<alpha>[a-z])\)|(?P<font>[^\x00-\x7F]))[ \t]+(?=\S)"
+)
 _HEADING = re.compile(r"^(#{1,6})\s+")
 _CAPTION = re.compile(r"^(figure|fig\.|table|chart|exhibit|box|source)\s*[\dA-Z]", re.I)
 _NOTE = re.compile(r"^(?:\S*(?:https?://|www\.)\S*\s*)+$|^\d{1,3}\s+(?:see|http|www)", re.I)
-_INTRO = re.compile(r"(?::|\b(?:as follows|the following|listed below|set out below|below|include|includes|"
-                    r"including|namely|such as)[.:]?)\s*$", re.I)
+_INTRO = re.compile(
+    r"(?::|\b(?:as follows|the following|listed below|set out below|below|include|includes|"
+    r"including|namely|such as)[.:]?)\s*$",
+    re.I,
+)
 # "Firstly, it's insecure ... Secondly, it's inefficient ... Finally, ...": a list told in sentences
 _SEQUENCE = re.compile(r"^(first(ly)?|second(ly)?|third(ly)?|fourth(ly)?|fifth(ly)?|next|finally|lastly)\b,?", re.I)
-_NUMBERS = {w: n for n, w in enumerate("zero one two three four five six seven eight nine ten eleven twelve "
-                                       "thirteen fourteen fifteen sixteen seventeen eighteen nineteen twenty"
-                                       .split())}
+_NUMBERS = {
+    w: n
+    for n, w in enumerate(
+        "zero one two three four five six seven eight nine ten eleven twelve "
+        "thirteen fourteen fifteen sixteen seventeen eighteen nineteen twenty".split()
+    )
+}
 _COUNTED = re.compile(r"\b(%s|\d{1,2})\s+(?:[\w-]+\s+){0,3}?[\w-]+s\b" % "|".join(_NUMBERS), re.I)
 
 
 @dataclass(frozen=True)
 class Block:
-    start: int          # offset of its text (after any marker) in the page text
+    start: int  # offset of its text (after any marker) in the page text
     end: int
-    kind: str           # heading | bullet | caption | note | label | text
-    marker: str = ""    # a bullet's marker kind ('•', 'num', ...), a heading's level ('###')
+    kind: str  # heading | bullet | caption | note | label | text
+    marker: str = ""  # a bullet's marker kind ('•', 'num', ...), a heading's level ('###')
 
 
 @dataclass(frozen=True)
@@ -51,13 +61,13 @@ class Item:
     page_index: int
     start: int
     end: int
-    shown: str | None = None   # "Label: description" when the label is a line of its own
+    shown: str | None = None  # "Label: description" when the label is a line of its own
 
 
 def blocks(text: str) -> list[Block]:
     """The page's blocks in reading order."""
     out: list[Block] = []
-    current: list[int] | None = None   # [start, end, kind, marker] of the open text block
+    current: list[int] | None = None  # [start, end, kind, marker] of the open text block
 
     def close():
         if current:
@@ -103,8 +113,12 @@ def _classify(text: str, start: int, end: int, kind: str, marker: str) -> Block:
     if _NOTE.match(body):
         return Block(start, end, "note")
     words = body.split()
-    if kind == "line" and len(words) <= LABEL_WORDS and not body.endswith((".", "!", "?", ",", ";")) \
-            and body[:1].isupper():
+    if (
+        kind == "line"
+        and len(words) <= LABEL_WORDS
+        and not body.endswith((".", "!", "?", ",", ";"))
+        and body[:1].isupper()
+    ):
         return Block(start, end, "label")
     return Block(start, end, "text")
 
@@ -167,13 +181,14 @@ class PageLists:
         block = next((b for b in self.page_blocks(doc_key, page_index) if b.start <= offset < b.end + 1), None)
         if block is None or block.kind not in ("text", "bullet"):
             return []
-        spans = [(block.start + s, block.start + e) for s, e in sentence_spans(text[block.start:block.end])]
+        spans = [(block.start + s, block.start + e) for s, e in sentence_spans(text[block.start : block.end])]
         items = [Item(page_index, s, e) for s, e in spans if s > offset and _SEQUENCE.match(text[s:e])]
-        first = text[items[0].start:items[0].end] if items else ""
+        first = text[items[0].start : items[0].end] if items else ""
         return items if len(items) > 1 and re.match(r"first", first, re.I) else []
 
-    def _items(self, doc_key: str, page_index: int, at: int, count: int | None,
-               bullets_from: int | None = None) -> list[Item]:
+    def _items(
+        self, doc_key: str, page_index: int, at: int, count: int | None, bullets_from: int | None = None
+    ) -> list[Item]:
         stream = list(self._stream(doc_key, page_index, at))
         stream = [(p, b) for p, b in stream if b.kind not in ("caption", "note")]
         if not stream:
@@ -191,7 +206,7 @@ class PageLists:
         for page in range(page_index, page_index + MAX_PAGES):
             if page != page_index and not self.has_page(doc_key, page):
                 return
-            for block in self.page_blocks(doc_key, page)[at if page == page_index else 0:]:
+            for block in self.page_blocks(doc_key, page)[at if page == page_index else 0 :]:
                 yield page, block
 
     def _bullets(self, doc_key: str, stream, marker: str, limit: int) -> list[Item]:
@@ -199,7 +214,7 @@ class PageLists:
         for page, block in stream:
             if block.kind != "bullet":
                 break
-            if block.marker == marker:   # another marker: a sub-bullet of the item above
+            if block.marker == marker:  # another marker: a sub-bullet of the item above
                 items.append(self._bullet_item(doc_key, page, block))
                 if len(items) >= limit:
                     break
@@ -208,9 +223,9 @@ class PageLists:
     def _bullet_item(self, doc_key: str, page: int, block: Block) -> Item:
         """A bullet's first sentence; a short first sentence is a label and takes the next one too."""
         text = self.page_text(doc_key, page)
-        spans = [(block.start + s, block.start + e) for s, e in sentence_spans(text[block.start:block.end])]
+        spans = [(block.start + s, block.start + e) for s, e in sentence_spans(text[block.start : block.end])]
         end = spans[0][1] if spans else block.end
-        if len(spans) > 1 and len(text[spans[0][0]:spans[0][1]].split()) <= SHORT_LABEL_WORDS:
+        if len(spans) > 1 and len(text[spans[0][0] : spans[0][1]].split()) <= SHORT_LABEL_WORDS:
             end = spans[1][1]
         return Item(page, block.start, end)
 
@@ -218,8 +233,10 @@ class PageLists:
         """Label lines or headings, each with the first sentence of the paragraph under it; labels
         that come one after another (a figure's boxes) are the items on their own."""
         labels = ("heading", "label")
-        same = [b.kind in labels and (b.kind != "heading" or first.kind != "heading" or b.marker == first.marker)
-                for _, b in stream]
+        same = [
+            b.kind in labels and (b.kind != "heading" or first.kind != "heading" or b.marker == first.marker)
+            for _, b in stream
+        ]
         if len(stream) > 1 and same[1]:
             items = []
             for (page, block), ok in zip(stream, same):
@@ -231,10 +248,10 @@ class PageLists:
         while i + 1 < len(stream) and same[i] and stream[i + 1][1].kind == "text" and len(items) < limit:
             (page, label), (next_page, body) = stream[i], stream[i + 1]
             text = self.page_text(doc_key, next_page)
-            spans = sentence_spans(text[body.start:body.end])
+            spans = sentence_spans(text[body.start : body.end])
             body_end = body.start + (spans[0][1] if spans else body.end - body.start)
-            label_text = self.page_text(doc_key, page)[label.start:label.end].rstrip()
-            shown = f"{label_text.rstrip(':')}: {text[body.start:body_end]}"
+            label_text = self.page_text(doc_key, page)[label.start : label.end].rstrip()
+            shown = f"{label_text.rstrip(':')}: {text[body.start : body_end]}"
             if next_page == page:
                 items.append(Item(page, label.start, body_end, shown))
             else:
@@ -244,5 +261,5 @@ class PageLists:
 
 
 def _last_sentence(text: str, block: Block) -> str:
-    spans = sentence_spans(text[block.start:block.end])
-    return text[block.start + spans[-1][0]:block.start + spans[-1][1]] if spans else ""
+    spans = sentence_spans(text[block.start : block.end])
+    return text[block.start + spans[-1][0] : block.start + spans[-1][1]] if spans else ""

@@ -1,4 +1,5 @@
 """Text shown through Markdown (chat, export) stays text: no raw HTML, no remote images."""
+
 from __future__ import annotations
 
 import html

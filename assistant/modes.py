@@ -1,5 +1,6 @@
 """Which answer modes the chat page offers: extractive always; a generative mode only when it can
 run here (its package installed and a model found, or a server configured), named after its model."""
+
 from __future__ import annotations
 
 import importlib.util

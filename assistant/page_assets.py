@@ -1,5 +1,6 @@
 """What the chat page's browser side is given: the example questions, the style sheet and the small
 scripts (opening a citation from its [n] link, zooming the page image, scrolling to the quote)."""
+
 from __future__ import annotations
 
 EXAMPLES = [

@@ -1,6 +1,7 @@
 """A document's pages as a reader sees them: the stored text of any page (a quote marked in it, the
 editor's notes beside it), and for PDFs an image of the page rendered from the copy kept in the
 data dir, with the quote's boxes drawn over it."""
+
 from __future__ import annotations
 
 import base64
@@ -12,7 +13,7 @@ from functools import lru_cache
 from ingest.loaders import load_document
 from ingest.pages import Page
 
-IMAGE_SCALE = 2.0   # 144 dpi: small print stays readable when zoomed
+IMAGE_SCALE = 2.0  # 144 dpi: small print stays readable when zoomed
 
 
 class PageViewer:
@@ -28,8 +29,9 @@ class PageViewer:
         path = self._path(doc_id, version)
         return list(_pages_in_order(path, self.library.limits)) if path else []
 
-    def position(self, doc_id: str, label: str | None = None, pdf_page: int | None = None,
-                 version: int | None = None) -> int | None:
+    def position(
+        self, doc_id: str, label: str | None = None, pdf_page: int | None = None, version: int | None = None
+    ) -> int | None:
         """0-based position of a page, found by its physical PDF page or else its printed label."""
         pages = self.pages(doc_id, version)
         if pdf_page is not None and any(p.is_pdf for p in pages):
@@ -64,10 +66,14 @@ class PageViewer:
         marks = "".join(
             f"<div class='quote-box' style='left:{100 * (x0 - left) / width:.3f}%;"
             f"top:{100 * (bottom + height - y1) / height:.3f}%;width:{100 * (x1 - x0) / width:.3f}%;"
-            f"height:{100 * (y1 - y0) / height:.3f}%'></div>" for x0, y0, x1, y1 in boxes or [])
-        return (f"<div class='page-image' tabindex='0' aria-label='Image of PDF page {page.index}'>"
-                f"<div class='page-canvas'><img alt='PDF page {page.index}' src='data:image/webp;base64,{picture}'>"
-                f"{marks}</div></div>")
+            f"height:{100 * (y1 - y0) / height:.3f}%'></div>"
+            for x0, y0, x1, y1 in boxes or []
+        )
+        return (
+            f"<div class='page-image' tabindex='0' aria-label='Image of PDF page {page.index}'>"
+            f"<div class='page-canvas'><img alt='PDF page {page.index}' src='data:image/webp;base64,{picture}'>"
+            f"{marks}</div></div>"
+        )
 
 
 def text_html(text: str, notes: tuple[str, ...], quote: str | None) -> str:
@@ -75,13 +81,22 @@ def text_html(text: str, notes: tuple[str, ...], quote: str | None) -> str:
     that page beside it (never quoted as evidence)."""
     if not text:
         return "<p><em>The page text is no longer stored (the document was updated or removed).</em></p>"
-    notes_html = "".join(f"<div class='editor-note'><strong>Editor's note:</strong> {html.escape(n)}</div>"
-                         for n in notes)
+    notes_html = "".join(
+        f"<div class='editor-note'><strong>Editor's note:</strong> {html.escape(n)}</div>" for n in notes
+    )
     match = re.search(r"\s+".join(re.escape(word) for word in quote.split()), text) if quote else None
     if not match:
         return f"<div class='page-text'>{html.escape(text)}</div>{notes_html}"
-    return ("<div class='page-text'>" + html.escape(text[:match.start()]) + "<mark>"
-            + html.escape(match.group(0)) + "</mark>" + html.escape(text[match.end():]) + "</div>" + notes_html)
+    return (
+        "<div class='page-text'>"
+        + html.escape(text[: match.start()])
+        + "<mark>"
+        + html.escape(match.group(0))
+        + "</mark>"
+        + html.escape(text[match.end() :])
+        + "</div>"
+        + notes_html
+    )
 
 
 @lru_cache(maxsize=16)

@@ -1,4 +1,5 @@
 """The progress bar long work shows on stderr (ingest, repair, the eval's corpora)."""
+
 from __future__ import annotations
 
 import sys
@@ -14,4 +15,5 @@ def progress_bar(total: int, name: str):
         bar.update(n)
         if bar.n >= total:
             bar.close()
+
     return tick

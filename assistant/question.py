@@ -6,6 +6,7 @@ question's rare names (a place, a product, an organisation) must be in the sente
 document or section it belongs to. Decided from the words of the question and the statistics of
 the library, so it holds on documents nobody here has seen.
 """
+
 from __future__ import annotations
 
 import difflib
@@ -15,104 +16,151 @@ from functools import lru_cache
 
 from .terms import STOPWORDS, TermStats, content_terms
 
-_NUMBER_WORDS = ("one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|"
-                 "fifty|hundred|hundreds|thousand|thousands|million|millions|billion|billions|dozen|half|"
-                 "quarter|third|majority|minority|per cent|percent")
+_NUMBER_WORDS = (
+    "one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|"
+    "fifty|hundred|hundreds|thousand|thousands|million|millions|billion|billions|dozen|half|"
+    "quarter|third|majority|minority|per cent|percent"
+)
 _COUNT = {w: n for n, w in enumerate("zero one two three four five six seven eight nine ten eleven twelve".split())}
 _AMOUNT_QUESTION = re.compile(
     r"\bhow (much|many|large|big|high|long|often)\b|\bwhat (percentage|proportion|share|fraction|number|amount)\b|"
     r"\bwhat (is|was|were|are) the (\w+ )?(cost|costs|budget|price|salary|revenue|turnover|total|figure|"
-    r"percentage|proportion|rate)\b|\bwhat (\w+ )?(revenue|turnover|salary|budget|price|fine|fee)s? (is|was|did|does|do)\b|"
-    r"\bwhat (did|does|do|will|would) .+ cost\b", re.I)
+    r"percentage|proportion|rate)\b|"
+    r"\bwhat (\w+ )?(revenue|turnover|salary|budget|price|fine|fee)s? (is|was|did|does|do)\b|"
+    r"\bwhat (did|does|do|will|would) .+ cost\b",
+    re.I,
+)
 # an amount of money is asked for: the figure must be a sum, and the sentence must say what of
-_MONEY_ASKED = re.compile(r"\b(costs?|costing|spend|spends|spending|spent|pay|pays|paid|save|saved|savings?|budgets?|"
-                          r"prices?|salary|salaries|revenues?|turnover|fees?|fines?|funding|invest|invested|investment|"
-                          r"earn|earned|earnings|charged?)\b", re.I)
+_MONEY_ASKED = re.compile(
+    r"\b(costs?|costing|spend|spends|spending|spent|pay|pays|paid|save|saved|savings?|budgets?|"
+    r"prices?|salary|salaries|revenues?|turnover|fees?|fines?|funding|invest|invested|investment|"
+    r"earn|earned|earnings|charged?)\b",
+    re.I,
+)
 # "how much time / data ...", "how many ...", "what share ...": a quantity that is not money, whatever
 # words follow ("how many saw a reduced need for capital investment?" asks for a count)
-_OTHER_QUANTITY = re.compile(r"\bhow much (?!(?:did|does|do|is|was|were|will|would|has|have|had|can|could|money|"
-                             r"funding|cash)\b)[a-z]+|\bhow many\b|\bwhat (share|percentage|proportion|number|fraction)\b",
-                             re.I)
+_OTHER_QUANTITY = re.compile(
+    r"\bhow much (?!(?:did|does|do|is|was|were|will|would|has|have|had|can|could|money|"
+    r"funding|cash)\b)[a-z]+|\bhow many\b|\bwhat (share|percentage|proportion|number|fraction)\b",
+    re.I,
+)
 # a sum of money: a currency sign or code by a figure, or a currency word after a figure or a number
 # written out ("1.3 million pounds", "twelve thousand pounds")
-_MONEY = re.compile(r"[£$€¥]\s?\d|\b(USD|EUR|GBP)\s?\d|"
-                    r"(\d(m|bn|k)?|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|"
-                    r"forty|fifty|hundred|thousand|million|billion)\b)\s?(pounds?|dollars?|euros?|pence)\b", re.I)
+_MONEY = re.compile(
+    r"[£$€¥]\s?\d|\b(USD|EUR|GBP)\s?\d|"
+    r"(\d(m|bn|k)?|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|"
+    r"forty|fifty|hundred|thousand|million|billion)\b)\s?(pounds?|dollars?|euros?|pence)\b",
+    re.I,
+)
 _AMOUNT_CUE = re.compile(r"\b(cost|costs|budget|price|salary|revenue|turnover)\b", re.I)
-_DATE_QUESTION = re.compile(r"^\s*when (was|were|did|is|will)\b(?!.*\b(should|must|need)\b)|\bwhat (year|date|month|day)\b|\bwhich (year|date|month)\b|\bsince when\b", re.I)
+_DATE_QUESTION = re.compile(
+    r"^\s*when (was|were|did|is|will)\b(?!.*\b(should|must|need)\b)|\bwhat (year|date|month|day)\b|"
+    r"\bwhich (year|date|month)\b|\bsince when\b",
+    re.I,
+)
 # "which organisations ...?", "what countries ...?": the answer names them
 _NAME_QUESTION = re.compile(
-    r"^\s*(which|what|name the|list the|who (?:are|were|was|is) (?:the|its|their|his|her)?)\s+(?!(?:did|do|does|is|are|was|were|has|have|had|can|could|will|would|"
+    r"^\s*(which|what|name the|list the|who (?:are|were|was|is) (?:the|its|their|his|her)?)\s+"
+    r"(?!(?:did|do|does|is|are|was|were|has|have|had|can|could|will|would|"
     r"should)\b)(\w+\s+)?(organi[sz]ations?|groups?|partners?|councils?|places?|areas?|countries|country|companies|"
     r"company|people|persons?|authors?|charit(y|ies)|bodies|body|agenc(y|ies)|institutions?|firms?|banks?|towns?|"
     r"cities|city|members?|funders?|anchors?|products?|vendors?|tools?|departments?|regions?|universities|"
     r"schools?|churches|providers?|architects?|designers?|consultants?|contractors?|suppliers?|publishers?|"
-    r"manufacturers?|platforms?|software|brands?)\b", re.I)
-_REASON_QUESTION = re.compile(r"^\s*why\b|\bwhat (evidence|reasons?|causes?|explains?)\b|\bhow come\b|\bon what basis\b",
-                              re.I)
+    r"manufacturers?|platforms?|software|brands?)\b",
+    re.I,
+)
+_REASON_QUESTION = re.compile(
+    r"^\s*why\b|\bwhat (evidence|reasons?|causes?|explains?)\b|\bhow come\b|\bon what basis\b", re.I
+)
 _LIST_QUESTION = re.compile(
     rf"\b(what|which|who) (are|were)\b|\blist\b|\bname the\b|\b({'|'.join(_COUNT)}|\d{{1,2}}) (\w+ )?(\w+s)\b|"
     r"\bkinds? of\b|\btypes? of\b|\bways?\b|\bsteps\b|\bphases\b|\bstages\b|"
     # "what staffing models can ...", "which attack vectors does ...": a plural thing asked for
     r"^\s*(what|which)\s+(?:[\w-]+\s+){0,3}?[\w-]*[^siu\W]s\s+(do|does|did|are|were|can|could|should|must|will|"
-    r"would|have|has|is|was)\b", re.I)
+    r"would|have|has|is|was)\b",
+    re.I,
+)
 _AUX = r"(?:do|does|did|are|were|is|was|can|could|should|must|will|would|have|has|had|may|might)"
-_WHAT_X = re.compile(rf"^\s*(?:what|which)\s+(?:(?:kinds?|types?|sorts?|forms?)\s+of\s+)?(?!{_AUX}\b)(.+?)\s+{_AUX}\b",
-                     re.I)
-_THE_X = re.compile(r"^\s*(?:what|which|who)\s+(?:are|were|is|was)\s+(?:the|its|their)\s+(.+?)"
-                    r"(?:\s+(?:of|in|for|that|which|who|to|on|from|by|at)\b|\s*[?.]?\s*$)", re.I)
-_REASON_CUE = re.compile(r"\b(because|due to|owing to|as a result|results? (in|from)|resulted (in|from)|since|so that|"
-                         r"therefore|thus|hence|leads? to|led to|caused|driven by|reasons?|explains?|in order to|"
-                         r"partly|stems? from|means that|so as to)\b", re.I)
+_WHAT_X = re.compile(
+    rf"^\s*(?:what|which)\s+(?:(?:kinds?|types?|sorts?|forms?)\s+of\s+)?(?!{_AUX}\b)(.+?)\s+{_AUX}\b", re.I
+)
+_THE_X = re.compile(
+    r"^\s*(?:what|which|who)\s+(?:are|were|is|was)\s+(?:the|its|their)\s+(.+?)"
+    r"(?:\s+(?:of|in|for|that|which|who|to|on|from|by|at)\b|\s*[?.]?\s*$)",
+    re.I,
+)
+_REASON_CUE = re.compile(
+    r"\b(because|due to|owing to|as a result|results? (in|from)|resulted (in|from)|since|so that|"
+    r"therefore|thus|hence|leads? to|led to|caused|driven by|reasons?|explains?|in order to|"
+    r"partly|stems? from|means that|so as to)\b",
+    re.I,
+)
 _TIME_UNIT = re.compile(r"\b(seconds?|minutes?|hours?|days?|weeks?|months?|years?|decades?)\b", re.I)
 _HAS_NUMBER = re.compile(rf"\d|[£$€%]|\b({_NUMBER_WORDS})\b", re.I)
 # numbers that are not amounts: years, and references to pages, chapters, figures and the like
-_MONTH = r"(?:january|february|march|april|may|june|july|august|september|october|november|december|jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec)"
-_NOT_AN_AMOUNT = re.compile(rf"\b(1[89]|20)\d\d\b|(?<=[A-Za-z,.;:)\]])\d{{1,3}}\b|\b\d{{1,2}}(st|nd|rd|th)?\s+{_MONTH}\b|\b{_MONTH}\s+\d{{1,2}}\b|"
-                            r"\b(pages?|pp?\.|chapters?|sections?|figures?|fig\.|tables?|"
-                            r"appendix|appendices|parts?|steps?|version|no\.)\s*\d[\d.\-–]*", re.I)
+_MONTH = (
+    r"(?:january|february|march|april|may|june|july|august|september|october|november|december|"
+    r"jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec)"
+)
+_NOT_AN_AMOUNT = re.compile(
+    rf"\b(1[89]|20)\d\d\b|(?<=[A-Za-z,.;:)\]])\d{{1,3}}\b|\b\d{{1,2}}(st|nd|rd|th)?\s+{_MONTH}\b|\b{_MONTH}\s+\d{{1,2}}\b|"
+    r"\b(pages?|pp?\.|chapters?|sections?|figures?|fig\.|tables?|"
+    r"appendix|appendices|parts?|steps?|version|no\.)\s*\d[\d.\-–]*",
+    re.I,
+)
 # "which organisations?" is answered by an organisation's name (two or more capitalised words, as in
 # "Wem Town Hall"), not by a place's ("Bristol")
-_ORGANISATION_QUESTION = re.compile(r"\b(organi[sz]ations?|groups?|partners?|companies|company|charit(y|ies)|bodies|"
-                                    r"body|agenc(y|ies)|institutions?|firms?|banks?|funders?|anchors?|vendors?|"
-                                    r"providers?|universities|schools?|churches)\b", re.I)
+_ORGANISATION_QUESTION = re.compile(
+    r"\b(organi[sz]ations?|groups?|partners?|companies|company|charit(y|ies)|bodies|"
+    r"body|agenc(y|ies)|institutions?|firms?|banks?|funders?|anchors?|vendors?|"
+    r"providers?|universities|schools?|churches)\b",
+    re.I,
+)
 # "may" is a month only with a day or a year beside it ("May 2019", "3 May"), not in "it may have been"
-_HAS_DATE = re.compile(r"\b(1[89]|20)\d\d\b|\b(january|february|march|april|june|july|august|september|"
-                       r"october|november|december|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec)\b|"
-                       r"\bmay\s+\d|\d\s+may\b", re.I)
-_NAME = re.compile(r"\b(?:[A-Z][\w'’&.-]*[a-z0-9][\w'’&.-]*|[A-Z]{2,}[0-9]*)(?:\s+(?:of|the|and|for|&)?\s*"
-                   r"(?:[A-Z][\w'’&.-]*|[A-Z]{2,}[0-9]*))*")
+_HAS_DATE = re.compile(
+    r"\b(1[89]|20)\d\d\b|\b(january|february|march|april|june|july|august|september|"
+    r"october|november|december|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec)\b|"
+    r"\bmay\s+\d|\d\s+may\b",
+    re.I,
+)
+_NAME = re.compile(
+    r"\b(?:[A-Z][\w'’&.-]*[a-z0-9][\w'’&.-]*|[A-Z]{2,}[0-9]*)(?:\s+(?:of|the|and|for|&)?\s*"
+    r"(?:[A-Z][\w'’&.-]*|[A-Z]{2,}[0-9]*))*"
+)
 # "According to X, ..." and "X says ..." name a source, not the answer
-_ATTRIBUTION = re.compile(r"^\s*according to [^,]+,|^[^,.;]{0,60}?\b(says|said|reports?|notes?|observes?|argues?|"
-                          r"writes?|explains?|describes?|states?|gives?|finds?|found|concludes?|recommends?)\b", re.I)
-ANCHOR_SHARE = 0.2     # a question's name in more than this share of chunks is the library's subject, not a focus
-NAME_SHARE = 0.35      # an answer's name in more than this share of chunks is the library's subject, not news
+_ATTRIBUTION = re.compile(
+    r"^\s*according to [^,]+,|^[^,.;]{0,60}?\b(says|said|reports?|notes?|observes?|argues?|"
+    r"writes?|explains?|describes?|states?|gives?|finds?|found|concludes?|recommends?)\b",
+    re.I,
+)
+ANCHOR_SHARE = 0.2  # a question's name in more than this share of chunks is the library's subject, not a focus
+NAME_SHARE = 0.35  # an answer's name in more than this share of chunks is the library's subject, not news
 # the share of the question's other (rarity-weighted) words a sentence giving a figure, a date or
 # names must hold, so that it is about what was asked
 TYPED_COVERAGE = {"amount": 0.5, "date": 0.5, "name": 0.25}
-TYPED_DENSE = 0.6      # ... unless its meaning is this close to the question's (cosine)
-HEAD_DENSE = 0.7       # a sentence this close in meaning may call the thing asked for by another word
+TYPED_DENSE = 0.6  # ... unless its meaning is this close to the question's (cosine)
+HEAD_DENSE = 0.7  # a sentence this close in meaning may call the thing asked for by another word
 STRONG_COVERAGE = 0.6  # a figure's sentence holding this much of the rest needn't name what it counts
 
 
 @dataclass
 class Intent:
-    kind: str                      # amount | date | name | reason | list | fact
-    count: int | None = None       # "the three approaches" → 3
-    anchors: list[str] = field(default_factory=list)   # rare names that the answer must be about (stems)
+    kind: str  # amount | date | name | reason | list | fact
+    count: int | None = None  # "the three approaches" → 3
+    anchors: list[str] = field(default_factory=list)  # rare names that the answer must be about (stems)
     anchor_words: list[str] = field(default_factory=list)  # ... as the question spells them
-    focus: list[str] = field(default_factory=list)     # the question's content terms
-    heads: list[str] = field(default_factory=list)     # what an amount is of ("jobs", "budget")
-    organisations: bool = False    # "which organisations ...?": the names asked for are organisations'
+    focus: list[str] = field(default_factory=list)  # the question's content terms
+    heads: list[str] = field(default_factory=list)  # what an amount is of ("jobs", "budget")
+    organisations: bool = False  # "which organisations ...?": the names asked for are organisations'
     asked_for: list[str] = field(default_factory=list)  # what the question asks for ("staffing models")
-    head: str = ""                 # ... its main word, as a stem ("model"), that a sentence must mention
-    head_word: str = ""            # ... as the question spells it
-    money: list[str] = field(default_factory=list)     # "how much did it cost?": the sum's subject (stems)
-    who: bool = False              # "who ...?": a person or body is asked for
-    duration: bool = False         # "how long ...?": a span of time ("months or years") is an amount
-    finding: bool = False          # "what did the poll find?": what was found, a result, is asked for
-    when: bool = False             # "when should ...?" (not a date): a time or a span is asked for
-    negated: bool = False          # "why don't ...?": a condition ("if ...") is a reason too
+    head: str = ""  # ... its main word, as a stem ("model"), that a sentence must mention
+    head_word: str = ""  # ... as the question spells it
+    money: list[str] = field(default_factory=list)  # "how much did it cost?": the sum's subject (stems)
+    who: bool = False  # "who ...?": a person or body is asked for
+    duration: bool = False  # "how long ...?": a span of time ("months or years") is an amount
+    finding: bool = False  # "what did the poll find?": what was found, a result, is asked for
+    when: bool = False  # "when should ...?" (not a date): a time or a span is asked for
+    negated: bool = False  # "why don't ...?": a condition ("if ...") is a reason too
 
 
 def analyse(question: str, stats: TermStats) -> Intent:
@@ -128,23 +176,36 @@ def analyse(question: str, stats: TermStats) -> Intent:
         kind = "list"
     else:
         kind = "fact"
-    count = next((_COUNT.get(m.group(1).lower(), None) or (int(m.group(1)) if m.group(1).isdigit() else None)
-                  for m in re.finditer(rf"\b({'|'.join(_COUNT)}|\d{{1,2}})\s+(\w+\s+)?\w+s\b", question, re.I)), None)
+    count = next(
+        (
+            _COUNT.get(m.group(1).lower(), None) or (int(m.group(1)) if m.group(1).isdigit() else None)
+            for m in re.finditer(rf"\b({'|'.join(_COUNT)}|\d{{1,2}})\s+(\w+\s+)?\w+s\b", question, re.I)
+        ),
+        None,
+    )
     anchors = _anchors(question, stats)
     head_word = _head_word(question, kind)
     head = (content_terms(head_word) or [""])[0]
-    return Intent(kind=kind, count=count, anchors=[stem for stem, _ in anchors], anchor_words=[w for _, w in anchors],
-                  focus=content_terms(question),
-                  heads=_amount_heads(question) if kind == "amount" else [],
-                  organisations=kind == "name" and bool(_ORGANISATION_QUESTION.search(question)),
-                  asked_for=asked_for(question), head=head, head_word=head_word,
-                  money=[t for m in _MONEY_ASKED.finditer(question) for t in content_terms(m.group(0))]
-                  if kind == "amount" and not _OTHER_QUANTITY.search(question) else [],
-                  who=bool(re.match(r"\s*(who|whom|whose)\b", question, re.I)),
-                  duration=bool(re.search(r"\bhow long\b", question, re.I)),
-                  finding=bool(re.search(r"\bwhat (did|does|do) .+ (find|found|show|reveal|conclude|report)\b", question, re.I)),
-                  when=kind != "date" and bool(re.match(r"\s*when\b", question, re.I)),
-                  negated=bool(re.search(r"n't\b|\bnot\b|\bnever\b", question, re.I)))
+    return Intent(
+        kind=kind,
+        count=count,
+        anchors=[stem for stem, _ in anchors],
+        anchor_words=[w for _, w in anchors],
+        focus=content_terms(question),
+        heads=_amount_heads(question) if kind == "amount" else [],
+        organisations=kind == "name" and bool(_ORGANISATION_QUESTION.search(question)),
+        asked_for=asked_for(question),
+        head=head,
+        head_word=head_word,
+        money=[t for m in _MONEY_ASKED.finditer(question) for t in content_terms(m.group(0))]
+        if kind == "amount" and not _OTHER_QUANTITY.search(question)
+        else [],
+        who=bool(re.match(r"\s*(who|whom|whose)\b", question, re.I)),
+        duration=bool(re.search(r"\bhow long\b", question, re.I)),
+        finding=bool(re.search(r"\bwhat (did|does|do) .+ (find|found|show|reveal|conclude|report)\b", question, re.I)),
+        when=kind != "date" and bool(re.match(r"\s*when\b", question, re.I)),
+        negated=bool(re.search(r"n't\b|\bnot\b|\bnever\b", question, re.I)),
+    )
 
 
 def reason_given(sentence: str, intent: Intent) -> bool:
@@ -182,8 +243,12 @@ def _head_word(question: str, kind: str) -> str:
 def _amount_heads(question: str) -> list[str]:
     """What an amount is of: the noun after 'how many'/'what percentage of', or a cue noun
     ('budget', 'cost'); a sentence giving a figure must name it."""
-    heads = [m.group(1) for m in re.finditer(
-        r"\b(?:how many|number of|percentage of|proportion of|share of)\s+(?:the\s+)?([a-z]+)", question, re.I)]
+    heads = [
+        m.group(1)
+        for m in re.finditer(
+            r"\b(?:how many|number of|percentage of|proportion of|share of)\s+(?:the\s+)?([a-z]+)", question, re.I
+        )
+    ]
     heads += [m.group(1) for m in _AMOUNT_CUE.finditer(question)]
     return [t for h in heads for t in content_terms(h)]
 
@@ -214,9 +279,20 @@ def _anchors(question: str, stats: TermStats) -> list[tuple[str, str]]:
 
 def _english(word: str, dictionary: frozenset[str]) -> bool:
     """Whether a word, or its stem without a common ending, is in the embedder's vocabulary."""
-    bases = [word] + [word[:-len(end)] + add for end, add in (("ies", "y"), ("ing", ""), ("ing", "e"), ("ed", ""),
-                                                               ("ed", "e"), ("es", ""), ("s", ""), ("ly", ""))
-                      if word.endswith(end)]
+    bases = [word] + [
+        word[: -len(end)] + add
+        for end, add in (
+            ("ies", "y"),
+            ("ing", ""),
+            ("ing", "e"),
+            ("ed", ""),
+            ("ed", "e"),
+            ("es", ""),
+            ("s", ""),
+            ("ly", ""),
+        )
+        if word.endswith(end)
+    ]
     return any(base in dictionary for base in bases)
 
 
@@ -232,9 +308,11 @@ def _found(term: str, known: set[str]) -> bool:
 
 @lru_cache(maxsize=200_000)
 def _same_word(term: str, k: str) -> bool:
-    return ((k.startswith(term) or term.startswith(k)) and min(len(k), len(term)) >= 5
-            or (abs(len(k) - len(term)) <= 1 and k[0] == term[0]
-                and difflib.SequenceMatcher(None, k, term).ratio() >= 0.85))
+    return (
+        (k.startswith(term) or term.startswith(k))
+        and min(len(k), len(term)) >= 5
+        or (abs(len(k) - len(term)) <= 1 and k[0] == term[0] and difflib.SequenceMatcher(None, k, term).ratio() >= 0.85)
+    )
 
 
 def gives_answer(intent: Intent, sentence: str, context: str, stats: TermStats, dense: float = 0.0) -> bool:
@@ -257,10 +335,11 @@ def missing(intent: Intent, sentence: str, context: str, stats: TermStats, dense
     close = dense >= TYPED_DENSE
     if intent.kind == "amount":
         if intent.money and not (_MONEY.search(sentence) and any(_found(t, known) for t in intent.money)):
-            return "a sum of money"   # "how much will it cost?" is not answered by a count, nor by another sum
+            return "a sum of money"  # "how much will it cost?" is not answered by a count, nor by another sum
         of_it = not intent.heads or bool(set(intent.heads) & known) or close or about >= STRONG_COVERAGE
-        amount = bool(_HAS_NUMBER.search(_NOT_AN_AMOUNT.sub(" ", sentence))) \
-            or (intent.duration and bool(_TIME_UNIT.search(sentence)))  # "for months or years"
+        amount = bool(_HAS_NUMBER.search(_NOT_AN_AMOUNT.sub(" ", sentence))) or (
+            intent.duration and bool(_TIME_UNIT.search(sentence))
+        )  # "for months or years"
         return "" if amount and of_it and (about >= TYPED_COVERAGE["amount"] or close) else "an amount"
     if intent.kind == "date":
         return "" if _HAS_DATE.search(sentence) and (about >= TYPED_COVERAGE["date"] or close) else "a date"
@@ -298,8 +377,8 @@ def _new_name_spans(sentence: str, question_terms: set[str], stats: TermStats) -
 
 
 _LINK = frozenset("is was are were as include includes including such namely like called named e.g.".split())
-KIND_NEAR = 3       # words between a name and the noun it is one of
-KIND_LINKED = 8     # ... when a link ("was one of the", "such as") joins them
+KIND_NEAR = 3  # words between a name and the noun it is one of
+KIND_LINKED = 8  # ... when a link ("was one of the", "such as") joins them
 
 
 def _of_kind(sentence: str, name: tuple[str, int, int], head: str) -> bool:
@@ -315,7 +394,7 @@ def _of_kind(sentence: str, name: tuple[str, int, int], head: str) -> bool:
     for i, (_, token) in enumerate(tokens):
         if first <= i <= last or not _found(head, set(content_terms(token))):
             continue
-        between = [w.lower().strip(",;:()") for _, w in (tokens[last + 1:i] if i > last else tokens[i + 1:first])]
+        between = [w.lower().strip(",;:()") for _, w in (tokens[last + 1 : i] if i > last else tokens[i + 1 : first])]
         if len(between) <= KIND_NEAR or (len(between) <= KIND_LINKED and _LINK & set(between)):
             return True
     return False

@@ -1,4 +1,5 @@
 """Question → evidence chunks: BM25 and dense search fused by reciprocal rank, over live versions only."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -6,14 +7,12 @@ from dataclasses import dataclass
 from llama_index.core.llms import MockLLM
 from llama_index.core.retrievers import BaseRetriever, QueryFusionRetriever
 from llama_index.core.schema import NodeWithScore, QueryBundle, TextNode
-from llama_index.core.vector_stores.types import (FilterOperator, MetadataFilter, MetadataFilters,
-                                                  VectorStoreQuery)
+from llama_index.core.vector_stores.types import FilterOperator, MetadataFilter, MetadataFilters, VectorStoreQuery
 from llama_index.retrievers.bm25 import BM25Retriever
 
 from ingest.chunking import Chunk
 
-
-NEAR_DUPLICATE_CHUNK = 0.9   # cosine above which two chunks say the same thing
+NEAR_DUPLICATE_CHUNK = 0.9  # cosine above which two chunks say the same thing
 
 
 @dataclass(frozen=True)
@@ -51,10 +50,14 @@ class DenseRetriever(BaseRetriever):
 
     def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
         vector = query_bundle.embedding or self.embedder.embed_query(query_bundle.query_str).tolist()
-        result = self.store.query(VectorStoreQuery(
-            query_embedding=vector, similarity_top_k=self.top_k, filters=self.filters))
-        return [NodeWithScore(node=self.nodes[n.node_id], score=s)
-                for n, s in zip(result.nodes, result.similarities) if n.node_id in self.nodes]
+        result = self.store.query(
+            VectorStoreQuery(query_embedding=vector, similarity_top_k=self.top_k, filters=self.filters)
+        )
+        return [
+            NodeWithScore(node=self.nodes[n.node_id], score=s)
+            for n, s in zip(result.nodes, result.similarities)
+            if n.node_id in self.nodes
+        ]
 
 
 class HybridRetriever:
@@ -67,13 +70,18 @@ class HybridRetriever:
         self.vectors = store.get_vectors(list(self.chunks))
         self._fusers: dict[tuple, QueryFusionRetriever | None] = {}
 
-    def retrieve(self, query: str, *, doc_id: str | None = None, kind: str | None = None,
-                 query_vector=None) -> list[Hit]:
+    def retrieve(
+        self, query: str, *, doc_id: str | None = None, kind: str | None = None, query_vector=None
+    ) -> list[Hit]:
         fuser = self._fuser(doc_id, kind)
         if fuser is None:
             return []
-        bundle = QueryBundle(query_str=query, embedding=None if query_vector is None else [float(x) for x in query_vector])
-        hits = [Hit(self.chunks[n.node.node_id], n.score) for n in fuser.retrieve(bundle) if n.node.node_id in self.chunks]
+        bundle = QueryBundle(
+            query_str=query, embedding=None if query_vector is None else [float(x) for x in query_vector]
+        )
+        hits = [
+            Hit(self.chunks[n.node.node_id], n.score) for n in fuser.retrieve(bundle) if n.node.node_id in self.chunks
+        ]
         return self._diverse(hits)
 
     def _diverse(self, hits: list[Hit]) -> list[Hit]:
@@ -82,8 +90,11 @@ class HybridRetriever:
         kept, repeats = [], []
         for hit in hits:
             vector = self.vectors.get(hit.chunk_id)
-            if vector is not None and any(float(vector @ self.vectors[k.chunk_id]) > NEAR_DUPLICATE_CHUNK
-                                          for k in kept if k.chunk_id in self.vectors):
+            if vector is not None and any(
+                float(vector @ self.vectors[k.chunk_id]) > NEAR_DUPLICATE_CHUNK
+                for k in kept
+                if k.chunk_id in self.vectors
+            ):
                 repeats.append(hit)
             else:
                 kept.append(hit)
@@ -96,22 +107,33 @@ class HybridRetriever:
         return self._fusers[key]
 
     def _build_fuser(self, doc_id: str | None, kind: str | None) -> QueryFusionRetriever | None:
-        wanted = [c for c in self.chunks.values()
-                  if (doc_id is None or c.doc_id == doc_id) and (kind is None or c.doc_kind == kind)]
+        wanted = [
+            c
+            for c in self.chunks.values()
+            if (doc_id is None or c.doc_id == doc_id) and (kind is None or c.doc_kind == kind)
+        ]
         if not wanted:
             return None
         # fusion tells nodes apart by a hash of text and metadata: two chunks of the same text (a
         # summary repeating its report) stay two only if their metadata differs
-        nodes = {c.id: TextNode(id_=c.id, text=c.text, metadata={"chunk": c.id}, excluded_embed_metadata_keys=["chunk"])
-                 for c in wanted}
-        bm25 = BM25Retriever.from_defaults(nodes=list(nodes.values()),
-                                           similarity_top_k=min(self.top_k * 2, len(nodes)))
-        dense = DenseRetriever(self.store, self.embedder,
-                               _filters(self.active_keys, doc_id, kind), self.top_k * 2, nodes)
+        nodes = {
+            c.id: TextNode(id_=c.id, text=c.text, metadata={"chunk": c.id}, excluded_embed_metadata_keys=["chunk"])
+            for c in wanted
+        }
+        bm25 = BM25Retriever.from_defaults(nodes=list(nodes.values()), similarity_top_k=min(self.top_k * 2, len(nodes)))
+        dense = DenseRetriever(
+            self.store, self.embedder, _filters(self.active_keys, doc_id, kind), self.top_k * 2, nodes
+        )
         # num_queries=1 and reciprocal_rerank: no query rewriting, so the LLM is never called;
         # MockLLM only keeps LlamaIndex from resolving its default (OpenAI) model.
-        return QueryFusionRetriever([bm25, dense], llm=MockLLM(), mode="reciprocal_rerank",
-                                    num_queries=1, use_async=False, similarity_top_k=self.top_k)
+        return QueryFusionRetriever(
+            [bm25, dense],
+            llm=MockLLM(),
+            mode="reciprocal_rerank",
+            num_queries=1,
+            use_async=False,
+            similarity_top_k=self.top_k,
+        )
 
 
 def _filters(active_keys: list[str], doc_id: str | None, kind: str | None) -> MetadataFilters:

@@ -1,4 +1,5 @@
 """Content words of questions and sentences: stemmed, stopwords removed, weighted by rarity."""
+
 from __future__ import annotations
 
 import difflib
@@ -10,7 +11,8 @@ from functools import cached_property, lru_cache
 import Stemmer
 
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
-STOPWORDS = frozenset("""
+STOPWORDS = frozenset(
+    """
 a about above after again against all also am an and any are as at be because been before being
 below between both but by can could did do does doing down during each few for from further had has
 have having he her here hers herself him himself his how i if in into is it its itself just me more
@@ -22,21 +24,25 @@ gives given according please show list name named describe explain mention menti
 much many actual actually happen happened happens think thinks feel feels matter matters overall
 anything something main roughly exactly really mean means kind sort thing things get got make made
 know known find found use used way ways whether
-""".split())
+""".split()
+)
 _stemmer = Stemmer.Stemmer("english")
-MAX_CORRECTIONS = 12     # distinct unknown words looked up per question
-MAX_WORD_LENGTH = 30     # longer "words" are not words: never looked up
+MAX_CORRECTIONS = 12  # distinct unknown words looked up per question
+MAX_WORD_LENGTH = 30  # longer "words" are not words: never looked up
 
 
 # irregular verb forms the stemmer leaves apart from their verb ("came" for "come")
-_IRREGULAR = dict(pair.split(":") for pair in """
+_IRREGULAR = dict(
+    pair.split(":")
+    for pair in """
 came:come went:go gone:go took:take taken:take gave:give given:give made:make wrote:write written:write
 began:begin begun:begin brought:bring bought:buy built:build held:hold led:lead met:meet paid:pay ran:run
 saw:see seen:see sent:send spent:spend stood:stand taught:teach thought:think told:tell won:win grew:grow
 grown:grow knew:know rose:rise risen:rise fell:fall fallen:fall chose:choose chosen:choose drove:drive
 driven:drive spoke:speak spoken:speak sold:sell kept:keep lost:lose meant:mean sought:seek caught:catch
 found:find understood:understand undertook:undertake undertaken:undertake withdrew:withdraw
-""".split())
+""".split()
+)
 
 
 @lru_cache(maxsize=100_000)
@@ -68,7 +74,7 @@ def _same_case(original: str, correction: str) -> str:
 def _one_gap(a: str, b: str) -> bool:
     """Whether the longer of two words is the shorter with one letter put in."""
     short, long = sorted((a, b), key=len)
-    return any(long[:i] + long[i + 1:] == short for i in range(len(long)))
+    return any(long[:i] + long[i + 1 :] == short for i in range(len(long)))
 
 
 class TermStats:
@@ -109,6 +115,7 @@ class TermStats:
                 close = difflib.get_close_matches(lower, self.surface, n=1, cutoff=cutoff)
                 looked_up[lower] = close[0] if close else None
             return _same_case(word, looked_up[lower]) if looked_up[lower] else word
+
         return re.sub(r"[A-Za-z]+", fix, question)
 
     def _one_letter_apart(self, word: str) -> str | None:

@@ -1,4 +1,5 @@
 """The commands about versions: `rollback`, `changes` and `verify` (kept versions: ingest/versions.py)."""
+
 from __future__ import annotations
 
 import json
@@ -6,22 +7,27 @@ from pathlib import Path
 
 
 def add_version_commands(commands, global_options) -> None:
-    rollback = commands.add_parser("rollback", parents=[global_options],
-                                   help="make a kept earlier version of a document live again")
+    rollback = commands.add_parser(
+        "rollback", parents=[global_options], help="make a kept earlier version of a document live again"
+    )
     rollback.add_argument("doc_id")
     rollback.add_argument("--to", type=int, required=True, metavar="N", help="the version to make live")
     rollback.set_defaults(run=run_rollback)
 
-    changes = commands.add_parser("changes", parents=[global_options],
-                                  help="what changed between two versions of a document, page by page")
+    changes = commands.add_parser(
+        "changes", parents=[global_options], help="what changed between two versions of a document, page by page"
+    )
     changes.add_argument("doc_id")
     changes.add_argument("--from", dest="old", type=int, metavar="N", help="default: the version before --to")
     changes.add_argument("--to", dest="new", type=int, metavar="M", help="default: the live version")
     changes.add_argument("--json", action="store_true", help="print one JSON object")
     changes.set_defaults(run=run_changes)
 
-    verify = commands.add_parser("verify", parents=[global_options],
-                                 help="check an exported conversation's quotes against the versions they cite")
+    verify = commands.add_parser(
+        "verify",
+        parents=[global_options],
+        help="check an exported conversation's quotes against the versions they cite",
+    )
     verify.add_argument("file", type=Path, help="the chat page's Markdown export, or ask --json output")
     verify.add_argument("--json", action="store_true", help="print one JSON object")
     verify.set_defaults(run=run_verify)

@@ -1,13 +1,14 @@
 """Questions asked of one kept version of a document (`ask --doc ID --version N`, the chat page's
 version selector): answered by an Assistant whose library is the live one with that document's live
 version swapped for the asked one, so rarity weights and everything else stay as for the live one."""
+
 from __future__ import annotations
 
 from collections import OrderedDict
 
 from ingest.versions import kept_numbers
 
-PINNED_CACHE = 4    # assistants kept for recently asked versions
+PINNED_CACHE = 4  # assistants kept for recently asked versions
 
 
 def check_version(library, doc_id: str | None, version: int) -> bool:
@@ -52,9 +53,15 @@ class PinnedAssistants:
         key = (doc_id, version)
         if key not in self._built:
             a = self.assistant
-            self._built[key] = Assistant(a.store, a.embedder, a.library, answerability=a.answerability,
-                                         generators=a.generators, max_question_chars=a.max_question_chars,
-                                         pinned=key)
+            self._built[key] = Assistant(
+                a.store,
+                a.embedder,
+                a.library,
+                answerability=a.answerability,
+                generators=a.generators,
+                max_question_chars=a.max_question_chars,
+                pinned=key,
+            )
             while len(self._built) > PINNED_CACHE:
                 self._built.popitem(last=False)
         self._built.move_to_end(key)

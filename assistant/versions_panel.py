@@ -1,5 +1,6 @@
 """The chat page's versions: the version selector beside "Search in", and the Library tab's list of
 updates, each showing what changed page by page (the same as `report-assistant changes`)."""
+
 from __future__ import annotations
 
 import html
@@ -9,7 +10,7 @@ from ingest.versions import VersionError
 from .changes_view import changes_markdown
 from .library_view import by_kind, when
 
-LIVE = 0   # the selector's value for "the live version"
+LIVE = 0  # the selector's value for "the live version"
 
 
 def version_choices(library, doc_id: str | None) -> dict:
@@ -20,7 +21,9 @@ def version_choices(library, doc_id: str | None) -> dict:
     if record:
         choices = [(f"Live version (v{record.version})", LIVE)] + [
             (f"Version {v.version} ({when(v.ingested_at)})", v.version)
-            for v in reversed(record.versions()) if v.version != record.version]
+            for v in reversed(record.versions())
+            if v.version != record.version
+        ]
     return {"choices": choices, "value": LIVE, "interactive": len(choices) > 1}
 
 
@@ -30,8 +33,12 @@ def update_choices(library) -> list[tuple[str, str]]:
     for record in by_kind(library.documents()):
         versions = record.versions()
         for old, new in reversed(list(zip(versions, versions[1:]))):
-            out.append((f"{record.title}: version {old.version} → {new.version} ({when(new.ingested_at)})",
-                        update_value(record.id, old.version, new.version)))
+            out.append(
+                (
+                    f"{record.title}: version {old.version} → {new.version} ({when(new.ingested_at)})",
+                    update_value(record.id, old.version, new.version),
+                )
+            )
     return out
 
 

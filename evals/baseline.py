@@ -1,5 +1,6 @@
 """The plain LlamaIndex starter a user would otherwise write: SimpleDirectoryReader → VectorStoreIndex
 with default chunking, dense top-k only, the same embedder, in its own Chroma collection."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -7,13 +8,14 @@ from pathlib import Path
 from llama_index.core.base.embeddings.base import BaseEmbedding
 from pydantic import PrivateAttr
 
+from evals.metrics import normalise
 from ingest.loaders import load_document
 from ingest.manifest import entries_for
-from evals.metrics import normalise
 
 
 class SameEmbedder(BaseEmbedding):
     """LlamaIndex's embedding interface over our sentence-transformers model (no hub access)."""
+
     _embedder = PrivateAttr()
 
     def __init__(self, embedder, **kwargs):
@@ -41,8 +43,10 @@ def cannot_read(corpus_paths: list[Path]) -> str | None:
     try:
         import llama_index.readers.file  # noqa: F401
     except ImportError:
-        return ("SimpleDirectoryReader has no PDF reader here (llama-index-readers-file is not installed) "
-                "and would index the PDFs' raw bytes")
+        return (
+            "SimpleDirectoryReader has no PDF reader here (llama-index-readers-file is not installed) "
+            "and would index the PDFs' raw bytes"
+        )
     return None
 
 
@@ -59,8 +63,9 @@ def build_starter_index(files: list[Path], embedder, collection):
 class StarterBaseline:
     def __init__(self, corpus_paths: list[Path], embedder, chroma_client, top_k: int = 10):
         self.entries = {e.path.resolve(): e for e in entries_for(corpus_paths)}
-        self.index = build_starter_index(list(self.entries), embedder,
-                                         chroma_client.get_or_create_collection("starter_baseline"))
+        self.index = build_starter_index(
+            list(self.entries), embedder, chroma_client.get_or_create_collection("starter_baseline")
+        )
         self.retriever = self.index.as_retriever(similarity_top_k=top_k)
         self._pages = {path: load_document(path).pages for path in self.entries}
 

@@ -1,5 +1,6 @@
 """`report-assistant bench`: our pipeline and the plain LlamaIndex starter on the same inputs, in one
 process and one run, with ratios. `--quick` shrinks every input so CI can run it."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -13,19 +14,25 @@ import time
 from pathlib import Path
 
 from . import metrics
-from .tables import markdown_table, measure
 from .runner import DEFAULT_QUESTIONS, load_questions
+from .tables import markdown_table, measure
 
-WORDS = ("council community commissioning local economy resilience social value services anchor "
-         "organisation procurement funding report evidence pilot area partnership budget spending "
-         "contract scale outsourcing leadership systems ambition deliver capacity assets citizens "
-         "environment finance network enterprise money resources growth jobs tenants workshop").split()
+WORDS = (
+    "council community commissioning local economy resilience social value services anchor "
+    "organisation procurement funding report evidence pilot area partnership budget spending "
+    "contract scale outsourcing leadership systems ambition deliver capacity assets citizens "
+    "environment finance network enterprise money resources growth jobs tenants workshop"
+).split()
 
 
 def run_bench(settings, quick: bool = False, out_dir: Path | None = None) -> dict:
-    sizes = {"pdf_pages": 30 if quick else 300, "scale_pages": 200 if quick else 2000,
-             "questions": 12 if quick else None, "rss_questions": 12 if quick else None,
-             "llm_questions": 2 if quick else 8}
+    sizes = {
+        "pdf_pages": 30 if quick else 300,
+        "scale_pages": 200 if quick else 2000,
+        "questions": 12 if quick else None,
+        "rss_questions": 12 if quick else None,
+        "llm_questions": 2 if quick else 8,
+    }
     with tempfile.TemporaryDirectory(prefix="ra-bench-") as tmp:
         bench = _Bench(settings, Path(tmp), sizes)
         results = bench.run()
@@ -73,8 +80,17 @@ class _Bench:
         chunks = sum(r.chunks for r in results)
         starter_s, starter_chunks, index = self._starter_ingest(paths, self.tmp / starter_dir)
         self.starter_index = getattr(self, "starter_index", None) or index
-        self._row(f"{name}: chunks/s", "chunks/s", chunks / ours_s, starter_chunks / starter_s,
-                  pages=pages, chunks=chunks, starter_chunks=starter_chunks, seconds=ours_s, starter_seconds=starter_s)
+        self._row(
+            f"{name}: chunks/s",
+            "chunks/s",
+            chunks / ours_s,
+            starter_chunks / starter_s,
+            pages=pages,
+            chunks=chunks,
+            starter_chunks=starter_chunks,
+            seconds=ours_s,
+            starter_seconds=starter_s,
+        )
         self._row(f"{name}: pages/s", "pages/s", pages / ours_s, pages / starter_s)
 
     def _starter_ingest(self, paths: list[Path], folder: Path):
@@ -124,23 +140,30 @@ class _Bench:
 
     def _latency_rows(self, name: str, ours: list[float], starter: list[float] | None) -> None:
         for label, q in (("median", 0.5), ("p95", 0.95)):
-            self._row(f"{name} {label}", "ms", metrics.percentile(ours, q),
-                      metrics.percentile(starter, q) if starter else None)
+            self._row(
+                f"{name} {label}",
+                "ms",
+                metrics.percentile(ours, q),
+                metrics.percentile(starter, q) if starter else None,
+            )
 
     def _cold_start(self) -> None:
         cli = [sys.executable, "-m", "assistant.cli", "--data-dir", str(self.settings.data_dir)]
         ask = _wall(cli + ["ask", self.questions[0], "--json"])
         status = _wall(cli + ["status", "--json"])
-        script = ("import sys; sys.path.insert(0, %r)\n" % str(Path(__file__).resolve().parents[1]) +
-                  "from llama_index.core import VectorStoreIndex\n"
-                  "from llama_index.vector_stores.chroma import ChromaVectorStore\n"
-                  "from ingest.store import open_chroma_client\nfrom ingest.embedder import Embedder\n"
-                  "from evals.baseline import SameEmbedder\nfrom pathlib import Path\n"
-                  f"client = open_chroma_client(path=Path({str(self.tmp / 'starter-corpus')!r}))\n"
-                  "store = ChromaVectorStore(chroma_collection=client.get_collection('starter'))\n"
-                  f"embed = SameEmbedder(Embedder({self.settings.embedding_model!r}))\n"
-                  "index = VectorStoreIndex.from_vector_store(store, embed_model=embed)\n"
-                  f"print(index.as_retriever(similarity_top_k=10).retrieve({self.questions[0]!r})[0].score)\n")
+        script = (
+            "import sys; sys.path.insert(0, %r)\n"
+            % str(Path(__file__).resolve().parents[1])
+            + "from llama_index.core import VectorStoreIndex\n"
+            "from llama_index.vector_stores.chroma import ChromaVectorStore\n"
+            "from ingest.store import open_chroma_client\nfrom ingest.embedder import Embedder\n"
+            "from evals.baseline import SameEmbedder\nfrom pathlib import Path\n"
+            f"client = open_chroma_client(path=Path({str(self.tmp / 'starter-corpus')!r}))\n"
+            "store = ChromaVectorStore(chroma_collection=client.get_collection('starter'))\n"
+            f"embed = SameEmbedder(Embedder({self.settings.embedding_model!r}))\n"
+            "index = VectorStoreIndex.from_vector_store(store, embed_model=embed)\n"
+            f"print(index.as_retriever(similarity_top_k=10).retrieve({self.questions[0]!r})[0].score)\n"
+        )
         starter = _wall([sys.executable, "-c", script])
         self._row("cold start: ask end to end", "s", ask, starter, note="starter: load index + retrieve")
         self._row("cold start: status", "s", status)
@@ -153,10 +176,22 @@ class _Bench:
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
             port = probe.getsockname()[1]
-        cli = [sys.executable, "-m", "assistant.cli", "--data-dir", str(self.settings.data_dir),
-               "chat", "--port", str(port)]
-        server = subprocess.Popen(cli, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                  env=os.environ | {"GRADIO_ANALYTICS_ENABLED": "False"})
+        cli = [
+            sys.executable,
+            "-m",
+            "assistant.cli",
+            "--data-dir",
+            str(self.settings.data_dir),
+            "chat",
+            "--port",
+            str(port),
+        ]
+        server = subprocess.Popen(
+            cli,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            env=os.environ | {"GRADIO_ANALYTICS_ENABLED": "False"},
+        )
         try:
             client = _wait_for_client(Client, f"http://127.0.0.1:{port}/", server)
             count = self.sizes["rss_questions"] or len(self.questions)
@@ -175,8 +210,13 @@ class _Bench:
         results = self.components.library.ingest([folder])
         seconds = time.perf_counter() - start
         chunks = sum(r.chunks for r in results)
-        self._row(f"scale: ingest {self.sizes['scale_pages']} pages", "s", seconds, chunks=chunks,
-                  chunks_per_s=chunks / seconds)
+        self._row(
+            f"scale: ingest {self.sizes['scale_pages']} pages",
+            "s",
+            seconds,
+            chunks=chunks,
+            chunks_per_s=chunks / seconds,
+        )
         assistant = self.components.assistant
         for question in self.questions[:3]:
             assistant.ask(question)
@@ -225,8 +265,9 @@ def _peak_rss_kb(pid: int) -> int | None:
 
 def _sentences(rng: random.Random, count: int) -> str:
     """Filler prose from a fixed vocabulary: realistic sentence lengths, nothing to answer."""
-    return " ".join(" ".join(rng.choice(WORDS) for _ in range(rng.randint(8, 20))).capitalize() + "."
-                    for _ in range(count))
+    return " ".join(
+        " ".join(rng.choice(WORDS) for _ in range(rng.randint(8, 20))).capitalize() + "." for _ in range(count)
+    )
 
 
 def _generate_pdf(path: Path, pages: int) -> Path:
@@ -254,13 +295,16 @@ def _generate_text_corpus(folder: Path, pages: int, pages_per_file: int = 100) -
 
 
 def format_table(results: dict) -> str:
-    return markdown_table(["figure", "ours", "starter", "ours/starter", "unit"],
-                          [[r["figure"], measure(r["ours"]), measure(r["starter"]), measure(r["ratio"]), r["unit"]]
-                           for r in results["rows"]])
+    return markdown_table(
+        ["figure", "ours", "starter", "ours/starter", "unit"],
+        [
+            [r["figure"], measure(r["ours"]), measure(r["starter"]), measure(r["ratio"]), r["unit"]]
+            for r in results["rows"]
+        ],
+    )
 
 
 def _write(results: dict, out_dir: Path) -> None:
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "bench.json").write_text(json.dumps(results, indent=1, default=str), encoding="utf-8")
     (out_dir / "bench.md").write_text("# Benchmark\n\n" + format_table(results) + "\n", encoding="utf-8")
-

@@ -1,6 +1,7 @@
 """`report-assistant eval`: every question set (or the one given), each over its own corpus, scored
 beside the plain LlamaIndex starter; metrics per set and per document, gated per set by the minimums
 recorded in thresholds.yaml. A set whose corpus is absent is skipped, with the reason."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -20,8 +21,16 @@ from . import runner
 from .baseline import StarterBaseline, cannot_read
 
 
-def evaluate(settings, *, questions: Path | None = None, json_path: Path | None = None, mode: str = "extractive",
-             results_dir: Path | None = None, baseline: bool = True, calibrate: bool = False) -> int:
+def evaluate(
+    settings,
+    *,
+    questions: Path | None = None,
+    json_path: Path | None = None,
+    mode: str = "extractive",
+    results_dir: Path | None = None,
+    baseline: bool = True,
+    calibrate: bool = False,
+) -> int:
     """Prints each set's tables; returns the exit code (1 when a gate fails)."""
     sets = [runner.load_set(path) for path in ([questions] if questions else runner.DEFAULT_SETS)]
     gate = yaml.safe_load(runner.THRESHOLDS.read_text()).get("sets", {}) if not questions else {}
@@ -33,16 +42,19 @@ def evaluate(settings, *, questions: Path | None = None, json_path: Path | None 
             print(f"== skipped question set '{qset.name}' ({qset.path.name}): {reason}\n")
             continue
         summary, results = _evaluate_set(qset, settings, mode=mode, baseline=baseline)
-        print(f"== question set '{qset.name}' ({qset.path.name}): {summary['questions']} questions, corpus "
-              f"{qset.corpus or settings.corpus_dir}")
+        print(
+            f"== question set '{qset.name}' ({qset.path.name}): {summary['questions']} questions, corpus "
+            f"{qset.corpus or settings.corpus_dir}"
+        )
         print(runner.format_table(summary))
         if calibrate:
             print("\nabstention calibration (errors, false answers, false abstains, dense weight, threshold):")
             for row in runner.calibrate(results)[:8]:
                 print("  ", row)
         single = len(sets) == 1
-        report = runner.write_outputs(summary, results, out_dir if single else out_dir / qset.name,
-                                      json_path if single else None, name=qset.name)
+        report = runner.write_outputs(
+            summary, results, out_dir if single else out_dir / qset.name, json_path if single else None, name=qset.name
+        )
         print(f"\nreport: {report}\n")
         payloads[qset.name] = {"summary": summary, "results": results}
         failures += [f"{qset.name}: {line}" for line in runner.check_thresholds(summary, gate.get(qset.name, {}))]
@@ -63,13 +75,18 @@ def _evaluate_set(qset, settings, *, mode: str, baseline: bool) -> tuple[dict, l
         corpus_paths = [settings.corpus_dir]
     else:
         store = re.sub(r"[^a-z0-9]+", "-", f"{qset.corpus.name}-{qset.include}".lower()).strip("-")
-        components = Components(dataclasses.replace(
-            settings, data_dir=settings.data_dir / "eval-sets" / store, collection=f"{settings.collection}-{store}"))
+        components = Components(
+            dataclasses.replace(
+                settings, data_dir=settings.data_dir / "eval-sets" / store, collection=f"{settings.collection}-{store}"
+            )
+        )
         corpus_paths = qset.files()
-        _print_results([r for r in components.library.ingest(corpus_paths, progress=progress_bar)
-                        if r.status != "unchanged"])
-    results = runner.run_questions(components.assistant, qset.questions, PageViewer(components.library).page_text,
-                                   mode=mode)
+        _print_results(
+            [r for r in components.library.ingest(corpus_paths, progress=progress_bar) if r.status != "unchanged"]
+        )
+    results = runner.run_questions(
+        components.assistant, qset.questions, PageViewer(components.library).page_text, mode=mode
+    )
     return runner.summarise(results, _starter_rows(qset, corpus_paths, components) if baseline else []), results
 
 

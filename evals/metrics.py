@@ -1,4 +1,5 @@
 """Deterministic metrics, no model judge: pages for retrieval and citations, strings for facts."""
+
 from __future__ import annotations
 
 import math
@@ -22,8 +23,12 @@ def retrieval_scores(ranked: list[Page], relevant: set[Page]) -> dict:
     ranks = [i for i, page in enumerate(ranked) if page in relevant]
     dcg = sum(1 / math.log2(i + 2) for i in ranks if i < 10)
     ideal = sum(1 / math.log2(i + 2) for i in range(min(len(relevant), 10)))
-    return {"hit@1": float(bool(ranks) and ranks[0] == 0), "hit@5": float(bool(ranks) and ranks[0] < 5),
-            "mrr": 1 / (ranks[0] + 1) if ranks else 0.0, "ndcg@10": dcg / ideal if ideal else 0.0}
+    return {
+        "hit@1": float(bool(ranks) and ranks[0] == 0),
+        "hit@5": float(bool(ranks) and ranks[0] < 5),
+        "mrr": 1 / (ranks[0] + 1) if ranks else 0.0,
+        "ndcg@10": dcg / ideal if ideal else 0.0,
+    }
 
 
 def citation_scores(cited: list[Page], relevant: set[Page]) -> dict:
@@ -79,12 +84,14 @@ def abstention_scores(results: list[dict]) -> dict:
     correct = [r for r in abstained if r["must_abstain"]]
     answerable = len(results) - len(should)
     false_abstains = len(abstained) - len(correct)
-    return {"abstain_precision": len(correct) / len(abstained) if abstained else None,
-            "abstain_recall": len(correct) / len(should) if should else None,
-            "false_abstains": false_abstains,
-            "false_answers": len(should) - len(correct),
-            "answered_share": (answerable - false_abstains) / answerable if answerable else None,
-            "refused_share": len(correct) / len(should) if should else None}
+    return {
+        "abstain_precision": len(correct) / len(abstained) if abstained else None,
+        "abstain_recall": len(correct) / len(should) if should else None,
+        "false_abstains": false_abstains,
+        "false_answers": len(should) - len(correct),
+        "answered_share": (answerable - false_abstains) / answerable if answerable else None,
+        "refused_share": len(correct) / len(should) if should else None,
+    }
 
 
 def percentile(values: list[float], q: float) -> float | None:

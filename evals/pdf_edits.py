@@ -1,5 +1,6 @@
 """Edits of real PDFs with pikepdf (a test extra), as a publisher's next edition would make them: the
 first pages of a report, one figure changed in a page's text, a page inserted from elsewhere, a page removed."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -19,7 +20,7 @@ def change_text(pdf: pikepdf.Pdf, page_number: int, old: bytes, new: bytes) -> N
     assert len(old) == len(new), "a same-length edit keeps the line's layout"
     page = pdf.pages[page_number - 1]
     instructions = pikepdf.parse_content_stream(page)
-    pieces = []   # (instruction index, array index or None, string bytes)
+    pieces = []  # (instruction index, array index or None, string bytes)
     for n, (operands, operator) in enumerate(instructions):
         if str(operator) == "TJ":
             pieces += [(n, k, bytes(item)) for k, item in enumerate(operands[0]) if isinstance(item, pikepdf.String)]
@@ -28,10 +29,10 @@ def change_text(pdf: pikepdf.Pdf, page_number: int, old: bytes, new: bytes) -> N
     text = b"".join(piece for _, _, piece in pieces)
     assert text.count(old) == 1, f"{old!r} occurs {text.count(old)} times on page {page_number}"
     at = text.index(old)
-    edited = text[:at] + new + text[at + len(old):]
+    edited = text[:at] + new + text[at + len(old) :]
     offset = 0
     for n, k, piece in pieces:
-        replacement = edited[offset:offset + len(piece)]
+        replacement = edited[offset : offset + len(piece)]
         offset += len(piece)
         if replacement != piece:
             operands = instructions[n][0]

@@ -1,5 +1,6 @@
 """`report-assistant eval`: score the assistant on a question set, beside the plain LlamaIndex
 starter measured in the same run; write JSON, Markdown and a chart; fail below the thresholds."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -20,19 +21,34 @@ DEFAULT_QUESTIONS = HERE / "questions.yaml"
 # `eval` without --questions runs every set here, each over the corpus it declares. The two held-out
 # sets were written before issue 11's answerer changes and are never tuned on: they say whether what
 # was tuned on the first two carries over.
-DEFAULT_SETS = [DEFAULT_QUESTIONS, HERE / "questions-real.yaml", HERE / "questions-heldout.yaml",
-                HERE / "questions-heldout-real.yaml"]
+DEFAULT_SETS = [
+    DEFAULT_QUESTIONS,
+    HERE / "questions-real.yaml",
+    HERE / "questions-heldout.yaml",
+    HERE / "questions-heldout-real.yaml",
+]
 THRESHOLDS = HERE / "thresholds.yaml"
 RETRIEVAL_KEYS = ["hit@1", "hit@5", "mrr", "ndcg@10"]
 ANSWER_KEYS = ["citation_precision", "citation_recall", "quote_validity", "fact_recall", "lead_accuracy"]
-TYPES = ["fact", "amount", "date", "list", "evidence", "case-study", "paraphrase", "misspelled", "follow-up",
-         "out-of-scope"]
+TYPES = [
+    "fact",
+    "amount",
+    "date",
+    "list",
+    "evidence",
+    "case-study",
+    "paraphrase",
+    "misspelled",
+    "follow-up",
+    "out-of-scope",
+]
 
 
 @dataclass
 class QuestionSet:
     """One question file: its name (thresholds and results are keyed by it), its questions and the
     corpus they are asked over (None: the default corpus, in the main store)."""
+
     name: str
     path: Path
     questions: list[dict]
@@ -60,8 +76,13 @@ def load_set(path: Path) -> QuestionSet:
     path = Path(path)
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     corpus = data.get("corpus")
-    return QuestionSet(name=str(data.get("name") or path.stem), path=path, questions=load_questions(path),
-                       corpus=(REPO / corpus).resolve() if corpus else None, include=str(data.get("include") or "*"))
+    return QuestionSet(
+        name=str(data.get("name") or path.stem),
+        path=path,
+        questions=load_questions(path),
+        corpus=(REPO / corpus).resolve() if corpus else None,
+        include=str(data.get("include") or "*"),
+    )
 
 
 def load_questions(path: Path) -> list[dict]:
@@ -103,12 +124,21 @@ def run_questions(assistant, questions: list[dict], page_texts, mode: str = "ext
 def _score(q: dict, answer, page_texts) -> dict:
     relevant = set(q["pages"])
     cited = [(c.doc_id, c.page) for c in answer.citations]
-    row = {"id": q["id"], "type": q["type"], "document": document_of(q), "question": q["question"],
-           "must_abstain": q["abstain"],
-           "abstained": answer.abstained, "answer": answer.text, "cited": cited,
-           "retrieved": metrics.ranked_pages(answer.retrieved)[:10],
-           "latency_ms": answer.timings_ms.get("total_ms"), "evidence_score": answer.best_evidence,
-           "best_dense": answer.best_dense, "best_coverage": answer.best_coverage}
+    row = {
+        "id": q["id"],
+        "type": q["type"],
+        "document": document_of(q),
+        "question": q["question"],
+        "must_abstain": q["abstain"],
+        "abstained": answer.abstained,
+        "answer": answer.text,
+        "cited": cited,
+        "retrieved": metrics.ranked_pages(answer.retrieved)[:10],
+        "latency_ms": answer.timings_ms.get("total_ms"),
+        "evidence_score": answer.best_evidence,
+        "best_dense": answer.best_dense,
+        "best_coverage": answer.best_coverage,
+    }
     quotes = [metrics.quote_valid(c.quote, page_texts(c.doc_id, c.page)) for c in answer.citations]
     row["quote_validity"] = sum(quotes) / len(quotes) if quotes else None
     if not q["abstain"]:
@@ -127,9 +157,15 @@ def run_baseline(baseline, questions: list[dict]) -> list[dict]:
     for q in questions:
         if q["abstain"] or q.get("follows"):
             continue  # the starter has no abstention and no conversation
-        rows.append({"id": q["id"], "type": q["type"],
-                     **metrics.retrieval_scores(metrics.ranked_pages(baseline.retrieve_pages(q["question"])),
-                                                set(q["pages"]))})
+        rows.append(
+            {
+                "id": q["id"],
+                "type": q["type"],
+                **metrics.retrieval_scores(
+                    metrics.ranked_pages(baseline.retrieve_pages(q["question"])), set(q["pages"])
+                ),
+            }
+        )
     return rows
 
 
@@ -140,8 +176,9 @@ def summarise(results: list[dict], baseline_rows: list[dict]) -> dict:
     summary = {
         "questions": len(results),
         "ours": metrics.aggregate(answerable, RETRIEVAL_KEYS + ANSWER_KEYS),
-        "ours_on_baseline_questions": metrics.aggregate([r for r in answerable if r["id"] in comparable],
-                                                        RETRIEVAL_KEYS),
+        "ours_on_baseline_questions": metrics.aggregate(
+            [r for r in answerable if r["id"] in comparable], RETRIEVAL_KEYS
+        ),
         "baseline": metrics.aggregate(baseline_rows, RETRIEVAL_KEYS),
         "abstention": metrics.abstention_scores(results),
         "latency_ms": {"median": metrics.percentile(latencies, 0.5), "p95": metrics.percentile(latencies, 0.95)},
@@ -152,11 +189,16 @@ def summarise(results: list[dict], baseline_rows: list[dict]) -> dict:
     for doc in sorted({r["document"] for r in results}):
         rows = [r for r in results if r["document"] == doc]
         summary["by_document"][doc] = {
-            "n": len(rows), "answerable": sum(not r["must_abstain"] for r in rows),
+            "n": len(rows),
+            "answerable": sum(not r["must_abstain"] for r in rows),
             "must_refuse": sum(r["must_abstain"] for r in rows),
             **metrics.aggregate([r for r in rows if not r["must_abstain"]], ["hit@5", "fact_recall", "lead_accuracy"]),
-            **{k: v for k, v in metrics.abstention_scores(rows).items()
-               if k in ("abstain_precision", "answered_share", "refused_share")}}
+            **{
+                k: v
+                for k, v in metrics.abstention_scores(rows).items()
+                if k in ("abstain_precision", "answered_share", "refused_share")
+            },
+        }
     for kind in TYPES:
         rows = [r for r in results if r["type"] == kind]
         if rows:
@@ -164,7 +206,8 @@ def summarise(results: list[dict], baseline_rows: list[dict]) -> dict:
                 "n": len(rows),
                 **metrics.aggregate(rows, RETRIEVAL_KEYS + ["fact_recall", "citation_precision", "lead_accuracy"]),
                 "abstained": sum(r["abstained"] for r in rows),
-                "baseline": metrics.aggregate([b for b in baseline_rows if b["type"] == kind], RETRIEVAL_KEYS)}
+                "baseline": metrics.aggregate([b for b in baseline_rows if b["type"] == kind], RETRIEVAL_KEYS),
+            }
     return summary
 
 
@@ -197,18 +240,33 @@ def format_table(summary: dict) -> str:
     question type and per document."""
     ours, base = summary["ours"], summary["baseline"]
     same = summary["ours_on_baseline_questions"] if base.get("hit@1") is not None else ours
-    rows = [[key, figure(same[key]), figure(base[key]), figure(same[key] / base[key] if base.get(key) else None)]
-            for key in RETRIEVAL_KEYS]
+    rows = [
+        [key, figure(same[key]), figure(base[key]), figure(same[key] / base[key] if base.get(key) else None)]
+        for key in RETRIEVAL_KEYS
+    ]
     rows += [[key, figure(ours[key]), "-", "-"] for key in ANSWER_KEYS]
     rows += [[key, figure(value), "-", "-"] for key, value in summary["abstention"].items()]
     rows += [[f"latency {name} ms", measure(summary["latency_ms"][name]), "-", "-"] for name in ("median", "p95")]
-    types = [[kind, row["n"], figure(row["hit@5"]), figure(row["baseline"]["hit@5"]), figure(row["fact_recall"]),
-              figure(row["lead_accuracy"]), figure(row["citation_precision"]), row["abstained"]]
-             for kind, row in summary["by_type"].items()]
-    return "\n\n".join([
-        markdown_table(["metric", "ours", "starter", "ratio"], rows),
-        markdown_table(["type", "n", "hit@5", "starter", "facts", "lead", "cit.prec", "abstained"], types),
-        format_documents(summary)])
+    types = [
+        [
+            kind,
+            row["n"],
+            figure(row["hit@5"]),
+            figure(row["baseline"]["hit@5"]),
+            figure(row["fact_recall"]),
+            figure(row["lead_accuracy"]),
+            figure(row["citation_precision"]),
+            row["abstained"],
+        ]
+        for kind, row in summary["by_type"].items()
+    ]
+    return "\n\n".join(
+        [
+            markdown_table(["metric", "ours", "starter", "ratio"], rows),
+            markdown_table(["type", "n", "hit@5", "starter", "facts", "lead", "cit.prec", "abstained"], types),
+            format_documents(summary),
+        ]
+    )
 
 
 def format_documents(summary: dict) -> str:
@@ -216,24 +274,50 @@ def format_documents(summary: dict) -> str:
     (share refused); abstention precision over the questions about that document."""
     rows = []
     for doc, row in summary["by_document"].items():
-        refused = f"{round(row['refused_share'] * row['must_refuse'])}/{row['must_refuse']}" if row["must_refuse"] else "-"
-        rows.append([doc, row["n"], figure(row["hit@5"]), figure(row["fact_recall"]), figure(row["lead_accuracy"]),
-                     figure(row["answered_share"]), refused, figure(row["abstain_precision"])])
+        refused = (
+            f"{round(row['refused_share'] * row['must_refuse'])}/{row['must_refuse']}" if row["must_refuse"] else "-"
+        )
+        rows.append(
+            [
+                doc,
+                row["n"],
+                figure(row["hit@5"]),
+                figure(row["fact_recall"]),
+                figure(row["lead_accuracy"]),
+                figure(row["answered_share"]),
+                refused,
+                figure(row["abstain_precision"]),
+            ]
+        )
     return markdown_table(["document", "n", "hit@5", "facts", "lead", "answered", "refused", "abst.prec"], rows)
 
 
-def write_outputs(summary: dict, results: list[dict], out_dir: Path, json_path: Path | None,
-                  name: str = "default") -> Path:
+def write_outputs(
+    summary: dict, results: list[dict], out_dir: Path, json_path: Path | None, name: str = "default"
+) -> Path:
     out_dir.mkdir(parents=True, exist_ok=True)
-    payload = {"set": name, "summary": summary, "results": results,
-               "run_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")}
+    payload = {
+        "set": name,
+        "summary": summary,
+        "results": results,
+        "run_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+    }
     (json_path or out_dir / "eval.json").write_text(json.dumps(payload, indent=1, default=str), encoding="utf-8")
     chart = out_dir / "eval.png"
     _chart(summary, chart)
     failing = [r for r in results if _failed(r)]
-    report = [f"# Evaluation report: {name}", "", f"Run at {payload['run_at']}, {summary['questions']} questions.", "",
-              "![ours vs starter](eval.png)", "", format_table(summary), "",
-              "## Questions we still fail", ""]
+    report = [
+        f"# Evaluation report: {name}",
+        "",
+        f"Run at {payload['run_at']}, {summary['questions']} questions.",
+        "",
+        "![ours vs starter](eval.png)",
+        "",
+        format_table(summary),
+        "",
+        "## Questions we still fail",
+        "",
+    ]
     report += [f"- `{r['id']}` ({r['type']}): {r['question']} — {_why(r)}" for r in failing] or ["- none"]
     (out_dir / "eval.md").write_text("\n".join(report) + "\n", encoding="utf-8")
     return out_dir / "eval.md"
@@ -248,8 +332,10 @@ def _failed(row: dict) -> bool:
 def _why(row: dict) -> str:
     if row["must_abstain"] != row["abstained"]:
         return "answered but should abstain" if row["must_abstain"] else "abstained but answerable"
-    return (f"facts {figure(row.get('fact_recall'))}, lead {figure(row.get('lead_accuracy'))}, cited {row['cited'][:3]}, "
-            f"hit@5 {figure(row.get('hit@5'))}")
+    return (
+        f"facts {figure(row.get('fact_recall'))}, lead {figure(row.get('lead_accuracy'))}, cited {row['cited'][:3]}, "
+        f"hit@5 {figure(row.get('hit@5'))}"
+    )
 
 
 def _chart(summary: dict, path: Path) -> None:
@@ -271,4 +357,3 @@ def _chart(summary: dict, path: Path) -> None:
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
-

@@ -1,5 +1,6 @@
 """The one way the evaluation and the benchmarks print figures: Markdown tables (readable on a
 terminal, rendered in the .md reports) of values formatted one way."""
+
 from __future__ import annotations
 
 

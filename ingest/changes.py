@@ -6,6 +6,7 @@ same page edited when most of its words are kept in order, and otherwise it was 
 Within an edited page, sentences are compared the same way: kept, changed (most words kept),
 removed or added.
 """
+
 from __future__ import annotations
 
 import re
@@ -24,48 +25,60 @@ from .sentences import sentence_spans
 # (which may be only its position, in a file without printed numbers) more than the second.
 PAGE_MATCH = 0.75
 PAGE_MATCH_SAME_LABEL = 0.5
-SENTENCE_MATCH = 0.5     # the same for a sentence: edited rather than replaced by another
+SENTENCE_MATCH = 0.5  # the same for a sentence: edited rather than replaced by another
 
 
 @dataclass
 class PageChange:
-    change: str                      # added | removed | changed
+    change: str  # added | removed | changed
     before: Page | None = None
     after: Page | None = None
     added: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
-    changed: list[tuple[str, str]] = field(default_factory=list)   # (before, after)
+    changed: list[tuple[str, str]] = field(default_factory=list)  # (before, after)
 
     def to_json(self) -> dict:
-        return {"change": self.change,
-                "from_page": self.before.label if self.before else None,
-                "from_pdf_page": self.before.pdf_page if self.before else None,
-                "to_page": self.after.label if self.after else None,
-                "to_pdf_page": self.after.pdf_page if self.after else None,
-                "added": self.added, "removed": self.removed,
-                "changed": [{"from": old, "to": new} for old, new in self.changed]}
+        return {
+            "change": self.change,
+            "from_page": self.before.label if self.before else None,
+            "from_pdf_page": self.before.pdf_page if self.before else None,
+            "to_page": self.after.label if self.after else None,
+            "to_pdf_page": self.after.pdf_page if self.after else None,
+            "added": self.added,
+            "removed": self.removed,
+            "changed": [{"from": old, "to": new} for old, new in self.changed],
+        }
 
 
 @dataclass
 class Changes:
     pages: list[PageChange]
-    unchanged: int          # pages with the same text on both sides
-    moved: int              # ... of which at another position or under another label
+    unchanged: int  # pages with the same text on both sides
+    moved: int  # ... of which at another position or under another label
 
     def count(self, change: str) -> int:
         return sum(p.change == change for p in self.pages)
 
     def summary(self) -> dict:
-        return {"pages_added": self.count("added"), "pages_removed": self.count("removed"),
-                "pages_changed": self.count("changed"), "pages_unchanged": self.unchanged,
-                "pages_moved": self.moved}
+        return {
+            "pages_added": self.count("added"),
+            "pages_removed": self.count("removed"),
+            "pages_changed": self.count("changed"),
+            "pages_unchanged": self.unchanged,
+            "pages_moved": self.moved,
+        }
 
     def line(self) -> str:
         """'pages added: 4; removed: 3; altered: 2, 6→7' (the labels of each side)."""
-        parts = {"pages added": [p.after.label for p in self.pages if p.change == "added"],
-                 "removed": [p.before.label for p in self.pages if p.change == "removed"],
-                 "altered": [p.after.label if p.after.label == p.before.label else f"{p.before.label}→{p.after.label}"
-                             for p in self.pages if p.change == "changed"]}
+        parts = {
+            "pages added": [p.after.label for p in self.pages if p.change == "added"],
+            "removed": [p.before.label for p in self.pages if p.change == "removed"],
+            "altered": [
+                p.after.label if p.after.label == p.before.label else f"{p.before.label}→{p.after.label}"
+                for p in self.pages
+                if p.change == "changed"
+            ],
+        }
         text = "; ".join(f"{name}: {', '.join(labels)}" for name, labels in parts.items() if labels)
         return text or "text unchanged, metadata updated"
 
@@ -136,8 +149,7 @@ def align(n: int, m: int, similar: Callable[[int, int], float | None]) -> list[t
     for i in range(n - 1, -1, -1):
         for j in range(m - 1, -1, -1):
             pair = score(i, j)
-            best[i][j] = max(best[i + 1][j], best[i][j + 1],
-                             pair + best[i + 1][j + 1] if pair is not None else -1.0)
+            best[i][j] = max(best[i + 1][j], best[i][j + 1], pair + best[i + 1][j + 1] if pair is not None else -1.0)
     out, gap_old, gap_new, i, j = [], [], [], 0, 0
     while i < n and j < m:
         pair = score(i, j)

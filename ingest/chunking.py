@@ -1,4 +1,5 @@
 """Pages → chunks: sentence-aware, never across a page boundary, sized for the embedder."""
+
 from __future__ import annotations
 
 import re
@@ -26,7 +27,7 @@ class Chunk:
     char_start: int
     char_end: int
     text: str
-    section: str = ""     # heading path, e.g. "3 Lessons > 3.1 Variations"; "" before any heading
+    section: str = ""  # heading path, e.g. "3 Lessons > 3.1 Variations"; "" before any heading
 
     @property
     def doc_key(self) -> str:
@@ -50,23 +51,42 @@ def approximate_tokens(text: str) -> int:
     return int(len(text.split()) * 1.4) + 1
 
 
-def chunk_pages(pages: list[Page], *, doc_id: str, doc_kind: str, title: str, version: int,
-                max_tokens: int, count_tokens: TokenCounter = approximate_tokens,
-                outline: list[Section] | None = None) -> list[Chunk]:
+def chunk_pages(
+    pages: list[Page],
+    *,
+    doc_id: str,
+    doc_kind: str,
+    title: str,
+    version: int,
+    max_tokens: int,
+    count_tokens: TokenCounter = approximate_tokens,
+    outline: list[Section] | None = None,
+) -> list[Chunk]:
     """Chunks with the section each lies in, from the document's outline."""
     starts = _section_starts(pages, outline or [])
     chunks: list[Chunk] = []
-    open_sections: list[Section] = []   # outermost first; runs across pages
+    open_sections: list[Section] = []  # outermost first; runs across pages
     for page in pages:
         for start, end in _page_spans(page.text, max_tokens, count_tokens):
             while starts and starts[0][0] <= (page.index, start):
                 section = starts.pop(0)[1]
                 open_sections = [s for s in open_sections if s.level < section.level] + [section]
-            chunks.append(Chunk(
-                id=f"{doc_id}@{version}:{page.index}:{start}", doc_id=doc_id, doc_kind=doc_kind,
-                title=title, version=version, page_label=page.label, page_index=page.index,
-                pdf_page=page.pdf_page, char_start=start, char_end=end, text=page.text[start:end],
-                section=" > ".join(s.title for s in open_sections)[:300]))
+            chunks.append(
+                Chunk(
+                    id=f"{doc_id}@{version}:{page.index}:{start}",
+                    doc_id=doc_id,
+                    doc_kind=doc_kind,
+                    title=title,
+                    version=version,
+                    page_label=page.label,
+                    page_index=page.index,
+                    pdf_page=page.pdf_page,
+                    char_start=start,
+                    char_end=end,
+                    text=page.text[start:end],
+                    section=" > ".join(s.title for s in open_sections)[:300],
+                )
+            )
     return chunks
 
 
@@ -117,8 +137,7 @@ def _is_heading(text: str, start: int, end: int) -> bool:
     return bool(lines) and all(_HEADING.match(line) for line in lines)
 
 
-def _split_long(text: str, start: int, end: int, max_tokens: int,
-                count_tokens: TokenCounter) -> list[tuple[int, int]]:
+def _split_long(text: str, start: int, end: int, max_tokens: int, count_tokens: TokenCounter) -> list[tuple[int, int]]:
     """A 'sentence' longer than the model reads (a table, a list without stops) is cut at words."""
     if count_tokens(text[start:end]) <= max_tokens:
         return [(start, end)]
@@ -126,8 +145,7 @@ def _split_long(text: str, start: int, end: int, max_tokens: int,
     pieces, first = [], 0
     while first < len(words):
         last = first + 1
-        while last < len(words) and count_tokens(
-                text[start + words[first][0]:start + words[last][1]]) <= max_tokens:
+        while last < len(words) and count_tokens(text[start + words[first][0] : start + words[last][1]]) <= max_tokens:
             last += 1
         pieces.append((start + words[first][0], start + words[last - 1][1]))
         first = last

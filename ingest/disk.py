@@ -1,5 +1,6 @@
 """Files on disk as an ingest meets them: their hashes, their names in messages, the space a version
 needs, and what a full disk looks like."""
+
 from __future__ import annotations
 
 import errno
@@ -9,10 +10,10 @@ import os
 import re
 from pathlib import Path
 
-from .pages import LoadedDocument
 from .errors import ReportAssistantError
+from .pages import LoadedDocument
 
-STORE_MIN_FREE_MB = 2   # below this, the embedded store is not written to (see Library._store_may_write)
+STORE_MIN_FREE_MB = 2  # below this, the embedded store is not written to (see Library._store_may_write)
 
 
 class DiskFull(ReportAssistantError):
@@ -27,8 +28,10 @@ def is_disk_full(exc: BaseException) -> bool:
 
 
 def no_space(data_dir: Path, needed_mb: int) -> str:
-    return (f"no space left on device in {data_dir} (needs about {needed_mb} MB free, has "
-            f"{free_mb(data_dir):.1f} MB; free some space and ingest again)")
+    return (
+        f"no space left on device in {data_dir} (needs about {needed_mb} MB free, has "
+        f"{free_mb(data_dir):.1f} MB; free some space and ingest again)"
+    )
 
 
 def free_mb(folder: Path) -> float:

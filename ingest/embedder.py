@@ -3,6 +3,7 @@
 sentence-transformers embeds what is ingested (batches of chunks, with sentence vectors from the
 same pass) and is loaded on first use; a question is embedded by the NumPy copy of the same model
 (query_encoder.py) when the model is one it can run, so a question never waits for torch."""
+
 from __future__ import annotations
 
 from functools import cached_property
@@ -37,7 +38,8 @@ class Embedder:
         if not allow_downloads and not local:
             raise EmbedderError(
                 f"embedding model '{model_name}' is not a local folder and downloads are off; "
-                "give a local path or set REPORT_ASSISTANT_ALLOW_DOWNLOADS=1")
+                "give a local path or set REPORT_ASSISTANT_ALLOW_DOWNLOADS=1"
+            )
         self.name, self.path, self.batch_size = model_name, path, batch_size
         self.allow_downloads = allow_downloads
         self.query_encoder = load_query_encoder(Path(path)) if local else None
@@ -78,15 +80,17 @@ class Embedder:
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
         out = np.zeros((len(texts), self.dimension), dtype=np.float32)
         for first in range(0, len(order), self.batch_size):
-            batch = order[first:first + self.batch_size]
-            out[batch] = self.model.encode([texts[i] for i in batch], batch_size=self.batch_size,
-                                           normalize_embeddings=True, convert_to_numpy=True)
+            batch = order[first : first + self.batch_size]
+            out[batch] = self.model.encode(
+                [texts[i] for i in batch], batch_size=self.batch_size, normalize_embeddings=True, convert_to_numpy=True
+            )
             if progress:
                 progress(len(batch))
         return out
 
-    def embed_with_spans(self, texts: list[str], spans: list[list[tuple[int, int]]],
-                         progress=None) -> tuple[np.ndarray, list[np.ndarray]]:
+    def embed_with_spans(
+        self, texts: list[str], spans: list[list[tuple[int, int]]], progress=None
+    ) -> tuple[np.ndarray, list[np.ndarray]]:
         """Text vectors (exactly as `embed`) and, from the same forward pass, a vector per character
         span: the mean of the span's contextual token vectors (sentence vectors at no extra cost).
         A span the model never saw (cut off by truncation) gets a zero vector."""
@@ -97,10 +101,15 @@ class Embedder:
         text_vectors = np.zeros((len(texts), self.dimension), dtype=np.float32)
         span_vectors: list[np.ndarray] = [np.zeros((len(s), self.dimension), dtype=np.float32) for s in spans]
         for first in range(0, len(order), self.batch_size):
-            batch = order[first:first + self.batch_size]
-            inputs = self.model.tokenizer([texts[i] for i in batch], padding=True, truncation=True,
-                                          max_length=self.max_tokens, return_offsets_mapping=True,
-                                          return_tensors="pt")
+            batch = order[first : first + self.batch_size]
+            inputs = self.model.tokenizer(
+                [texts[i] for i in batch],
+                padding=True,
+                truncation=True,
+                max_length=self.max_tokens,
+                return_offsets_mapping=True,
+                return_tensors="pt",
+            )
             offsets = inputs.pop("offset_mapping").numpy()
             with torch.inference_mode():
                 tokens = transformer.auto_model(**inputs).last_hidden_state.numpy()

@@ -3,6 +3,7 @@ a decompression bomb or a crash in native code costs one file, never the app.
 
 The child is a fresh interpreter (`python -m ingest.isolation`), not a multiprocessing spawn,
 which would re-run the caller's main script."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -22,11 +23,13 @@ def parse_isolated(path: Path, limits: Limits) -> LoadedDocument:
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [_PACKAGE_ROOT, os.environ.get("PYTHONPATH")])))
     command = [sys.executable, "-m", "ingest.isolation", str(path), json.dumps(dataclasses.asdict(limits))]
     try:
-        child = subprocess.run(command, capture_output=True, timeout=limits.parse_timeout_s, env=env,
-                               stdin=subprocess.DEVNULL)
+        child = subprocess.run(
+            command, capture_output=True, timeout=limits.parse_timeout_s, env=env, stdin=subprocess.DEVNULL
+        )
     except subprocess.TimeoutExpired:  # subprocess.run has killed the child
-        raise DocumentError(f"parsing took longer than {limits.parse_timeout_s} s (limit); "
-                            "the file may be malformed or hostile") from None
+        raise DocumentError(
+            f"parsing took longer than {limits.parse_timeout_s} s (limit); the file may be malformed or hostile"
+        ) from None
     if child.returncode != 0 or not child.stdout:
         raise DocumentError(_crash_reason(child.returncode, limits))
     status, payload = pickle.loads(child.stdout)
@@ -37,8 +40,10 @@ def parse_isolated(path: Path, limits: Limits) -> LoadedDocument:
 
 def _crash_reason(exitcode: int, limits: Limits) -> str:
     if exitcode < 0:
-        return (f"the PDF parser was killed by signal {-exitcode} (out of its "
-                f"{limits.parse_memory_mb} MB memory limit, or a malformed file)")
+        return (
+            f"the PDF parser was killed by signal {-exitcode} (out of its "
+            f"{limits.parse_memory_mb} MB memory limit, or a malformed file)"
+        )
     return f"the PDF parser crashed (exit code {exitcode}); the file is likely malformed"
 
 
@@ -54,8 +59,9 @@ def _parse_in_child(path: str, limits: Limits) -> tuple[str, object]:
     except DocumentError as exc:
         return "error", str(exc)
     except MemoryError:
-        return "error", (f"parsing needed more than the {limits.parse_memory_mb} MB memory limit "
-                         "(a decompression bomb?)")
+        return "error", (
+            f"parsing needed more than the {limits.parse_memory_mb} MB memory limit (a decompression bomb?)"
+        )
     except Exception as exc:  # any parser failure is this file's problem, reported in one line
         return "error", f"the PDF cannot be read ({type(exc).__name__}: {exc})".splitlines()[0]
 

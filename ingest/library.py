@@ -5,6 +5,7 @@ which makes it live and keeps the old version beside it (up to `keep_versions`).
 commit leaves the old version live; after it, the new one. Leftovers of uncommitted or dropped
 versions are removed at the start of the next ingest. Kept versions: versions.py; repair: repair.py.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -20,16 +21,15 @@ import numpy as np
 
 from .changes import compare
 from .chunking import chunk_pages, context_line
-from .disk import (STORE_MIN_FREE_MB, DiskFull, file_sha256, free_mb, is_disk_full, no_space, printable,
-                   space_needed)
+from .disk import STORE_MIN_FREE_MB, DiskFull, file_sha256, free_mb, is_disk_full, no_space, printable, space_needed
+from .errors import ReportAssistantError
 from .loaders import load_document
 from .manifest import FileEntry, entries_for
 from .pages import DocumentError, Limits, LoadedDocument
-from .errors import ReportAssistantError
+from .quotable import quotable_spans
 from .registry import DocumentRecord, Registry
 from .repair import Repair
 from .results import IngestResult
-from .quotable import quotable_spans
 from .store import ChunkStore, StoreError
 from .stored_pages import read_pages, write_pages
 from .versions import KeptVersions, next_version, switch_live, with_history
@@ -53,8 +53,16 @@ def _refuse_duplicate(records: list[DocumentRecord], same) -> None:
 
 
 class Library(KeptVersions, Repair):
-    def __init__(self, data_dir: Path, store: ChunkStore, embedder: Callable[[], object], *,
-                 chunk_max_tokens: int, limits: Limits = Limits(), keep_versions: int = 0):
+    def __init__(
+        self,
+        data_dir: Path,
+        store: ChunkStore,
+        embedder: Callable[[], object],
+        *,
+        chunk_max_tokens: int,
+        limits: Limits = Limits(),
+        keep_versions: int = 0,
+    ):
         """`embedder` is a function returning the embedder, so forget, prune and unchanged
         re-ingests never pay for loading the model. `keep_versions`: versions kept per document, the
         live one included (0: all)."""
@@ -76,8 +84,14 @@ class Library(KeptVersions, Repair):
     def documents(self) -> list[DocumentRecord]:
         return sorted(self.registry.load().values(), key=lambda r: r.id)
 
-    def ingest(self, paths: list[Path], *, prune: bool = False, progress: ProgressFactory | None = None,
-               allow_duplicates: bool = False) -> list[IngestResult]:
+    def ingest(
+        self,
+        paths: list[Path],
+        *,
+        prune: bool = False,
+        progress: ProgressFactory | None = None,
+        allow_duplicates: bool = False,
+    ) -> list[IngestResult]:
         """`allow_duplicates` stores a file whose content another live document already has."""
         with self._lock():
             self._remove_stray_files()  # files first: they free space for the store's own cleanup
@@ -90,14 +104,28 @@ class Library(KeptVersions, Repair):
             results, first_of = [], {}
             for entry in entries:
                 if entry.error:
-                    results.append(IngestResult(str(entry.path), entry.doc_id, "failed",
-                                                detail=f"{printable(str(entry.path))}: {entry.error}"))
+                    results.append(
+                        IngestResult(
+                            str(entry.path),
+                            entry.doc_id,
+                            "failed",
+                            detail=f"{printable(str(entry.path))}: {entry.error}",
+                        )
+                    )
                     continue
                 first = first_of.setdefault(entry.doc_id, entry.path)
                 if first.resolve() != entry.path.resolve():  # would silently replace the other file
-                    results.append(IngestResult(str(entry.path), entry.doc_id, "failed", detail=(
-                        f"{printable(entry.path.name)}: has the same document id '{entry.doc_id}' as "
-                        f"{printable(first.name)} in this run; rename one or give ids in manifest.yaml")))
+                    results.append(
+                        IngestResult(
+                            str(entry.path),
+                            entry.doc_id,
+                            "failed",
+                            detail=(
+                                f"{printable(entry.path.name)}: has the same document id '{entry.doc_id}' as "
+                                f"{printable(first.name)} in this run; rename one or give ids in manifest.yaml"
+                            ),
+                        )
+                    )
                     continue
                 self._allow_duplicates = allow_duplicates
                 try:
@@ -108,8 +136,7 @@ class Library(KeptVersions, Repair):
                 results += self._prune(seen={e.doc_id for e in entries})
             return results
 
-    def problems(self, records: dict[str, DocumentRecord] | None = None, *,
-                 kept: bool = False) -> dict[str, list[str]]:
+    def problems(self, records: dict[str, DocumentRecord] | None = None, *, kept: bool = False) -> dict[str, list[str]]:
         """Where the chunk store or the stored copies disagree with the registry: doc id → problems of
         its live version (and with `kept`, of its other kept versions too, each named)."""
         records = self.registry.load() if records is None else records
@@ -141,13 +168,18 @@ class Library(KeptVersions, Repair):
         except DiskFull as exc:
             result.detail = f"{name}: {exc}"
         except Duplicate as exc:
-            result.status, result.detail = "skipped", (
-                f"{name}: same content as {exc.args[0]}; not stored again (--allow-duplicates stores it anyway)")
+            result.status, result.detail = (
+                "skipped",
+                (f"{name}: same content as {exc.args[0]}; not stored again (--allow-duplicates stores it anyway)"),
+            )
         except DocumentError as exc:
             result.detail = f"{name}: {exc}"
         except OSError as exc:
-            result.detail = (f"{name}: no space left on device in {self.data_dir}" if is_disk_full(exc)
-                             else f"{name}: cannot read the file ({exc.strerror or exc})")
+            result.detail = (
+                f"{name}: no space left on device in {self.data_dir}"
+                if is_disk_full(exc)
+                else f"{name}: cannot read the file ({exc.strerror or exc})"
+            )
         return result
 
     def _ingest_file(self, entry: FileEntry, progress: ProgressFactory | None) -> IngestResult:
@@ -158,8 +190,11 @@ class Library(KeptVersions, Repair):
         issues = self._issues(old) if old else []  # a damaged version is rebuilt, never "unchanged"
         file_sha = file_sha256(entry.path)
         # a title the manifest does not give comes from the file itself, which the hash covers
-        same_file = [v for v in (old.versions() if old else []) if v.file_sha256 == file_sha and v.kind == entry.kind
-                     and (v.title == entry.title or not entry.titled)]
+        same_file = [
+            v
+            for v in (old.versions() if old else [])
+            if v.file_sha256 == file_sha and v.kind == entry.kind and (v.title == entry.title or not entry.titled)
+        ]
         if not issues and any(v.version == old.version for v in same_file):
             return IngestResult(str(entry.path), entry.doc_id, "unchanged", old.pages, old.chunks)
         kept = [v for v in same_file if v.version != old.version and not self._issues(v)]
@@ -173,7 +208,13 @@ class Library(KeptVersions, Repair):
             _refuse_duplicate(others, lambda r: r.sha256 == loaded.text_sha256)
         if loaded.title and not entry.titled:
             entry = dataclasses.replace(entry, title=loaded.title)
-        if old and not issues and old.sha256 == loaded.text_sha256 and old.title == entry.title and old.kind == entry.kind:
+        if (
+            old
+            and not issues
+            and old.sha256 == loaded.text_sha256
+            and old.title == entry.title
+            and old.kind == entry.kind
+        ):
             old.file_sha256, old.source = file_sha, str(entry.path.resolve())
             self._commit(records | {old.id: old})
             return IngestResult(str(entry.path), entry.doc_id, "unchanged", old.pages, old.chunks)
@@ -197,11 +238,19 @@ class Library(KeptVersions, Repair):
             self._retire(gone)
         if issues:
             detail = f"rebuilt ({'; '.join(issues)}); {detail}".removesuffix("; ")
-        return IngestResult(str(entry.path), record.id, "updated" if old else "new", record.pages,
-                            record.chunks, detail, loaded.warnings)
+        return IngestResult(
+            str(entry.path),
+            record.id,
+            "updated" if old else "new",
+            record.pages,
+            record.chunks,
+            detail,
+            loaded.warnings,
+        )
 
-    def _relive(self, records: dict[str, DocumentRecord], old: DocumentRecord, version: int,
-                issues: list[str], path: Path) -> IngestResult:
+    def _relive(
+        self, records: dict[str, DocumentRecord], old: DocumentRecord, version: int, issues: list[str], path: Path
+    ) -> IngestResult:
         """The file is a kept version's file: that version becomes live again."""
         record = switch_live(old, version)
         record.source = str(path.resolve())
@@ -210,8 +259,14 @@ class Library(KeptVersions, Repair):
         self._commit(records | {record.id: record})
         if issues:
             self._retire(old)
-        return IngestResult(record.source, record.id, "updated", record.pages, record.chunks,
-                            f"the same file as kept version {version}, which is live again (was version {old.version})")
+        return IngestResult(
+            record.source,
+            record.id,
+            "updated",
+            record.pages,
+            record.chunks,
+            f"the same file as kept version {version}, which is live again (was version {old.version})",
+        )
 
     def _describe_update(self, old: DocumentRecord, loaded: LoadedDocument) -> str:
         """'pages added: 12; altered: 7', pages matched by their text (ingest/changes.py)."""
@@ -220,17 +275,25 @@ class Library(KeptVersions, Repair):
         except (DocumentError, OSError, ValueError):  # the old version's pages are gone (a damaged store)
             return ""
 
-    def _write_version(self, entry: FileEntry, loaded: LoadedDocument, file_sha: str, *,
-                       version: int, progress: ProgressFactory | None) -> DocumentRecord:
+    def _write_version(
+        self, entry: FileEntry, loaded: LoadedDocument, file_sha: str, *, version: int, progress: ProgressFactory | None
+    ) -> DocumentRecord:
         # the embedder reads the title and section lines too (Chunk.embedding_text): leave room for them
         title_tokens = self.embedder.count_tokens(entry.title + "\n")
-        section_tokens = max((self.embedder.count_tokens(context_line(s.title) + "\n") for s in loaded.outline),
-                             default=0)
-        max_tokens = max(16, min(self.chunk_max_tokens,
-                                 self.embedder.max_tokens - 2 - title_tokens - section_tokens))
-        chunks = chunk_pages(loaded.pages, doc_id=entry.doc_id, doc_kind=entry.kind,
-                             title=entry.title, version=version, max_tokens=max_tokens,
-                             count_tokens=self.embedder.count_tokens, outline=loaded.outline)
+        section_tokens = max(
+            (self.embedder.count_tokens(context_line(s.title) + "\n") for s in loaded.outline), default=0
+        )
+        max_tokens = max(16, min(self.chunk_max_tokens, self.embedder.max_tokens - 2 - title_tokens - section_tokens))
+        chunks = chunk_pages(
+            loaded.pages,
+            doc_id=entry.doc_id,
+            doc_kind=entry.kind,
+            title=entry.title,
+            version=version,
+            max_tokens=max_tokens,
+            count_tokens=self.embedder.count_tokens,
+            outline=loaded.outline,
+        )
         if not chunks:
             raise DocumentError("no text to index")
         tick = progress(len(chunks), entry.path.name) if progress else None
@@ -244,10 +307,19 @@ class Library(KeptVersions, Repair):
         write_pages(self.files_dir, doc_key, loaded.pages)
         self.store.add(chunks, vectors)
         return DocumentRecord(
-            id=entry.doc_id, title=entry.title, kind=entry.kind, version=version,
-            pages=len(loaded.pages), chunks=len(chunks), sha256=loaded.text_sha256,
-            file_sha256=file_sha, ingested_at=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-            source=str(entry.path.resolve()), stored_file=stored.name, page_hashes=loaded.page_hashes())
+            id=entry.doc_id,
+            title=entry.title,
+            kind=entry.kind,
+            version=version,
+            pages=len(loaded.pages),
+            chunks=len(chunks),
+            sha256=loaded.text_sha256,
+            file_sha256=file_sha,
+            ingested_at=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+            source=str(entry.path.resolve()),
+            stored_file=stored.name,
+            page_hashes=loaded.page_hashes(),
+        )
 
     def _embed_with_sentences(self, chunks: list, tick) -> "np.ndarray":
         """Chunk vectors, and from the same pass the vector of every quotable sentence, saved
@@ -256,13 +328,16 @@ class Library(KeptVersions, Repair):
         spans = [quotable_spans(c.text) for c in chunks]
         shift = [len(t) - len(c.text) for t, c in zip(texts, chunks)]  # the title line before the text
         vectors, sentence_vectors = self.embedder.embed_with_spans(
-            texts, [[(s + d, e + d) for s, e, _ in chunk_spans] for chunk_spans, d in zip(spans, shift)],
-            progress=tick)
+            texts, [[(s + d, e + d) for s, e, _ in chunk_spans] for chunk_spans, d in zip(spans, shift)], progress=tick
+        )
         keys = [(c.page_index, c.char_start + s) for c, chunk_spans in zip(chunks, spans) for s, _, _ in chunk_spans]
         path = self.files_dir / f"{chunks[0].doc_key}.sentences.npz"
         path.parent.mkdir(parents=True, exist_ok=True)
-        np.savez(path, keys=np.array(keys, dtype=np.int64).reshape(-1, 2),
-                 vectors=np.concatenate(sentence_vectors) if keys else np.zeros((0, vectors.shape[1]), np.float32))
+        np.savez(
+            path,
+            keys=np.array(keys, dtype=np.int64).reshape(-1, 2),
+            vectors=np.concatenate(sentence_vectors) if keys else np.zeros((0, vectors.shape[1]), np.float32),
+        )
         return vectors
 
     def outline(self, doc_id: str, version: int | None = None) -> list[dict] | None:
@@ -343,8 +418,9 @@ class Library(KeptVersions, Repair):
             try:
                 fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
-                raise LibraryBusy(f"another ingest is already running on {self.data_dir}; "
-                                  "wait for it to finish") from None
+                raise LibraryBusy(
+                    f"another ingest is already running on {self.data_dir}; wait for it to finish"
+                ) from None
             self.sync_store()  # never write through a view of the store older than the last commit
             self.registry.catch_up_backup()
             yield

@@ -1,4 +1,5 @@
 """Any supported file → pages: checks size and real type (magic bytes), then picks the parser."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -34,8 +35,10 @@ def load_document(path: Path, limits: Limits = Limits(), *, isolate: bool = Fals
     if size == 0:
         raise DocumentError("the file is empty")
     if size > limits.max_file_bytes:
-        raise DocumentError(f"the file is {size // (1024 * 1024)} MB, more than the limit of "
-                            f"{limits.max_file_bytes // (1024 * 1024)} MB")
+        raise DocumentError(
+            f"the file is {size // (1024 * 1024)} MB, more than the limit of "
+            f"{limits.max_file_bytes // (1024 * 1024)} MB"
+        )
     with path.open("rb") as handle:
         head = handle.read(1024)
     if suffix == ".pdf":

@@ -3,6 +3,7 @@
 A folder may hold `manifest.yaml` (see corpus/manifest.yaml) naming its documents; files it does not
 name get an id from their file name and the kind `document`; files under `ignore:` are skipped.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -26,8 +27,8 @@ class FileEntry:
     doc_id: str
     kind: str = "document"
     title: str = ""
-    error: str = ""     # a file or folder that could not be listed: reported as one failed line
-    titled: bool = False   # the manifest gave the title (otherwise a file's own title may replace it)
+    error: str = ""  # a file or folder that could not be listed: reported as one failed line
+    titled: bool = False  # the manifest gave the title (otherwise a file's own title may replace it)
 
 
 def doc_id_from_name(name: str) -> str:
@@ -66,15 +67,24 @@ def _folder_entries(folder: Path) -> list[FileEntry]:
     files, unreadable = [], []
 
     def note(error: OSError) -> None:  # an unreadable sub-folder costs one line, the rest goes on
-        unreadable.append(FileEntry(path=Path(error.filename), doc_id="-",
-                                    error=f"cannot read the folder ({error.strerror or error})"))
+        unreadable.append(
+            FileEntry(
+                path=Path(error.filename), doc_id="-", error=f"cannot read the folder ({error.strerror or error})"
+            )
+        )
 
     for root, folders, names in os.walk(folder, onerror=note):
         folders.sort()
-        files += [Path(root) / name for name in names if Path(name).suffix.lower() in SUPPORTED_SUFFIXES
-                  and (Path(root) / name).is_file()]
-    return [manifest.get(str(p.relative_to(folder))) or _default_entry(p)
-            for p in sorted(files) if str(p.relative_to(folder)) not in ignored] + unreadable
+        files += [
+            Path(root) / name
+            for name in names
+            if Path(name).suffix.lower() in SUPPORTED_SUFFIXES and (Path(root) / name).is_file()
+        ]
+    return [
+        manifest.get(str(p.relative_to(folder))) or _default_entry(p)
+        for p in sorted(files)
+        if str(p.relative_to(folder)) not in ignored
+    ] + unreadable
 
 
 def _default_entry(path: Path) -> FileEntry:
@@ -97,8 +107,11 @@ def _read_manifest(folder: Path) -> dict:
             raise ValueError(f"{manifest_path}: kind '{item['kind']}' is not one of {', '.join(KINDS)}")
         if not re.fullmatch(r"[a-z0-9][a-z0-9-]{0,63}", str(item["id"])):
             raise ValueError(f"{manifest_path}: id '{item['id']}' must be lowercase letters, digits and '-'")
-        entries[item["file"]] = FileEntry(path=folder / item["file"], doc_id=item["id"],
-                                          kind=item.get("kind", "document"),
-                                          title=item.get("title") or title_from_name(item["file"]),
-                                          titled=bool(item.get("title")))
+        entries[item["file"]] = FileEntry(
+            path=folder / item["file"],
+            doc_id=item["id"],
+            kind=item.get("kind", "document"),
+            title=item.get("title") or title_from_name(item["file"]),
+            titled=bool(item.get("title")),
+        )
     return entries

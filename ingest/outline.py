@@ -4,6 +4,7 @@ The outline comes from the PDF's own bookmarks when it has them, else from its c
 else from the headings found in the text. Contents pages are recognised by their layout (lines
 that end in page numbers, often with dot leaders, in rising order), and their lines are never
 evidence."""
+
 from __future__ import annotations
 
 import re
@@ -18,9 +19,9 @@ MIN_ENTRIES = 4
 @dataclass(frozen=True)
 class Section:
     title: str
-    level: int              # 1 = top level
-    page: str               # printed page label
-    pdf_page: int | None    # physical page (1-based), when known
+    level: int  # 1 = top level
+    page: str  # printed page label
+    pdf_page: int | None  # physical page (1-based), when known
 
     def to_json(self) -> dict:
         return asdict(self)
@@ -69,8 +70,7 @@ def level_of(title: str, default: int = 1) -> int:
 
 
 def from_contents(entries: list[tuple[str, str]], pdf_page_of: dict[str, int]) -> list[Section]:
-    return [Section(title, level_of(title), page, pdf_page_of.get(page.lower()))
-            for title, page in entries]
+    return [Section(title, level_of(title), page, pdf_page_of.get(page.lower())) for title, page in entries]
 
 
 def from_bookmarks(bookmarks: list[tuple[str, int, int | None]], labels: list[str]) -> list[Section]:
@@ -81,7 +81,11 @@ def from_bookmarks(bookmarks: list[tuple[str, int, int | None]], labels: list[st
         if not title:
             continue
         known = index is not None and 0 <= index < len(labels)
-        out.append(Section(title[:200], level_of(title, level + 1), labels[index] if known else "", index + 1 if known else None))
+        out.append(
+            Section(
+                title[:200], level_of(title, level + 1), labels[index] if known else "", index + 1 if known else None
+            )
+        )
     return out
 
 
@@ -90,5 +94,8 @@ _MARKDOWN_HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$", re.M)
 
 def from_headings(pages) -> list[Section]:
     """The '#' heading lines of each page's text, in order (Markdown, and PDFs without better)."""
-    return [Section(m.group(2)[:200], len(m.group(1)), page.label, page.pdf_page)
-            for page in pages for m in _MARKDOWN_HEADING.finditer(page.text)]
+    return [
+        Section(m.group(2)[:200], len(m.group(1)), page.label, page.pdf_page)
+        for page in pages
+        for m in _MARKDOWN_HEADING.finditer(page.text)
+    ]

@@ -1,5 +1,6 @@
 """Running headers, footers and page numbers: found by position and repetition across pages, never
 by what they say, so it works on reports nobody here has seen."""
+
 from __future__ import annotations
 
 import re
@@ -7,8 +8,8 @@ from collections import Counter
 
 from .pdf_spans import Span
 
-EDGE_SHARE = 0.15       # the top and bottom 15% of a page is where headers and footers live
-EDGE_SPANS = 3          # and they are among the first or last few spans there
+EDGE_SHARE = 0.15  # the top and bottom 15% of a page is where headers and footers live
+EDGE_SPANS = 3  # and they are among the first or last few spans there
 _DIGITS = re.compile(r"\d+")
 _ROMAN_WORD = re.compile(r"\b[ivxlc]{1,7}\b", re.I)
 _BARE_NUMBER = re.compile(r"^(?:page\s*)?(?:\d{1,4}|[ivxlc]{1,7})(?:\s*(?:of|/)\s*\d{1,4})?$", re.I)
@@ -35,8 +36,7 @@ def find_furniture(pages: list[list[Span]], heights: list[float], labels: list[s
     edge of several pages (numbers ignored, so 'Page 3' and 'Page 4' repeat), bare page numbers,
     and an edge span that carries the page's own printed number."""
     edges = [edge_spans(spans, height) for spans, height in zip(pages, heights)]
-    counts = Counter(key for page_edges, height in zip(edges, heights)
-                     for key in {_key(s, height) for s in page_edges})
+    counts = Counter(key for page_edges, height in zip(edges, heights) for key in {_key(s, height) for s in page_edges})
     repeats = min(3, max(2, len(pages) // 2))
     out = []
     for spans, page_edges, height, label in zip(pages, edges, heights, labels):
@@ -49,8 +49,11 @@ def find_furniture(pages: list[list[Span]], heights: list[float], labels: list[s
         # a running title printed on the same line as the page number is furniture too
         numbers = [spans[i] for i in furniture if _page_number(spans[i], spans, label)]
         for i, span in enumerate(spans):
-            if span in page_edges and any(abs(span.middle - n.middle) < 0.5 * n.size for n in numbers) \
-                    and _set_apart(span, spans, height):
+            if (
+                span in page_edges
+                and any(abs(span.middle - n.middle) < 0.5 * n.size for n in numbers)
+                and _set_apart(span, spans, height)
+            ):
                 furniture.add(i)
         if len(furniture) == len(spans):  # a page is never all furniture: its only line is its text
             furniture = {i for i in furniture if _BARE_NUMBER.match(spans[i].text)}

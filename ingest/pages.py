@@ -1,9 +1,11 @@
 """Pages are data: what every loader returns and every later step reads."""
+
 from __future__ import annotations
 
 import hashlib
 import re
 from dataclasses import dataclass, field
+
 from .errors import ReportAssistantError
 
 _RANGE = re.compile(r"^(\d+|[ivxlc]+)-(\d+|[ivxlc]+)$", re.I)
@@ -15,12 +17,12 @@ class DocumentError(ReportAssistantError):
 
 @dataclass(frozen=True)
 class Page:
-    index: int            # 1-based position in the file (the physical PDF page for PDFs)
-    label: str            # the printed page label a reader would look for
+    index: int  # 1-based position in the file (the physical PDF page for PDFs)
+    label: str  # the printed page label a reader would look for
     text: str
     is_pdf: bool = False  # whether `index` is a physical PDF page
     furniture: tuple[str, ...] = ()  # running headers, footers and page numbers taken out of `text`
-    notes: tuple[str, ...] = ()      # editor's notes: shown with the page, never quoted as evidence
+    notes: tuple[str, ...] = ()  # editor's notes: shown with the page, never quoted as evidence
 
     @property
     def pdf_page(self) -> int | None:
@@ -40,10 +42,10 @@ class Limits:
 class LoadedDocument:
     pages: list[Page]
     warnings: list[str] = field(default_factory=list)  # e.g. pages with no text layer
-    outline: list = field(default_factory=list)         # outline.Section, in reading order
-    contents_lines: int = 0                              # contents-page lines kept out of the text
+    outline: list = field(default_factory=list)  # outline.Section, in reading order
+    contents_lines: int = 0  # contents-page lines kept out of the text
     tables: int = 0
-    title: str = ""                                      # the file's own title (PDF metadata or first heading)
+    title: str = ""  # the file's own title (PDF metadata or first heading)
 
     @property
     def text_sha256(self) -> str:

@@ -5,6 +5,7 @@ space, then at horizontal gaps wider than a line gap), lines are joined into par
 hyphenated across line ends are rejoined, headings become '#' lines of their level, tiny text
 inside figures is dropped, and table rows are kept as units that carry their column headers.
 """
+
 from __future__ import annotations
 
 import re
@@ -23,10 +24,11 @@ MAX_HEADING_WORDS = 14
 @dataclass
 class DocumentStyle:
     """Measured over the whole document: what body text looks like."""
+
     body_size: float
     body_bold: bool
-    line_gap: float                  # usual white space between two lines of a paragraph
-    heading_sizes: list[float] = field(default_factory=list)   # larger than body, biggest first
+    line_gap: float  # usual white space between two lines of a paragraph
+    heading_sizes: list[float] = field(default_factory=list)  # larger than body, biggest first
     vocabulary: frozenset = frozenset()
 
     def heading_level(self, line: "Line") -> int:
@@ -99,12 +101,17 @@ def document_style(pages: list[list[Span]]) -> DocumentStyle:
             gap = above.y0 - below.y1
             if abs(above.size - below.size) < 1 and 0 <= gap < above.size and _overlap(above, below) > 0:
                 gaps.append(gap)
-    heading_sizes = sorted({size for size, chars in weights.items() if size >= body * 1.15 and chars >= 3},
-                           reverse=True)
+    heading_sizes = sorted(
+        {size for size, chars in weights.items() if size >= body * 1.15 and chars >= 3}, reverse=True
+    )
     vocabulary = frozenset(w.lower() for spans in pages for s in spans for w in re.findall(r"[A-Za-z]{3,}", s.text))
-    return DocumentStyle(body_size=float(body), body_bold=bold_chars > total_chars / 2,
-                         line_gap=statistics.median(gaps) if gaps else body * 0.3,
-                         heading_sizes=[float(s) for s in heading_sizes], vocabulary=vocabulary)
+    return DocumentStyle(
+        body_size=float(body),
+        body_bold=bold_chars > total_chars / 2,
+        line_gap=statistics.median(gaps) if gaps else body * 0.3,
+        heading_sizes=[float(s) for s in heading_sizes],
+        vocabulary=vocabulary,
+    )
 
 
 def _overlap(a, b) -> float:
@@ -113,9 +120,10 @@ def _overlap(a, b) -> float:
 
 # ---- tables -------------------------------------------------------------------------------
 
+
 @dataclass
 class Table(_Bounded):
-    rows: list[list[Span]]           # spans of each row, left to right
+    rows: list[list[Span]]  # spans of each row, left to right
     header: list[str]
     header_is_first_row: bool = True  # False when the header was carried over from the page before
 
@@ -205,6 +213,7 @@ def _table(rows: list[list[Span]], style: DocumentStyle) -> Table:
 
 # ---- reading order ------------------------------------------------------------------------
 
+
 def reading_order(items: list, style: DocumentStyle) -> list[list]:
     """Groups of items (spans or tables) in reading order: columns left to right, bands top to
     bottom, recursively."""
@@ -246,6 +255,7 @@ def _split(items: list, extent, min_gap: float, ascending: bool) -> list[list]:
 
 
 # ---- lines, paragraphs, headings ----------------------------------------------------------
+
 
 def page_text(spans: list[Span], style: DocumentStyle, carried: Table | None = None) -> tuple[str, list[Table]]:
     """The page as text ('#' heading lines, paragraphs, bullets and table rows, separated by
@@ -329,8 +339,12 @@ def _title_case(words: list[str]) -> bool:
 
 
 def _continues_heading(previous: Line, line: Line, style: DocumentStyle) -> bool:
-    return abs(previous.size - line.size) < 1 and previous.bold == line.bold \
-        and previous.y0 - line.y1 < previous.size and level_of(line.text, 0) == 0
+    return (
+        abs(previous.size - line.size) < 1
+        and previous.bold == line.bold
+        and previous.y0 - line.y1 < previous.size
+        and level_of(line.text, 0) == 0
+    )
 
 
 def _starts_paragraph(previous: Line, line: Line, style: DocumentStyle) -> bool:

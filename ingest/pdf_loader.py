@@ -1,5 +1,6 @@
 """PDF → pages, each with its physical index, the page number printed on it, and its text as a
 reader reads it (see pdf_layout); plus the document's outline."""
+
 from __future__ import annotations
 
 import re
@@ -66,8 +67,9 @@ def document_title(metadata_title: str, pages: list[Page], file_name: str) -> st
     return ""
 
 
-def _read_pages(spans: list[list[Span]], heights: list[float], labels: list[str],
-                bookmarks: list[tuple[str, int, int | None]]) -> LoadedDocument:
+def _read_pages(
+    spans: list[list[Span]], heights: list[float], labels: list[str], bookmarks: list[tuple[str, int, int | None]]
+) -> LoadedDocument:
     furniture = find_furniture(spans, heights, labels)
     body = [[s for j, s in enumerate(page) if j not in furniture[i]] for i, page in enumerate(spans)]
     style = document_style(body)
@@ -78,8 +80,15 @@ def _read_pages(spans: list[list[Span]], heights: list[float], labels: list[str]
         # the lowest table of the previous page may run on at the top of this one
         text, previous = page_text(spans_of_page, style, carried=min(previous, key=lambda t: t.y0, default=None))
         tables += len(previous)
-        pages.append(Page(index=i + 1, label=labels[i], text=text, is_pdf=True,
-                          furniture=tuple(spans[i][j].text for j in sorted(furniture[i]))))
+        pages.append(
+            Page(
+                index=i + 1,
+                label=labels[i],
+                text=text,
+                is_pdf=True,
+                furniture=tuple(spans[i][j].text for j in sorted(furniture[i])),
+            )
+        )
     empty = [p.index for p in pages if not p.text.strip()]
     if len(empty) == len(pages):
         raise DocumentError("the PDF has no text layer (scanned images?); run OCR on it first")
@@ -87,11 +96,14 @@ def _read_pages(spans: list[list[Span]], heights: list[float], labels: list[str]
     pdf_page_of: dict[str, int] = {}
     for i, label in enumerate(labels):
         pdf_page_of.setdefault(label.lower(), i + 1)
-    outline = (from_bookmarks(bookmarks, labels) if bookmarks
-               else from_contents([(t, p) for t, p, _ in contents], pdf_page_of) if contents
-               else from_headings(pages))
-    return LoadedDocument(pages=pages, warnings=warnings, outline=outline, contents_lines=len(contents),
-                          tables=tables)
+    outline = (
+        from_bookmarks(bookmarks, labels)
+        if bookmarks
+        else from_contents([(t, p) for t, p, _ in contents], pdf_page_of)
+        if contents
+        else from_headings(pages)
+    )
+    return LoadedDocument(pages=pages, warnings=warnings, outline=outline, contents_lines=len(contents), tables=tables)
 
 
 def _without_contents(spans: list[Span]) -> tuple[list[Span], list[tuple[str, str]]]:
@@ -112,8 +124,9 @@ def _page_spans(pdf, index: int, limits: Limits) -> tuple[list[Span], float]:
         textpage = page.get_textpage()
         characters = textpage.count_chars()
         if characters > limits.max_chars_per_page:
-            raise DocumentError(f"page {index + 1} holds {characters} characters, more than the limit of "
-                                f"{limits.max_chars_per_page}")
+            raise DocumentError(
+                f"page {index + 1} holds {characters} characters, more than the limit of {limits.max_chars_per_page}"
+            )
         return page_spans(textpage), page.get_height()
     finally:
         page.close()
@@ -208,8 +221,17 @@ def _from_roman(numeral: str) -> int:
 
 def _to_roman(value: int) -> str:
     out = ""
-    for number, numeral in ((100, "c"), (90, "xc"), (50, "l"), (40, "xl"), (10, "x"), (9, "ix"),
-                            (5, "v"), (4, "iv"), (1, "i")):
+    for number, numeral in (
+        (100, "c"),
+        (90, "xc"),
+        (50, "l"),
+        (40, "xl"),
+        (10, "x"),
+        (9, "ix"),
+        (5, "v"),
+        (4, "iv"),
+        (1, "i"),
+    ):
         while value >= number:
             out += numeral
             value -= number

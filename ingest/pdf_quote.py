@@ -7,6 +7,7 @@ A match must be unique on the page; a quote whose parts lie in a different order
 sentence running from one column into the next) may be matched in up to three long, unique
 pieces. Anything less certain gives no boxes: a missing highlight is better than a wrong one.
 """
+
 from __future__ import annotations
 
 import unicodedata
@@ -14,15 +15,16 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-MIN_PIECE = 16     # letters and digits in a piece matched on its own
+MIN_PIECE = 16  # letters and digits in a piece matched on its own
 MAX_PIECES = 3
 
 
 @dataclass(frozen=True)
 class PageLetters:
     """A page's letters and digits, folded, with each one's character box in PDF points."""
+
     letters: str
-    boxes: tuple[tuple[float, float, float, float], ...]   # (left, bottom, right, top) per letter
+    boxes: tuple[tuple[float, float, float, float], ...]  # (left, bottom, right, top) per letter
 
 
 def quote_boxes(pdf_path: str | Path, pdf_page: int, quote: str) -> list[list[float]]:
@@ -132,6 +134,7 @@ def page_letters(pdf_path: str, pdf_page: int) -> PageLetters:
         text = textpage.get_text_range()
         if len(text) != count:  # characters outside the BMP: read one by one to keep indexes aligned
             import pypdfium2.raw as raw
+
             text = "".join(chr(raw.FPDFText_GetUnicode(textpage.raw, i)) for i in range(count))
         letters, origin = fold(text)
         boxes = tuple(textpage.get_charbox(i, loose=True) for i in origin)

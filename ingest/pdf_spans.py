@@ -4,12 +4,13 @@ A line is cut into several spans where a wide horizontal gap separates its words
 side-by-side columns), so later steps can see the page's layout. Coordinates are PDF points with
 the origin at the bottom left, as PDFium gives them.
 """
+
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 
-GAP_EMS = 1.2   # a horizontal gap wider than this many font sizes separates two spans
+GAP_EMS = 1.2  # a horizontal gap wider than this many font sizes separates two spans
 _CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _BOLD_NAME = re.compile(r"bold|black|heavy|semibold|demi", re.I)
 
@@ -21,7 +22,7 @@ class Span:
     y0: float
     x1: float
     y1: float
-    size: float          # height of the font's box: comparable across fonts, unlike the nominal size
+    size: float  # height of the font's box: comparable across fonts, unlike the nominal size
     bold: bool
 
     @property
@@ -66,7 +67,7 @@ def _visible(spans: list[Span]) -> list[Span]:
     order = sorted(range(len(spans)), key=lambda i: spans[i].y0)
     for position, i in enumerate(order):
         a = spans[i]
-        for j in order[position + 1:]:
+        for j in order[position + 1 :]:
             b = spans[j]
             if b.y0 >= a.y1:
                 break
@@ -98,10 +99,17 @@ def _flush(chars: list, spans: list[Span], handle) -> None:
     if not text:
         return
     heights = sorted(c[4] - c[2] for c in visible)
-    spans.append(Span(
-        text=text, x0=min(c[1] for c in visible), y0=min(c[2] for c in visible),
-        x1=max(c[3] for c in visible), y1=max(c[4] for c in visible),
-        size=round(heights[len(heights) // 2], 1), bold=_is_bold(handle, visible[0][5])))
+    spans.append(
+        Span(
+            text=text,
+            x0=min(c[1] for c in visible),
+            y0=min(c[2] for c in visible),
+            x1=max(c[3] for c in visible),
+            y1=max(c[4] for c in visible),
+            size=round(heights[len(heights) // 2], 1),
+            bold=_is_bold(handle, visible[0][5]),
+        )
+    )
 
 
 def _is_bold(handle, index: int) -> bool:

@@ -2,6 +2,7 @@
 the same arithmetic as sentence-transformers (a BERT encoder, mean pooling, unit length) in NumPy.
 Importing sentence-transformers costs most of a cold `ask`; one short text needs none of it.
 tests/test_query_encoder.py holds its vectors to `SentenceTransformer.encode` within 1e-5."""
+
 from __future__ import annotations
 
 import json
@@ -12,8 +13,11 @@ from pathlib import Path
 import numpy as np
 
 _SQRT_HALF = math.sqrt(0.5)  # Python floats: a NumPy float64 scalar would turn the float32 arithmetic into float64
-_MODULES = ["sentence_transformers.models.Transformer", "sentence_transformers.models.Pooling",
-            "sentence_transformers.models.Normalize"]
+_MODULES = [
+    "sentence_transformers.models.Transformer",
+    "sentence_transformers.models.Pooling",
+    "sentence_transformers.models.Normalize",
+]
 
 
 def load_query_encoder(model_dir: Path) -> "QueryEncoder | None":
@@ -27,16 +31,22 @@ def load_query_encoder(model_dir: Path) -> "QueryEncoder | None":
     except (OSError, ValueError, KeyError, TypeError):
         return None
     pooling_modes = {k for k, v in pooling.items() if k.startswith("pooling_mode_") and v}
-    runnable = (modules in (_MODULES, _MODULES[:2]) and config.get("model_type") == "bert"
-                and config.get("hidden_act") == "gelu" and config.get("position_embedding_type", "absolute") == "absolute"
-                and pooling_modes == {"pooling_mode_mean_tokens"}
-                and (model_dir / "model.safetensors").is_file() and (model_dir / "tokenizer.json").is_file())
+    runnable = (
+        modules in (_MODULES, _MODULES[:2])
+        and config.get("model_type") == "bert"
+        and config.get("hidden_act") == "gelu"
+        and config.get("position_embedding_type", "absolute") == "absolute"
+        and pooling_modes == {"pooling_mode_mean_tokens"}
+        and (model_dir / "model.safetensors").is_file()
+        and (model_dir / "tokenizer.json").is_file()
+    )
     return QueryEncoder(model_dir, config, max_tokens) if runnable else None
 
 
 @dataclass(frozen=True)
 class _Layer:
     """One encoder layer's weights, laid out for `x @ w` (input-major), query/key/value side by side."""
+
     qkv: tuple[np.ndarray, np.ndarray]
     attention_out: tuple[np.ndarray, np.ndarray]
     attention_norm: tuple[np.ndarray, np.ndarray]
@@ -54,9 +64,15 @@ class QueryEncoder:
         self.tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
         self.tokenizer.no_padding()
         self.tokenizer.enable_truncation(max_length=max_tokens)
-        w = {name.removeprefix("bert."): tensor for name, tensor in load_file(str(model_dir / "model.safetensors")).items()}
-        self.embeddings = (w["embeddings.word_embeddings.weight"], w["embeddings.position_embeddings.weight"],
-                           w["embeddings.token_type_embeddings.weight"][0])
+        w = {
+            name.removeprefix("bert."): tensor
+            for name, tensor in load_file(str(model_dir / "model.safetensors")).items()
+        }
+        self.embeddings = (
+            w["embeddings.word_embeddings.weight"],
+            w["embeddings.position_embeddings.weight"],
+            w["embeddings.token_type_embeddings.weight"][0],
+        )
         self.embedding_norm = _pair(w, "embeddings.LayerNorm")
         self.layers = [_layer(w, f"encoder.layer.{i}.") for i in range(config["num_hidden_layers"])]
         self.heads = config["num_attention_heads"]
@@ -71,10 +87,11 @@ class QueryEncoder:
         ids = np.array(self.tokenizer.encode(text.strip()).ids)
         words, positions, token_type = self.embeddings
         with self._blas.limit(limits=1, user_api="blas"):
-            hidden = self._norm(words[ids] + positions[:len(ids)] + token_type, self.embedding_norm)
+            hidden = self._norm(words[ids] + positions[: len(ids)] + token_type, self.embedding_norm)
             for layer in self.layers:
-                hidden = self._norm(hidden + _dense(self._attention(hidden, layer), layer.attention_out),
-                                    layer.attention_norm)
+                hidden = self._norm(
+                    hidden + _dense(self._attention(hidden, layer), layer.attention_out), layer.attention_norm
+                )
                 inner = _dense(hidden, layer.inner)
                 inner = 0.5 * inner * (1.0 + erf(inner * _SQRT_HALF))  # the exact GELU BERT uses
                 hidden = self._norm(hidden + _dense(inner, layer.out), layer.out_norm)
@@ -119,4 +136,5 @@ def _layer(w: dict, prefix: str) -> _Layer:
         attention_norm=_pair(w, attention + "output.LayerNorm"),
         inner=_linear(w, prefix + "intermediate.dense"),
         out=_linear(w, prefix + "output.dense"),
-        out_norm=_pair(w, prefix + "output.LayerNorm"))
+        out_norm=_pair(w, prefix + "output.LayerNorm"),
+    )

@@ -1,5 +1,6 @@
 """The sentences of a page an answer may quote: not headings, not list markers, and nothing from a
 paragraph addressed to a language model ("ignore previous instructions ...")."""
+
 from __future__ import annotations
 
 import re
@@ -13,7 +14,9 @@ _HEADING = re.compile(r"^#{1,6}\s")
 _INSTRUCTION = re.compile(
     r"\b(ignore|disregard|forget)\b.{0,40}\b(instructions?|prompts?|rules|above|previous)\b|"
     r"\bsystem prompt\b|\b(you are|act as) (now )?(an?|the) (ai|assistant|language model|chatbot)\b|"
-    r"^\s*(system|assistant|user)\s*:|<\|?(im_start|system)\|?>", re.I)
+    r"^\s*(system|assistant|user)\s*:|<\|?(im_start|system)\|?>",
+    re.I,
+)
 
 
 _PARAGRAPH_BREAK = re.compile(r"\n\s*\n")

@@ -2,6 +2,7 @@
 kept. Writing it is the commit point of an ingest or a rollback, so it is replaced atomically (write
 a temp file, fsync, rename), and a copy (`documents.json.bak`) is written after every commit: a
 registry damaged later is restored from it."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -9,10 +10,11 @@ import json
 import os
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
+
 from .errors import ReportAssistantError
 
 FORMAT = 2
-READABLE_FORMATS = (1, 2)   # format 1 kept no earlier versions
+READABLE_FORMATS = (1, 2)  # format 1 kept no earlier versions
 
 
 class RegistryError(ReportAssistantError):
@@ -27,11 +29,11 @@ class DocumentRecord:
     version: int
     pages: int
     chunks: int
-    sha256: str           # of the extracted text and page labels
-    file_sha256: str      # of the file bytes: an identical file is skipped without parsing
+    sha256: str  # of the extracted text and page labels
+    file_sha256: str  # of the file bytes: an identical file is skipped without parsing
     ingested_at: str
     source: str
-    stored_file: str      # copy kept in the data dir (for page previews and re-reads)
+    stored_file: str  # copy kept in the data dir (for page previews and re-reads)
     page_hashes: dict[str, str] = field(default_factory=dict)
     previous: list[DocumentRecord] = field(default_factory=list)  # kept versions other than this live one
     last_version: int = 0  # the highest version number given so far: a forgotten number is never reused
@@ -52,8 +54,10 @@ class DocumentRecord:
         return next((r for r in self.versions() if r.version == version), None)
 
     def public(self) -> dict:
-        return {k: getattr(self, k) for k in
-                ("id", "title", "kind", "version", "pages", "chunks", "sha256", "ingested_at", "source")}
+        return {
+            k: getattr(self, k)
+            for k in ("id", "title", "kind", "version", "pages", "chunks", "sha256", "ingested_at", "source")
+        }
 
 
 class Registry:
@@ -70,8 +74,10 @@ class Registry:
         try:
             return parse(self.path.read_bytes())
         except ValueError as exc:
-            raise RegistryError(f"{self.path} is damaged ({exc}); run: report-assistant repair "
-                                "(it restores the last good copy and rebuilds what is missing)") from None
+            raise RegistryError(
+                f"{self.path} is damaged ({exc}); run: report-assistant repair "
+                "(it restores the last good copy and rebuilds what is missing)"
+            ) from None
         except OSError as exc:
             raise RegistryError(f"cannot read {self.path} ({exc.strerror or exc})") from None
 
@@ -182,11 +188,15 @@ def _record(doc_id: str, record, allowed: set[str]) -> DocumentRecord:
         raise ValueError(f"document '{doc_id}' is not an object")
     unknown, missing = set(record) - allowed, _REQUIRED_FIELDS - set(record)
     if unknown or missing:
-        raise ValueError(f"document '{doc_id}' has {'unknown' if unknown else 'missing'} field "
-                         f"'{sorted(unknown or missing)[0]}'")
-    types_ok = (all(isinstance(record[k], str) for k in _REQUIRED_FIELDS - {"version", "pages", "chunks"})
-                and all(isinstance(record[k], int) for k in ("version", "pages", "chunks"))
-                and isinstance(record.get("page_hashes", {}), dict) and record["id"] == doc_id)
+        raise ValueError(
+            f"document '{doc_id}' has {'unknown' if unknown else 'missing'} field '{sorted(unknown or missing)[0]}'"
+        )
+    types_ok = (
+        all(isinstance(record[k], str) for k in _REQUIRED_FIELDS - {"version", "pages", "chunks"})
+        and all(isinstance(record[k], int) for k in ("version", "pages", "chunks"))
+        and isinstance(record.get("page_hashes", {}), dict)
+        and record["id"] == doc_id
+    )
     if not types_ok:
         raise ValueError(f"document '{doc_id}' has a field of the wrong type")
     return DocumentRecord(**record)

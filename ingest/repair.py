@@ -1,5 +1,6 @@
 """Repair after damage: restore a damaged registry from its backup (or, with no good copy, from the
 stored copies), then rebuild every kept version whose chunks or files are missing."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -13,7 +14,7 @@ from .registry import DocumentRecord, RegistryError
 from .results import IngestResult
 from .stored_pages import SUFFIX as PAGES_SUFFIX
 
-SIDE_FILES = (".sentences.npz", ".outline.json", PAGES_SUFFIX)   # beside each version's stored copy
+SIDE_FILES = (".sentences.npz", ".outline.json", PAGES_SUFFIX)  # beside each version's stored copy
 
 
 class Repair:
@@ -29,12 +30,26 @@ class Repair:
                 if records is None:
                     records, origin = self._records_from_stored_copies(), "the stored copies"
                 if not records:
-                    return [IngestResult(str(self.registry.path), "-", "failed", detail=(
-                        f"{exc.args[0].split(';')[0]}, and {self.registry.backup_path.name} is missing or damaged "
-                        f"too; move {self.registry.path.name} away and ingest the documents again"))]
+                    return [
+                        IngestResult(
+                            str(self.registry.path),
+                            "-",
+                            "failed",
+                            detail=(
+                                f"{exc.args[0].split(';')[0]}, and {self.registry.backup_path.name} is missing or "
+                                f"damaged too; move {self.registry.path.name} away and ingest the documents again"
+                            ),
+                        )
+                    ]
                 self._commit(records)
-                results.append(IngestResult(str(self.registry.path), "-", "restored", detail=(
-                    f"{self.registry.path.name} restored from {origin} ({len(records)} documents)")))
+                results.append(
+                    IngestResult(
+                        str(self.registry.path),
+                        "-",
+                        "restored",
+                        detail=(f"{self.registry.path.name} restored from {origin} ({len(records)} documents)"),
+                    )
+                )
             self.store.delete_all_but(self.registry.kept_keys())
             self._remove_stray_files()
             for doc_id, issues in self.problems(records).items():
@@ -60,11 +75,19 @@ class Repair:
             except (DocumentError, OSError):
                 continue
             record = DocumentRecord(
-                id=metadata["doc_id"], title=metadata["title"], kind=metadata["doc_kind"],
-                version=metadata["version"], pages=len(loaded.pages), chunks=0, sha256=loaded.text_sha256,
-                file_sha256=file_sha256(copies[0]), source="", stored_file=copies[0].name,
+                id=metadata["doc_id"],
+                title=metadata["title"],
+                kind=metadata["doc_kind"],
+                version=metadata["version"],
+                pages=len(loaded.pages),
+                chunks=0,
+                sha256=loaded.text_sha256,
+                file_sha256=file_sha256(copies[0]),
+                source="",
+                stored_file=copies[0].name,
                 ingested_at=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-                page_hashes=loaded.page_hashes())
+                page_hashes=loaded.page_hashes(),
+            )
             live = records.setdefault(record.id, record)
             if live is not record:
                 live.previous.insert(0, record)
@@ -77,17 +100,26 @@ class Repair:
         intact = [p for p in (stored, source) if p.is_file() and file_sha256(p) == record.file_sha256]
         original = intact[0] if intact else source
         if not original.is_file():
-            return IngestResult(record.source, record.id, "failed", detail=(
-                f"cannot rebuild: {'; '.join(issues)}, and neither the stored copy nor {printable(record.source)} "
-                f"is there; run: report-assistant forget {record.id}"))
+            return IngestResult(
+                record.source,
+                record.id,
+                "failed",
+                detail=(
+                    f"cannot rebuild: {'; '.join(issues)}, and neither the stored copy nor {printable(record.source)} "
+                    f"is there; run: report-assistant forget {record.id}"
+                ),
+            )
         result = self._ingest_entry(FileEntry(original, record.id, record.kind, record.title), progress)
         if result.status != "failed":
             if original == stored:  # keep pointing at the user's file, not at our copy
                 records = self.registry.load()
                 records[record.id].source = record.source
                 self._commit(records)
-            where = "the stored copy" if original == stored else (
-                "the original file" if intact else "the original file, which has changed since")
+            where = (
+                "the stored copy"
+                if original == stored
+                else ("the original file" if intact else "the original file, which has changed since")
+            )
             result.status, result.detail = "repaired", f"rebuilt from {where} ({'; '.join(issues)})"
         result.source = record.source
         return result

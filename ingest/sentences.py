@@ -1,4 +1,5 @@
 """Sentence spans inside a page's text; shared by chunking, the quotable sentences and the answerers."""
+
 from __future__ import annotations
 
 import re
@@ -7,8 +8,24 @@ import re
 # capital, digit, quote or bullet; a blank line, a bullet line or a heading line always starts one.
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"'”’)\]]*\s+(?=[\"'“‘(\[]?[A-Z0-9•\-*#])")
 _BLOCK_BREAK = re.compile(r"\n\s*\n|\n(?=\s*(?:[-*•]|\d+[.)]|#+)\s)|(?<=\n)(?=#)")
-_ABBREVIATIONS = ("e.g.", "i.e.", "etc.", "p.", "pp.", "cf.", "vs.", "Dr.", "Mr.", "Mrs.", "Ms.",
-                  "Prof.", "St.", "No.", "approx.", "Fig.")
+_ABBREVIATIONS = (
+    "e.g.",
+    "i.e.",
+    "etc.",
+    "p.",
+    "pp.",
+    "cf.",
+    "vs.",
+    "Dr.",
+    "Mr.",
+    "Mrs.",
+    "Ms.",
+    "Prof.",
+    "St.",
+    "No.",
+    "approx.",
+    "Fig.",
+)
 
 
 def sentence_spans(text: str) -> list[tuple[int, int]]:
@@ -40,8 +57,11 @@ def _trim(text: str, start: int, end: int) -> list[tuple[int, int]]:
 def _merge_abbreviations(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
     merged: list[tuple[int, int]] = []
     for start, end in spans:
-        if merged and text[merged[-1][0]:merged[-1][1]].endswith(_ABBREVIATIONS) \
-                and "\n" not in text[merged[-1][1]:start]:
+        if (
+            merged
+            and text[merged[-1][0] : merged[-1][1]].endswith(_ABBREVIATIONS)
+            and "\n" not in text[merged[-1][1] : start]
+        ):
             merged[-1] = (merged[-1][0], end)
         else:
             merged.append((start, end))

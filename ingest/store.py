@@ -4,6 +4,7 @@ Every chunk carries `doc_key` = "<doc id>@<version>". Only keys the registry lis
 (the live versions to answer; a kept older version when a question asks for it), so a half-written
 new version stays invisible until it is committed.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -22,6 +23,7 @@ class StoreError(ReportAssistantError):
 
 def _store_call(method):
     """Any failure of the store (a Chroma server gone away, a full disk) becomes one StoreError line."""
+
     @functools.wraps(method)
     def wrapper(*args, **kwargs):
         try:
@@ -32,6 +34,7 @@ def _store_call(method):
             detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
             full = "no space left on device: " if _disk_full(detail) else ""
             raise StoreError(f"{full}the chunk store failed during {method.__name__.strip('_')}: {detail}") from None
+
     return wrapper
 
 
@@ -71,7 +74,8 @@ class ChunkStore:
 
         try:
             self.collection = self.client.get_or_create_collection(
-                self.collection_name, metadata={"hnsw:space": "cosine"}, embedding_function=None)
+                self.collection_name, metadata={"hnsw:space": "cosine"}, embedding_function=None
+            )
         except Exception as exc:
             raise StoreError(f"cannot reach the chunk store: {exc}".splitlines()[0]) from None
         self.vector_store = ChromaVectorStore(chroma_collection=self.collection)
@@ -99,7 +103,7 @@ class ChunkStore:
     def add(self, chunks: list[Chunk], embeddings: np.ndarray) -> None:
         nodes = [_to_node(chunk, vector) for chunk, vector in zip(chunks, embeddings)]
         for first in range(0, len(nodes), 1000):
-            self.vector_store.add(nodes[first:first + 1000])
+            self.vector_store.add(nodes[first : first + 1000])
 
     @_store_call
     def delete_key(self, doc_key: str) -> None:
@@ -111,7 +115,7 @@ class ChunkStore:
         where = {"doc_key": {"$nin": kept_keys}} if kept_keys else None
         stale = self.collection.get(where=where, include=[])["ids"]
         for first in range(0, len(stale), 5000):
-            self.collection.delete(ids=stale[first:first + 5000])
+            self.collection.delete(ids=stale[first : first + 5000])
         return len(stale)
 
     @_store_call
@@ -131,8 +135,7 @@ class ChunkStore:
         """Every chunk of these versions, as the records ingest wrote (for BM25 and sentence lookup)."""
         if not active_keys:
             return []
-        result = self.collection.get(where={"doc_key": {"$in": active_keys}},
-                                     include=["documents", "metadatas"])
+        result = self.collection.get(where={"doc_key": {"$in": active_keys}}, include=["documents", "metadatas"])
         return [_from_metadata(i, t, m) for i, t, m in zip(result["ids"], result["documents"], result["metadatas"])]
 
     @_store_call
@@ -145,10 +148,17 @@ class ChunkStore:
 
 
 def chunk_metadata(chunk: Chunk) -> dict:
-    metadata = {"doc_id": chunk.doc_id, "doc_key": chunk.doc_key, "doc_kind": chunk.doc_kind,
-                "title": chunk.title, "version": chunk.version, "page_label": chunk.page_label,
-                "page_index": chunk.page_index, "char_start": chunk.char_start,
-                "char_end": chunk.char_end}
+    metadata = {
+        "doc_id": chunk.doc_id,
+        "doc_key": chunk.doc_key,
+        "doc_kind": chunk.doc_kind,
+        "title": chunk.title,
+        "version": chunk.version,
+        "page_label": chunk.page_label,
+        "page_index": chunk.page_index,
+        "char_start": chunk.char_start,
+        "char_end": chunk.char_end,
+    }
     if chunk.pdf_page is not None:  # Chroma metadata must be flat scalars, never None
         metadata["pdf_page"] = chunk.pdf_page
     if chunk.section:
@@ -162,12 +172,29 @@ def _to_node(chunk: Chunk, vector: np.ndarray):
     metadata = chunk_metadata(chunk)
     # LlamaIndex writes the source document's id into the `doc_id` metadata key: make it ours.
     source = {NodeRelationship.SOURCE: RelatedNodeInfo(node_id=chunk.doc_id)}
-    return TextNode(id_=chunk.id, text=chunk.text, metadata=metadata, embedding=vector.tolist(),
-                    relationships=source, excluded_embed_metadata_keys=list(metadata),
-                    excluded_llm_metadata_keys=list(metadata))
+    return TextNode(
+        id_=chunk.id,
+        text=chunk.text,
+        metadata=metadata,
+        embedding=vector.tolist(),
+        relationships=source,
+        excluded_embed_metadata_keys=list(metadata),
+        excluded_llm_metadata_keys=list(metadata),
+    )
 
 
 def _from_metadata(chunk_id: str, text: str, m: dict) -> Chunk:
-    return Chunk(id=chunk_id, doc_id=m["doc_id"], doc_kind=m["doc_kind"], title=m["title"], version=m["version"],
-                 page_label=m["page_label"], page_index=m["page_index"], pdf_page=m.get("pdf_page"),
-                 char_start=m["char_start"], char_end=m["char_end"], text=text, section=m.get("section", ""))
+    return Chunk(
+        id=chunk_id,
+        doc_id=m["doc_id"],
+        doc_kind=m["doc_kind"],
+        title=m["title"],
+        version=m["version"],
+        page_label=m["page_label"],
+        page_index=m["page_index"],
+        pdf_page=m.get("pdf_page"),
+        char_start=m["char_start"],
+        char_end=m["char_end"],
+        text=text,
+        section=m.get("section", ""),
+    )

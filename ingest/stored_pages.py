@@ -1,6 +1,7 @@
 """Each kept version's pages as they were indexed (label, PDF page, text), saved beside its stored
 copy as `<doc key>.pages.json`: comparing versions and checking a quote read them without parsing
 the file again. A version stored before these files existed is read from its stored copy."""
+
 from __future__ import annotations
 
 import json

@@ -1,4 +1,5 @@
 """Markdown and plain text → pages. Markdown pages start at `<!-- page LABEL -->` lines."""
+
 from __future__ import annotations
 
 import re
@@ -38,9 +39,12 @@ def parse_markdown_pages(text: str, limits: Limits = Limits()) -> LoadedDocument
     if not markers:
         return _single_or_form_feed_pages(text, limits)
     real = {text.index("<!--", m.start()) for m in markers}
-    warnings = [f"line {text.count(chr(10), 0, m.start()) + 1}: '{' '.join(m.group(0).split())[:60]}' is not "
-                "a page marker (a marker is <!-- page LABEL --> on a line of its own); it was left out of the text"
-                for m in _MARKER_LIKE.finditer(text) if m.start() not in real]
+    warnings = [
+        f"line {text.count(chr(10), 0, m.start()) + 1}: '{' '.join(m.group(0).split())[:60]}' is not "
+        "a page marker (a marker is <!-- page LABEL --> on a line of its own); it was left out of the text"
+        for m in _MARKER_LIKE.finditer(text)
+        if m.start() not in real
+    ]
     preamble = text[: markers[0].start()].strip()
     if preamble:
         warnings.append("text before the first page marker is kept as page 'front'")
@@ -52,7 +56,7 @@ def parse_markdown_pages(text: str, limits: Limits = Limits()) -> LoadedDocument
         if label in seen:
             raise DocumentError(f"page marker '{label}' appears twice")
         seen.add(label)
-        pages.append(_page(len(pages) + 1, label, text[marker.end():end]))
+        pages.append(_page(len(pages) + 1, label, text[marker.end() : end]))
     return _checked(pages, warnings, limits)
 
 
@@ -67,11 +71,14 @@ def _single_or_form_feed_pages(text: str, limits: Limits) -> LoadedDocument:
 
 
 def _page(index: int, label: str, raw: str) -> Page:
-    notes = tuple(" ".join(re.sub(r"^[ \t]*>[ \t]?", "", line) for line in m.group(1).splitlines()).strip()
-                  for m in _NOTE.finditer(raw))
+    notes = tuple(
+        " ".join(re.sub(r"^[ \t]*>[ \t]?", "", line) for line in m.group(1).splitlines()).strip()
+        for m in _NOTE.finditer(raw)
+    )
     text = _COMMENT.sub("", _NOTE.sub("", raw))
-    return Page(index=index, label=label, text=re.sub(r"\n{3,}", "\n\n", text).strip("\n"),
-                notes=tuple(n for n in notes if n))
+    return Page(
+        index=index, label=label, text=re.sub(r"\n{3,}", "\n\n", text).strip("\n"), notes=tuple(n for n in notes if n)
+    )
 
 
 def _checked(pages: list[Page], warnings: list[str], limits: Limits) -> LoadedDocument:
@@ -81,8 +88,10 @@ def _checked(pages: list[Page], warnings: list[str], limits: Limits) -> LoadedDo
         raise DocumentError(f"the file has {len(pages)} pages, more than the limit of {limits.max_pages}")
     for page in pages:
         if len(page.text) > limits.max_chars_per_page:
-            raise DocumentError(f"page {page.label} holds {len(page.text)} characters, "
-                                f"more than the limit of {limits.max_chars_per_page}")
+            raise DocumentError(
+                f"page {page.label} holds {len(page.text)} characters, "
+                f"more than the limit of {limits.max_chars_per_page}"
+            )
     empty = [page.label for page in pages if not page.text.strip()]
     if empty:
         warnings = warnings + [f"pages with no text: {', '.join(empty)}"]

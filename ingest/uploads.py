@@ -1,6 +1,7 @@
 """Files added through the chat page: kept in DATA_DIR/uploads under a safe name, and staged beside
 that name first, so an upload that fails leaves the earlier file of that name, and the library, as
 they were."""
+
 from __future__ import annotations
 
 import re
@@ -23,8 +24,8 @@ def safe_file_name(name: str) -> str:
 
 @dataclass(frozen=True)
 class StagedUpload:
-    staging: Path   # the copy, beside the final name until it is ingested
-    target: Path    # where it is kept once ingested
+    staging: Path  # the copy, beside the final name until it is ingested
+    target: Path  # where it is kept once ingested
 
     @property
     def doc_id(self) -> str:

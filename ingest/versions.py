@@ -4,15 +4,16 @@ one of them live. Rolling back, forgetting one version or all, and listing them.
 A rollback writes nothing but the registry: the old version's chunks and files are all there, so
 the registry's atomic replace is the whole switch (a crash before it leaves the old live version,
 after it the new one)."""
+
 from __future__ import annotations
 
 import dataclasses
 
 from .changes import Changes, compare
 from .disk import DiskFull, is_disk_full
+from .errors import ReportAssistantError
 from .registry import DocumentRecord
 from .stored_pages import read_pages
-from .errors import ReportAssistantError
 
 
 class VersionError(ReportAssistantError):
@@ -26,13 +27,14 @@ def next_version(old: DocumentRecord | None) -> int:
     return max([old.last_version] + [v.version for v in old.versions()]) + 1
 
 
-def with_history(new: DocumentRecord, old: DocumentRecord | None, *, keep: int,
-                 keep_old: bool = True) -> tuple[DocumentRecord, list[DocumentRecord]]:
+def with_history(
+    new: DocumentRecord, old: DocumentRecord | None, *, keep: int, keep_old: bool = True
+) -> tuple[DocumentRecord, list[DocumentRecord]]:
     """The new live record with the old versions attached (the old live one too unless `keep_old`
     is False: a damaged version is not kept), and the versions that `keep` (0: all) leaves out."""
     history = sorted((old.previous + ([old.alone()] if keep_old else [])) if old else [], key=lambda r: r.version)
-    dropped = history[:max(0, len(history) - (keep - 1))] if keep else []
-    new.previous = history[len(dropped):]
+    dropped = history[: max(0, len(history) - (keep - 1))] if keep else []
+    new.previous = history[len(dropped) :]
     new.last_version = max(new.version, old.last_version if old else 0)
     return new, dropped
 
@@ -41,14 +43,25 @@ def switch_live(record: DocumentRecord, version: int) -> DocumentRecord:
     """The document's record with kept `version` live and every other version kept."""
     target = record.kept(version)
     others = [v for v in record.versions() if v.version != version]
-    return dataclasses.replace(target, previous=others,
-                               last_version=max([record.last_version] + [v.version for v in record.versions()]))
+    return dataclasses.replace(
+        target, previous=others, last_version=max([record.last_version] + [v.version for v in record.versions()])
+    )
 
 
 def versions_json(record: DocumentRecord) -> list[dict]:
     """`status --json`'s "versions": each kept version, oldest first."""
-    return [{"version": v.version, "live": v.version == record.version, "sha256": v.sha256, "source": v.source,
-             "ingested_at": v.ingested_at, "pages": v.pages, "chunks": v.chunks} for v in record.versions()]
+    return [
+        {
+            "version": v.version,
+            "live": v.version == record.version,
+            "sha256": v.sha256,
+            "source": v.source,
+            "ingested_at": v.ingested_at,
+            "pages": v.pages,
+            "chunks": v.chunks,
+        }
+        for v in record.versions()
+    ]
 
 
 def kept_numbers(record: DocumentRecord) -> str:
@@ -65,8 +78,9 @@ class KeptVersions:
             return record.alone() if record else None
         return record.kept(version)
 
-    def changes(self, doc_id: str, old: int | None = None,
-                new: int | None = None) -> tuple[DocumentRecord, DocumentRecord, Changes]:
+    def changes(
+        self, doc_id: str, old: int | None = None, new: int | None = None
+    ) -> tuple[DocumentRecord, DocumentRecord, Changes]:
         """What changed from kept version `old` to `new`; by default from the kept version before the
         live one to the live one."""
         records = self.registry.load()
@@ -114,7 +128,8 @@ class KeptVersions:
                 if version == record.version and record.previous:
                     raise VersionError(
                         f"version {version} is the live version of {doc_id}; roll back first (report-assistant "
-                        f"rollback {doc_id} --to {record.previous[-1].version}) or forget the whole document")
+                        f"rollback {doc_id} --to {record.previous[-1].version}) or forget the whole document"
+                    )
                 gone = [record.kept(version)]
                 record.previous = [v for v in record.previous if v.version != version]
             if version is None or version == record.version:

@@ -1,6 +1,7 @@
 """The real chat server in a subprocess, for the web security and load tests: started on a free
 loopback-reachable port with its own home, Gradio temp dir and data dir, and raw HTTP helpers for
 Gradio's queue API (the routes a browser uses, including the ones gradio_client refuses to call)."""
+
 from __future__ import annotations
 
 import http.client
@@ -18,13 +19,19 @@ from conftest import REPO, free_port, stop_process, wait_until_answers
 START_TIMEOUT_S = 180
 
 
-
 def server_env(home: Path, extra: dict | None = None) -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith("REPORT_ASSISTANT_")}
-    env.update(HOME=str(home), XDG_CACHE_HOME=str(home / ".cache"), HF_HOME=str(home / ".cache" / "hf"),
-               HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", ANONYMIZED_TELEMETRY="False",
-               GRADIO_ANALYTICS_ENABLED="False", GRADIO_TEMP_DIR=str(home / "gradio-tmp"),
-               PYTHONPATH=os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep))
+    env.update(
+        HOME=str(home),
+        XDG_CACHE_HOME=str(home / ".cache"),
+        HF_HOME=str(home / ".cache" / "hf"),
+        HF_HUB_OFFLINE="1",
+        TRANSFORMERS_OFFLINE="1",
+        ANONYMIZED_TELEMETRY="False",
+        GRADIO_ANALYTICS_ENABLED="False",
+        GRADIO_TEMP_DIR=str(home / "gradio-tmp"),
+        PYTHONPATH=os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep),
+    )
     env.update(extra or {})
     return env
 
@@ -72,8 +79,23 @@ def start(name: str, root: Path, *args: str, env: dict | None = None) -> Server:
     full_env = server_env(home, env)
     with log.open("w") as out:
         process = subprocess.Popen(
-            [sys.executable, "-m", "assistant.cli", "--data-dir", str(root / "data"), "chat", "--port", str(port),
-             *args], cwd=REPO, env=full_env, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+            [
+                sys.executable,
+                "-m",
+                "assistant.cli",
+                "--data-dir",
+                str(root / "data"),
+                "chat",
+                "--port",
+                str(port),
+                *args,
+            ],
+            cwd=REPO,
+            env=full_env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+        )
     return Server(name, root, port, process, log, full_env)
 
 
@@ -84,6 +106,7 @@ def wait_ready(server: Server) -> Server:
 
 
 # ------------------------------------------------------------------ raw HTTP (no path normalising)
+
 
 def raw_get(port: int, path: str, headers: dict | None = None, method: str = "GET") -> tuple[int, bytes]:
     """One request with the path sent exactly as given (no client-side normalising or encoding)."""
@@ -102,16 +125,21 @@ def raw_get(port: int, path: str, headers: dict | None = None, method: str = "GE
 def post_json(port: int, path: str, payload, headers: dict | None = None) -> tuple[int, bytes]:
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
     try:
-        conn.request("POST", path, body=json.dumps(payload).encode(),
-                     headers={"Content-Type": "application/json", **(headers or {})})
+        conn.request(
+            "POST",
+            path,
+            body=json.dumps(payload).encode(),
+            headers={"Content-Type": "application/json", **(headers or {})},
+        )
         response = conn.getresponse()
         return response.status, response.read()
     finally:
         conn.close()
 
 
-def queue_call(port: int, api_name: str, data: list, headers: dict | None = None,
-               timeout: float = 120) -> tuple[str, object]:
+def queue_call(
+    port: int, api_name: str, data: list, headers: dict | None = None, timeout: float = 120
+) -> tuple[str, object]:
     """POST /gradio_api/call/NAME then read its event stream: (last event name, its data)."""
     status, body = post_json(port, f"/gradio_api/call/{api_name}", {"data": data}, headers)
     if status != 200:
@@ -143,13 +171,23 @@ def gradio_upload(port: int, files: list[tuple[str, bytes]], headers: dict | Non
     boundary = uuid.uuid4().hex
     body = b""
     for name, content in files:
-        body += (f"--{boundary}\r\nContent-Disposition: form-data; name=\"files\"; filename=\"{name}\"\r\n"
-                 "Content-Type: application/octet-stream\r\n\r\n").encode("utf-8") + content + b"\r\n"
+        body += (
+            (
+                f'--{boundary}\r\nContent-Disposition: form-data; name="files"; filename="{name}"\r\n'
+                "Content-Type: application/octet-stream\r\n\r\n"
+            ).encode("utf-8")
+            + content
+            + b"\r\n"
+        )
     body += f"--{boundary}--\r\n".encode()
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
     try:
-        conn.request("POST", "/gradio_api/upload", body=body,
-                     headers={"Content-Type": f"multipart/form-data; boundary={boundary}", **(headers or {})})
+        conn.request(
+            "POST",
+            "/gradio_api/upload",
+            body=body,
+            headers={"Content-Type": f"multipart/form-data; boundary={boundary}", **(headers or {})},
+        )
         response = conn.getresponse()
         text = response.read().decode(errors="replace")
         return response.status, (json.loads(text) if response.status == 200 else text)
@@ -164,9 +202,15 @@ def file_data(path: str) -> dict:
 
 def document_ids(data_dir: Path) -> list[str]:
     """`report-assistant status --json`: the ids in the library."""
-    result = subprocess.run([sys.executable, "-m", "assistant.cli", "--data-dir", str(data_dir), "status", "--json"],
-                            cwd=data_dir.parent, env=server_env(data_dir.parent / "home"), capture_output=True,
-                            text=True, timeout=120, stdin=subprocess.DEVNULL)
+    result = subprocess.run(
+        [sys.executable, "-m", "assistant.cli", "--data-dir", str(data_dir), "status", "--json"],
+        cwd=data_dir.parent,
+        env=server_env(data_dir.parent / "home"),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        stdin=subprocess.DEVNULL,
+    )
     assert result.returncode == 0, result.stderr
     return sorted(d["id"] for d in json.loads(result.stdout)["documents"])
 
@@ -186,6 +230,6 @@ def listen_addresses(port: int) -> list[str]:
             if width == 8:
                 found.append(socket.inet_ntop(socket.AF_INET, raw[::-1]))
             else:  # four little-endian 32-bit words
-                words = b"".join(raw[i:i + 4][::-1] for i in range(0, 16, 4))
+                words = b"".join(raw[i : i + 4][::-1] for i in range(0, 16, 4))
                 found.append(socket.inet_ntop(socket.AF_INET6, words))
     return found

@@ -1,4 +1,5 @@
 """Shared fixtures: every store in a temp dir, one real embedder for the session, no network."""
+
 from __future__ import annotations
 
 import hashlib
@@ -6,10 +7,10 @@ import os
 import shutil
 import socket
 import subprocess
-import urllib.request
-import urllib.error
-import time
 import sys
+import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -21,13 +22,17 @@ REAL_PDFS = Path(__file__).resolve().parents[2] / "shared" / "real-pdfs"
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # tests/pdf_factory.py
 
 
-SIDE_FILES = ("sentences.npz", "outline.json", "pages.json")   # beside each kept version's stored copy
+SIDE_FILES = ("sentences.npz", "outline.json", "pages.json")  # beside each kept version's stored copy
 
 
 def kept_files(records: dict) -> list[str]:
     """What files/ must hold for these registry records: every kept version's copy and side files."""
-    return sorted(name for record in records.values() for version in record.versions()
-                  for name in [version.stored_file] + [f"{version.doc_key}.{kind}" for kind in SIDE_FILES])
+    return sorted(
+        name
+        for record in records.values()
+        for version in record.versions()
+        for name in [version.stored_file] + [f"{version.doc_key}.{kind}" for kind in SIDE_FILES]
+    )
 
 
 def assert_store_holds_kept_versions(store, records: dict) -> None:
@@ -39,8 +44,11 @@ def assert_store_holds_kept_versions(store, records: dict) -> None:
 
 
 def _tree_digest(folder: Path) -> dict[str, str]:
-    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -172,8 +180,9 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def wait_until_answers(url: str, process: subprocess.Popen, log: Path, timeout_s: float,
-                       ready_statuses: tuple[int, ...] = (200,)) -> None:
+def wait_until_answers(
+    url: str, process: subprocess.Popen, log: Path, timeout_s: float, ready_statuses: tuple[int, ...] = (200,)
+) -> None:
     """Poll `url` until it answers with one of `ready_statuses`; fail with the log's tail if the
     process exits or the time runs out."""
     deadline = time.monotonic() + timeout_s
@@ -210,18 +219,33 @@ def run_python(args: list[str], *, cwd: Path, timeout: int = 300) -> subprocess.
     """Run the venv's Python in a subprocess with this test's environment (tmp home, no network)."""
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join([str(REPO), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
-    return subprocess.run([sys.executable, *args], cwd=cwd, env=env, capture_output=True, text=True,
-                          timeout=timeout, stdin=subprocess.DEVNULL)
+    return subprocess.run(
+        [sys.executable, *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        stdin=subprocess.DEVNULL,
+    )
 
 
-def run_cli(*args: str, cwd: Path, env: dict | None = None, prefix: tuple | list = (),
-            timeout: int = 300) -> subprocess.CompletedProcess:
+def run_cli(
+    *args: str, cwd: Path, env: dict | None = None, prefix: tuple | list = (), timeout: int = 300
+) -> subprocess.CompletedProcess:
     """`report-assistant ARGS` as a user runs it (a subprocess of the venv's Python), with no
     REPORT_ASSISTANT_* variable but those in `env`; `prefix` runs it under another command."""
     full_env = {k: v for k, v in os.environ.items() if not k.startswith("REPORT_ASSISTANT_")}
     full_env.update(env or {}, PYTHONPATH=os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")]))
-    return subprocess.run([*prefix, sys.executable, "-m", "assistant.cli", *args], cwd=cwd, env=full_env,
-                          capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL)
+    return subprocess.run(
+        [*prefix, sys.executable, "-m", "assistant.cli", *args],
+        cwd=cwd,
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        stdin=subprocess.DEVNULL,
+    )
 
 
 # ------------------------------------------------------------ answering over the default corpus

@@ -4,6 +4,7 @@ Each page is a `PageSpec`: an optional header line (top of the page), body parag
 footer line (bottom of the page) and, for a full-page figure, a drawing or a raster image instead of
 much text. Text is written in reading order, so a PDF text layer yields header, body, footer.
 """
+
 from __future__ import annotations
 
 import io
@@ -18,7 +19,7 @@ class PageSpec:
     body: list[str] = field(default_factory=list)
     header: str | None = None
     footer: str | None = None
-    figure: str | None = None    # None, "drawing" (vector shapes) or "image" (a raster picture)
+    figure: str | None = None  # None, "drawing" (vector shapes) or "image" (a raster picture)
 
 
 def make_pdf(path: Path, pages: list[PageSpec]) -> Path:
@@ -75,12 +76,17 @@ def _png_bytes() -> io.BytesIO:
 
 def body_text(tag: str, sentences: int = 4) -> list[str]:
     """Body paragraphs whose every sentence names `tag`, so a page's text is recognisable."""
-    return [" ".join(f"Section {tag} sentence {n} discusses local procurement and community "
-                     f"wealth in plain words." for n in range(1, sentences + 1))]
+    return [
+        " ".join(
+            f"Section {tag} sentence {n} discusses local procurement and community wealth in plain words."
+            for n in range(1, sentences + 1)
+        )
+    ]
 
 
-def report_with_front_matter(path: Path, *, numbered_pages: int = 6, figure_at: int = 3,
-                             running_header: str | None = None) -> Path:
+def report_with_front_matter(
+    path: Path, *, numbered_pages: int = 6, figure_at: int = 3, running_header: str | None = None
+) -> Path:
     """Cover (no number), front matter printed 'ii' and 'iii', then the body printed 1..N.
 
     Body page `figure_at` is a full-page figure with a caption and no printed number. With
@@ -88,12 +94,10 @@ def report_with_front_matter(path: Path, *, numbered_pages: int = 6, figure_at: 
     """
     pages = [PageSpec(body=["Powerful Places Annual Review", "A report on community economies"])]
     pages.append(PageSpec(body=["Contents", "Foreword and summary of the review."], footer="ii"))
-    pages.append(PageSpec(body=["Acknowledgements to the many people who helped the review."],
-                          footer="iii"))
+    pages.append(PageSpec(body=["Acknowledgements to the many people who helped the review."], footer="iii"))
     for n in range(1, numbered_pages + 1):
         if n == figure_at:
-            pages.append(PageSpec(body=["Figure two. Where the money goes in a local economy"],
-                                  figure="drawing"))
+            pages.append(PageSpec(body=["Figure two. Where the money goes in a local economy"], figure="drawing"))
         elif running_header:
             pages.append(PageSpec(body=body_text(f"p{n}"), header=f"{running_header} {n}"))
         else:

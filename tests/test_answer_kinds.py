@@ -3,6 +3,7 @@ for by number comes whole and leads with its first item, across a page break; a 
 parts gets both; "Firstly ... Finally" sentences are a list; a plausible question whose thing is
 absent (a penalty, a vendor, a cost) is refused with the nearest sections. Real store, real embedder;
 the PDF tests are skipped when ../shared/real-pdfs/ is absent."""
+
 from __future__ import annotations
 
 import shutil
@@ -36,8 +37,9 @@ def _lines(answer) -> list[str]:
 
 
 def test_the_n_things_asked_for_come_whole_first_item_first(corpus_components):
-    answer = corpus_components.assistant.ask("What were the five steps in Locality's 2017 guide for councillors "
-                                             "and commissioners?")
+    answer = corpus_components.assistant.ask(
+        "What were the five steps in Locality's 2017 guide for councillors and commissioners?"
+    )
     lines = _lines(answer)
     assert len(lines) == 5, answer.text
     for number, (line, word) in enumerate(zip(lines, ["first", "second", "third", "fourth", "fifth"]), start=1):
@@ -46,27 +48,37 @@ def test_the_n_things_asked_for_come_whole_first_item_first(corpus_components):
 
 
 def test_a_list_introduced_by_a_paragraph_brings_its_items(corpus_components):
-    answer = corpus_components.assistant.ask("What barriers did the research find that stop councils working "
-                                             "closely with community anchors?")
+    answer = corpus_components.assistant.ask(
+        "What barriers did the research find that stop councils working closely with community anchors?"
+    )
     for finding in ("austerity", "letting go", "fragmentation", "step up"):
         assert finding in answer.text, answer.text
     assert "as follows" not in answer.text  # the introduction itself is not a point
 
 
 def test_each_part_of_a_two_part_question_is_answered(corpus_components):
-    answer = corpus_components.assistant.ask("How many organisations were covered by NEF Consulting's analysis of "
-                                             "enabled jobs and GVA, and through whom did the contribution come?")
+    answer = corpus_components.assistant.ask(
+        "How many organisations were covered by NEF Consulting's analysis of "
+        "enabled jobs and GVA, and through whom did the contribution come?"
+    )
     first, second = _lines(answer)[:2]
     assert "10 Locality members" in first and "tenants" in second, answer.text
 
 
 def test_a_list_runs_over_a_page_break_in_a_pdf(pdf_components):
     answer = pdf_components.assistant.ask("Which attack vectors does the guide list?")
-    for vector in ("Removable Media", "Attrition", "Web", "Email", "Impersonation", "Improper Usage",
-                   "Loss or Theft of Equipment"):
+    for vector in (
+        "Removable Media",
+        "Attrition",
+        "Web",
+        "Email",
+        "Impersonation",
+        "Improper Usage",
+        "Loss or Theft of Equipment",
+    ):
         assert vector in answer.text, answer.text
     pages = {c.page for c in answer.citations}
-    assert {"25", "26"} <= pages, pages   # the list starts on p. 25 and ends on p. 26
+    assert {"25", "26"} <= pages, pages  # the list starts on p. 25 and ends on p. 26
     assert_quotes_on_their_pages(pdf_components, answer)
 
 
@@ -80,15 +92,21 @@ def test_bullets_with_a_label_bring_their_description(pdf_components):
 def test_firstly_secondly_finally_is_a_list(pdf_components):
     answer = pdf_components.assistant.ask("What is wrong with screen-scraping?")
     lines = _lines(answer)
-    assert lines[0].startswith("Firstly, it’s insecure") and "inefficient" in answer.text \
-        and "resource intensive" in answer.text, answer.text
+    assert (
+        lines[0].startswith("Firstly, it’s insecure")
+        and "inefficient" in answer.text
+        and "resource intensive" in answer.text
+    ), answer.text
 
 
-@pytest.mark.parametrize("question, lacking", [
-    ("What penalty does a Federal agency face if it fails to report an incident to US-CERT?", "penalty"),
-    ("Which ERP vendor do most surveyed tax departments use?", "vendor"),
-    ("How much do the surveyed companies spend on tax technology each year?", "a sum of money"),
-])
+@pytest.mark.parametrize(
+    "question, lacking",
+    [
+        ("What penalty does a Federal agency face if it fails to report an incident to US-CERT?", "penalty"),
+        ("Which ERP vendor do most surveyed tax departments use?", "vendor"),
+        ("How much do the surveyed companies spend on tax technology each year?", "a sum of money"),
+    ],
+)
 def test_a_plausible_question_about_an_absent_thing_is_refused(pdf_components, question, lacking):
     answer = pdf_components.assistant.ask(question)
     assert answer.abstained, answer.text

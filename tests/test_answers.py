@@ -1,5 +1,6 @@
 """The answering half over the real default corpus: cited answers, lists, abstention, follow-ups,
 filters, prompt injection, the citation check and `ask --json` — real store, real embedder."""
+
 from __future__ import annotations
 
 import json
@@ -15,11 +16,21 @@ RISK = "What evidence supports letting go of risk aversion?"
 RISK_PAGES = {("pcse-summary", "4"), ("pcse-full-report", "3-27")}  # both hold the fourth key message
 CITATION_KEYS = {"doc_id", "title", "page", "pdf_page", "section", "quote", "version"}
 TOP_LEVEL_KEYS = {"answer", "abstained", "citations", "timings_ms"}
-SEVEN = ["Positive flow of money and resources", "Network of diverse, responsible businesses",
-         "Inclusive finance system", "Positive and productive use of local assets",
-         "Active and connected citizens", "Clean and sustainable environment", "Good quality services"]
-FOUR = ["top-level leadership", "more joined-up systems", "greater ambition for social value",
-        "community organisations to show that they can deliver"]
+SEVEN = [
+    "Positive flow of money and resources",
+    "Network of diverse, responsible businesses",
+    "Inclusive finance system",
+    "Positive and productive use of local assets",
+    "Active and connected citizens",
+    "Clean and sustainable environment",
+    "Good quality services",
+]
+FOUR = [
+    "top-level leadership",
+    "more joined-up systems",
+    "greater ambition for social value",
+    "community organisations to show that they can deliver",
+]
 INJECTED = ["ignore all previous instructions", "system:", "unrestricted assistant", "closing every library"]
 
 
@@ -65,10 +76,14 @@ def test_risk_aversion_answer_cites_pages_that_hold_its_quotes(corpus_components
     assert json.loads(json.dumps(data)) == data
 
 
-@pytest.mark.parametrize("question, names", [
-    ("What are the seven characteristics of a resilient local economy?", SEVEN),
-    ("What are the four areas of action?", FOUR),
-], ids=["seven-characteristics", "four-areas"])
+@pytest.mark.parametrize(
+    "question, names",
+    [
+        ("What are the seven characteristics of a resilient local economy?", SEVEN),
+        ("What are the four areas of action?", FOUR),
+    ],
+    ids=["seven-characteristics", "four-areas"],
+)
 def test_list_question_brings_the_whole_list(corpus_components, question, names):
     answer = corpus_components.assistant.ask(question)
 
@@ -80,10 +95,13 @@ def test_list_question_brings_the_whole_list(corpus_components, question, names)
     assert_quotes_on_their_pages(corpus_components, answer)
 
 
-@pytest.mark.parametrize("question", [
-    "What is the capital of France?",
-    "What hospital closures happened in Bristol during the pilot?",
-])
+@pytest.mark.parametrize(
+    "question",
+    [
+        "What is the capital of France?",
+        "What hospital closures happened in Bristol during the pilot?",
+    ],
+)
 def test_out_of_scope_question_abstains_and_points_to_the_nearest_pages(corpus_components, question):
     answer = corpus_components.assistant.ask(question)
 
@@ -96,7 +114,9 @@ def test_out_of_scope_question_abstains_and_points_to_the_nearest_pages(corpus_c
         assert viewer.page_text(page.doc_id, page.page)
         assert page.text() in answer.text
     data = answer.to_json()
-    assert all(set(page) == {"doc_id", "title", "page", "pdf_page", "section", "version"} for page in data["nearest_pages"])
+    assert all(
+        set(page) == {"doc_id", "title", "page", "pdf_page", "section", "version"} for page in data["nearest_pages"]
+    )
     assert data["abstained"] is True and data["citations"] == []
     json.dumps(data)
 
@@ -112,8 +132,9 @@ def _ask_after(assistant, first_question: str, question: str):
 
 def test_follow_up_is_searched_with_the_earlier_subject(corpus_components):
     question = "Who were its anchor organisations?"
-    first, query, follow = _ask_after(corpus_components.assistant, "Which council ran a workshop with Locality?",
-                                      question)
+    first, query, follow = _ask_after(
+        corpus_components.assistant, "Which council ran a workshop with Locality?", question
+    )
     assert "Shropshire" in first.text
 
     assert query != question and "workshop" in query and question in query
@@ -130,7 +151,8 @@ def test_follow_up_answers_only_with_the_conversation(corpus_components):
     assistant = corpus_components.assistant
     question = "How much did it reckon councils could save?"
     first, _, follow = _ask_after(
-        assistant, "What earlier Locality report does the Keep it Local campaign build on?", question)
+        assistant, "What earlier Locality report does the Keep it Local campaign build on?", question
+    )
     assert "2014" in first.text
     bare = assistant.ask(question)
 
@@ -246,8 +268,10 @@ def test_citation_check_prefers_the_source_the_sentence_cites(corpus_components)
 @pytest.mark.slow
 def test_cli_ask_json_prints_one_cited_answer(corpus_components, tmp_path):
     data_dir = corpus_components.settings.data_dir
-    result = run_python(["-m", "assistant.cli", "--data-dir", str(data_dir), "ask", RISK,
-                         "--doc", "pcse-summary", "--json"], cwd=tmp_path)
+    result = run_python(
+        ["-m", "assistant.cli", "--data-dir", str(data_dir), "ask", RISK, "--doc", "pcse-summary", "--json"],
+        cwd=tmp_path,
+    )
 
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr

@@ -1,5 +1,6 @@
 """Bad files fail one by one with a clear one-line reason; good files in the same run still go in,
 and what was already stored is left exactly as it was."""
+
 from __future__ import annotations
 
 from pdf_factory import PageSpec, encrypt_pdf, make_pdf, report_with_front_matter
@@ -17,7 +18,8 @@ def _make_bad_files(folder):
     good_pdf.unlink()
     (folder / "empty.pdf").write_bytes(b"")
     (folder / "download.pdf").write_text(
-        "<!DOCTYPE html>\n<html><head><title>Sign in</title></head><body>Please log in</body></html>\n")
+        "<!DOCTYPE html>\n<html><head><title>Sign in</title></head><body>Please log in</body></html>\n"
+    )
     make_pdf(folder / "plain.pdf", [PageSpec(body=["Confidential board minutes."], footer="1")])
     encrypt_pdf(folder / "plain.pdf", folder / "locked.pdf", user_password="board-only")
     (folder / "plain.pdf").unlink()
@@ -66,11 +68,9 @@ def test_bad_files_fail_alone_and_leave_stored_documents_untouched(tmp_path, com
     assert records["kept"] == records_before["kept"]
     assert components.store.count(records["kept"].doc_key) == counts_before["kept"]
     assert components.store.count() == total_before + records["annual-review"].chunks
-    labels = {c.page_label for c in
-              components.store.get_chunks([records["annual-review"].doc_key])}
+    labels = {c.page_label for c in components.store.get_chunks([records["annual-review"].doc_key])}
     assert labels == {"i", "ii", "iii", "1", "2", "3", "4", "5", "6"}
-    pdf_pages = {c.page_label: c.pdf_page for c in
-                 components.store.get_chunks([records["annual-review"].doc_key])}
+    pdf_pages = {c.page_label: c.pdf_page for c in components.store.get_chunks([records["annual-review"].doc_key])}
     assert pdf_pages["1"] == 4 and pdf_pages["6"] == 9
 
 

@@ -1,5 +1,6 @@
 """What the chat page says, on a real store: the library line, the table's order, a PDF's own
 title, the export's record, and how an answer's text is kept text."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -8,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from assistant.answer_view import answer_markdown, safe_markdown
 from assistant.answer_record import Answer
+from assistant.answer_view import answer_markdown, safe_markdown
 from assistant.citation import AnswerSentence, Citation
 from assistant.export import conversation_markdown
 from assistant.library_view import by_kind, library_line, library_rows
@@ -20,8 +21,10 @@ REAL = Path(__file__).resolve().parents[2] / "shared" / "real-pdfs"
 def test_library_line_and_table_on_the_default_corpus(corpus_components):
     records = corpus_components.library.documents()
     line = library_line(records)
-    assert line.startswith("**Library:** main report *Powerful Communities, Strong Economies — full report (digest)* "
-                           "(a digest, not the official PDF)"), line
+    assert line.startswith(
+        "**Library:** main report *Powerful Communities, Strong Economies — full report (digest)* "
+        "(a digest, not the official PDF)"
+    ), line
     assert "11 documents: 1 report, 1 summary, 6 case studies, 3 context documents" in line, line
     rows = library_rows(records)
     assert [row[2] for row in rows[:2]] == ["report", "summary"] and rows[-1][2] == "context"
@@ -36,7 +39,9 @@ def test_export_states_date_versions_mode_and_gives_each_answer_once(corpus_comp
     refusal = assistant.ask(refusal_question)
     assert not answer.abstained and refusal.abstained
     records = by_kind(corpus_components.library.documents())
-    text = conversation_markdown([answer, refusal], records, now=dt.datetime(2026, 11, 28, 13, 5, tzinfo=dt.timezone.utc))
+    text = conversation_markdown(
+        [answer, refusal], records, now=dt.datetime(2026, 11, 28, 13, 5, tzinfo=dt.timezone.utc)
+    )
     assert "- Date: 2026-11-28 13:05 UTC" in text and "- Answer mode: extractive" in text
     for record in records:
         assert f"{record.id} v{record.version} (sha256 {record.sha256[:12]})" in text
@@ -52,9 +57,14 @@ def test_answer_text_stays_text():
     hostile = "<img src=x onerror=alert(1)> [click](javascript:alert(1)) ![x](http://example.com/x.png)"
     shown = safe_markdown(hostile)
     assert "<img" not in shown and not re.search(r"(?<!\\)\]\(javascript", shown) and "![" not in shown
-    answer = Answer(question="q", text=hostile, abstained=False, mode="extractive",
-                    sentences=[AnswerSentence(hostile, True, 1, 1.0)],
-                    citations=[Citation("d", "T", "3-27", None, None, 1, hostile)])
+    answer = Answer(
+        question="q",
+        text=hostile,
+        abstained=False,
+        mode="extractive",
+        sentences=[AnswerSentence(hostile, True, 1, 1.0)],
+        citations=[Citation("d", "T", "3-27", None, None, 1, hostile)],
+    )
     bubble = answer_markdown(answer, 4)
     assert "(#cite-4-1)" in bubble and "pp. 3-27 (exact page not known)" in bubble
     assert "<img" not in bubble and not re.search(r"(?<!\\)\]\(javascript", bubble)
@@ -76,8 +86,18 @@ def test_a_title_from_a_pdf_is_shown_as_text_not_markdown():
     from ingest.registry import DocumentRecord
 
     hostile = "![x](http://198.51.100.7/x.png) [click](javascript:alert(1))"
-    record = DocumentRecord(id="hostile", title=hostile, kind="report", version=1, pages=1, chunks=1, sha256="0" * 64,
-                            file_sha256="0" * 64, ingested_at="2026-11-28T12:00:00+00:00", source="x.pdf",
-                            stored_file="hostile@1.pdf")
+    record = DocumentRecord(
+        id="hostile",
+        title=hostile,
+        kind="report",
+        version=1,
+        pages=1,
+        chunks=1,
+        sha256="0" * 64,
+        file_sha256="0" * 64,
+        ingested_at="2026-11-28T12:00:00+00:00",
+        source="x.pdf",
+        stored_file="hostile@1.pdf",
+    )
     line = library_line([record])
     assert "![" not in line and not re.search(r"(?<!\\)\]\(", line), line

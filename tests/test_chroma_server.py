@@ -1,6 +1,7 @@
 """The chunk store on a real `chroma run` server (127.0.0.1, a free port, a temp path), beside the
 embedded store: same answers, same eval scores, updates and forgets work, and a server that goes
 away is one readable error that leaves no partial document behind."""
+
 from __future__ import annotations
 
 import shutil
@@ -21,7 +22,6 @@ OLD_COVER = "records that the copy was uploaded to that website on 10 Jun 2020"
 NEW_COVER = "records that the copy was uploaded to that website on 3 March 2031"
 
 
-
 class ChromaServer:
     """`chroma run` on 127.0.0.1; stop() and start() again keep the same path and port."""
 
@@ -35,7 +35,10 @@ class ChromaServer:
         with self.log.open("a") as out:
             self.process = subprocess.Popen(
                 [str(CHROMA), "run", "--path", str(self.path), "--host", "127.0.0.1", "--port", str(self.port)],
-                stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+            )
         wait_until_answers(f"http://127.0.0.1:{self.port}/api/v2/heartbeat", self.process, self.log, timeout)
 
     def stop(self) -> None:
@@ -90,7 +93,8 @@ def _assert_live_versions_complete(components) -> None:
 
 
 def test_server_store_answers_scores_updates_and_forgets_like_the_embedded_one(
-        tmp_path, embedder, corpus_components, chroma_server):
+    tmp_path, embedder, corpus_components, chroma_server
+):
     corpus = tmp_path / "corpus"
     shutil.copytree(CORPUS, corpus)
     remote = _components(embedder, tmp_path / "data", chroma_server)
@@ -148,12 +152,16 @@ def test_server_store_answers_scores_updates_and_forgets_like_the_embedded_one(
 
 
 def test_a_server_that_goes_away_gives_one_line_errors_and_no_partial_document(
-        tmp_path, embedder, chroma_server, monkeypatch):
+    tmp_path, embedder, chroma_server, monkeypatch
+):
     folder = tmp_path / "docs"
     folder.mkdir()
     report = folder / "report.md"
-    report.write_text("<!-- page 1 -->\nThe borough counted forty two anchor institutions.\n\n"
-                      "<!-- page 2 -->\nThe council set up a social value task group.\n", encoding="utf-8")
+    report.write_text(
+        "<!-- page 1 -->\nThe borough counted forty two anchor institutions.\n\n"
+        "<!-- page 2 -->\nThe council set up a social value task group.\n",
+        encoding="utf-8",
+    )
     (folder / "other.md").write_text("A second document that never changes.\n", encoding="utf-8")
     data_dir = tmp_path / "data"
     components = _components(embedder, data_dir, chroma_server)
@@ -188,8 +196,11 @@ def test_a_server_that_goes_away_gives_one_line_errors_and_no_partial_document(
         _components(embedder, data_dir, chroma_server).library.ingest([folder])
     monkeypatch.setenv("REPORT_ASSISTANT_CHROMA_HOST", "127.0.0.1")
     monkeypatch.setenv("REPORT_ASSISTANT_CHROMA_PORT", str(chroma_server.port))
-    cli = run_python(["-m", "assistant.cli", "--data-dir", str(data_dir), "ask", "How many anchor institutions?"],
-                     cwd=tmp_path, timeout=120)
+    cli = run_python(
+        ["-m", "assistant.cli", "--data-dir", str(data_dir), "ask", "How many anchor institutions?"],
+        cwd=tmp_path,
+        timeout=120,
+    )
     assert cli.returncode == 2, cli.stdout + cli.stderr
     assert "Traceback" not in cli.stderr and cli.stdout == ""
     [line] = cli.stderr.strip().splitlines()

@@ -1,4 +1,5 @@
 """Chunks stay inside one page, point at their exact text, and fit what the embedder reads."""
+
 from __future__ import annotations
 
 import pytest
@@ -14,13 +15,19 @@ MAX = 200
 
 def _table_run(rows: int) -> str:
     """A table flattened to one line: no full stops, no blank lines, thousands of word pieces."""
-    return " ".join(f"| {2010 + i % 10} | Bradford ward {i % 7} | {1234 + i} | 56,{i % 10}% |"
-                    for i in range(rows))
+    return " ".join(f"| {2010 + i % 10} | Bradford ward {i % 7} | {1234 + i} | 56,{i % 10}% |" for i in range(rows))
 
 
 def _chunk(pages, embedder, max_tokens=MAX, title="A report"):
-    return chunk_pages(pages, doc_id="doc", doc_kind="report", title=title, version=3,
-                       max_tokens=max_tokens, count_tokens=embedder.count_tokens)
+    return chunk_pages(
+        pages,
+        doc_id="doc",
+        doc_kind="report",
+        title=title,
+        version=3,
+        max_tokens=max_tokens,
+        count_tokens=embedder.count_tokens,
+    )
 
 
 def _assert_exact_and_within_pages(chunks, pages):
@@ -29,7 +36,7 @@ def _assert_exact_and_within_pages(chunks, pages):
         page = by_index[chunk.page_index]
         assert chunk.page_label == page.label and chunk.pdf_page == page.pdf_page
         assert 0 <= chunk.char_start < chunk.char_end <= len(page.text)
-        assert chunk.text == page.text[chunk.char_start:chunk.char_end]
+        assert chunk.text == page.text[chunk.char_start : chunk.char_end]
         assert chunk.id == f"doc@3:{page.index}:{chunk.char_start}"
         assert chunk.doc_key == "doc@3"
     # chunks of one page are in order and never overlap
@@ -61,18 +68,27 @@ def test_corpus_chunks_never_cross_pages_and_end_at_sentences(embedder, name):
 
 
 def test_pages_with_short_text_are_not_merged_across_a_boundary(embedder):
-    pages = [Page(1, "12", "Alpha fact on page twelve."), Page(2, "13", "Beta fact on page thirteen."),
-             Page(3, "14", ""), Page(4, "15", "Gamma fact.")]
+    pages = [
+        Page(1, "12", "Alpha fact on page twelve."),
+        Page(2, "13", "Beta fact on page thirteen."),
+        Page(3, "14", ""),
+        Page(4, "15", "Gamma fact."),
+    ]
     chunks = _chunk(pages, embedder)
     assert [(c.page_label, c.text) for c in chunks] == [
-        ("12", "Alpha fact on page twelve."), ("13", "Beta fact on page thirteen."), ("15", "Gamma fact.")]
+        ("12", "Alpha fact on page twelve."),
+        ("13", "Beta fact on page thirteen."),
+        ("15", "Gamma fact."),
+    ]
 
 
 def test_huge_table_run_is_cut_to_the_token_limit(embedder):
     table = _table_run(400)
-    pages = [Page(1, "7", "Intro sentence before the table. " + table + "\n\nA closing sentence after it."),
-             Page(2, "8", "## Table 9: spend by ward\n\n" + table, is_pdf=True),
-             Page(3, "9", table)]
+    pages = [
+        Page(1, "7", "Intro sentence before the table. " + table + "\n\nA closing sentence after it."),
+        Page(2, "8", "## Table 9: spend by ward\n\n" + table, is_pdf=True),
+        Page(3, "9", table),
+    ]
     assert embedder.count_tokens(table) > 20 * MAX
     chunks = _chunk(pages, embedder)
 
@@ -93,14 +109,20 @@ def test_library_chunks_fit_the_model_with_the_title(tmp_path, make_components, 
     when the chunk size is set to the model's limit and the title is long."""
     folder = tmp_path / "docs"
     folder.mkdir()
-    title = ("Powerful Communities, Strong Economies: the final report of the Keep it Local for "
-             "Economic Resilience action research, with case studies of six pilot areas and a "
-             "framework for commissioners and councillors")
+    title = (
+        "Powerful Communities, Strong Economies: the final report of the Keep it Local for "
+        "Economic Resilience action research, with case studies of six pilot areas and a "
+        "framework for commissioners and councillors"
+    )
     (folder / "manifest.yaml").write_text(
-        f"documents:\n  - id: big-table\n    kind: report\n    title: \"{title}\"\n    file: table.md\n")
+        f'documents:\n  - id: big-table\n    kind: report\n    title: "{title}"\n    file: table.md\n'
+    )
     (folder / "table.md").write_text(
-        "<!-- page 4 -->\n## Table 2: local spend\n\n" + _table_run(150) + "\n<!-- page 5 -->\n"
-        + "Ordinary prose follows the table. " * 60)
+        "<!-- page 4 -->\n## Table 2: local spend\n\n"
+        + _table_run(150)
+        + "\n<!-- page 5 -->\n"
+        + "Ordinary prose follows the table. " * 60
+    )
     components = make_components(chunk_max_tokens=256)
     [result] = components.library.ingest([folder])
     assert result.status == "new", result.detail
@@ -110,5 +132,5 @@ def test_library_chunks_fit_the_model_with_the_title(tmp_path, make_components, 
     pages = {p.label: p for p in load_document(folder / "table.md").pages}
     limit = embedder.max_tokens - 2  # [CLS] and [SEP]
     for chunk in stored:
-        assert chunk.text == pages[chunk.page_label].text[chunk.char_start:chunk.char_end]
+        assert chunk.text == pages[chunk.page_label].text[chunk.char_start : chunk.char_end]
         assert embedder.count_tokens(chunk.embedding_text()) <= limit

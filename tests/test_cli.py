@@ -1,4 +1,5 @@
 """`report-assistant` as a user runs it: a subprocess, its exit code and what it prints."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -48,11 +49,28 @@ def test_cli_ingest_status_and_forget(tmp_path):
     [document] = json.loads(status.stdout)["documents"]
     assert set(document) == PUBLIC_KEYS
     record = Registry(data_dir / "documents.json").load()["annual-review-2017"]
-    assert document == {"id": "annual-review-2017", "title": "Annual Review 2017", "kind": "document",
-                        "version": 1, "pages": 9, "chunks": record.chunks, "sha256": record.sha256,
-                        "ingested_at": record.ingested_at, "source": str(good.resolve()),
-                        "versions": [{"version": 1, "live": True, "sha256": record.sha256, "source": str(good.resolve()),
-                                      "ingested_at": record.ingested_at, "pages": 9, "chunks": record.chunks}]}
+    assert document == {
+        "id": "annual-review-2017",
+        "title": "Annual Review 2017",
+        "kind": "document",
+        "version": 1,
+        "pages": 9,
+        "chunks": record.chunks,
+        "sha256": record.sha256,
+        "ingested_at": record.ingested_at,
+        "source": str(good.resolve()),
+        "versions": [
+            {
+                "version": 1,
+                "live": True,
+                "sha256": record.sha256,
+                "source": str(good.resolve()),
+                "ingested_at": record.ingested_at,
+                "pages": 9,
+                "chunks": record.chunks,
+            }
+        ],
+    }
     assert re.fullmatch(r"[0-9a-f]{64}", document["sha256"]) and document["chunks"] > 0
     assert dt.datetime.fromisoformat(document["ingested_at"]).tzinfo is not None
 
@@ -66,15 +84,18 @@ def test_an_unexpected_exception_is_one_line_naming_the_log(tmp_path):
     """A bug (here: the registry's loader made to divide by zero) is not a traceback on the user's
     screen: one line names the error and the log file, and the log holds the traceback."""
     data_dir = tmp_path / "store"
-    script = ("import sys\nimport ingest.registry\n"
-              "ingest.registry.Registry.load = lambda self: 1 / 0\n"
-              "from assistant.cli import main\n"
-              f"sys.exit(main(['status', '--data-dir', {str(data_dir)!r}]))\n")
+    script = (
+        "import sys\nimport ingest.registry\n"
+        "ingest.registry.Registry.load = lambda self: 1 / 0\n"
+        "from assistant.cli import main\n"
+        f"sys.exit(main(['status', '--data-dir', {str(data_dir)!r}]))\n"
+    )
     run = run_python(["-c", script], cwd=tmp_path)
 
     log = data_dir / "logs" / "report-assistant.log"
     assert run.returncode == 70
-    assert run.stderr.strip() == (f"error: internal error (ZeroDivisionError: division by zero); this is a bug, "
-                                  f"details in {log}")
+    assert run.stderr.strip() == (
+        f"error: internal error (ZeroDivisionError: division by zero); this is a bug, details in {log}"
+    )
     assert "Traceback (most recent call last)" in log.read_text()
     assert log.read_text().rstrip().endswith("ZeroDivisionError: division by zero")

@@ -4,6 +4,7 @@ the registry's temporary file. After each, the store opens, every document has e
 live version, the old text is still what retrieval finds, and the next run finishes the update.
 (Killed just before the commit and just after it: test_crash_safety.py, whose setup this reuses.)
 Also: a second ingest while one is running is refused with the LibraryBusy message."""
+
 from __future__ import annotations
 
 import os
@@ -97,9 +98,9 @@ def test_killed_mid_update_keeps_one_complete_old_version(moment, tmp_path, make
     if moment == "mid-registry-write":
         assert (data_dir / "documents.tmp").exists()
 
-    components = make_components(data_dir)       # the store opens, the registry loads
+    components = make_components(data_dir)  # the store opens, the registry loads
     records = components.registry.load()
-    assert records == before                      # the commit never happened: version 1 is live
+    assert records == before  # the commit never happened: version 1 is live
     live = components.store.get_chunks(components.registry.active_keys())
     for record in records.values():
         assert components.store.count(record.doc_key) == record.chunks, record.doc_key
@@ -147,9 +148,15 @@ def test_a_second_ingest_while_one_runs_is_refused_with_library_busy(tmp_path, m
     (folder / "first.md").write_text("<!-- page 1 -->\nThe first ingest holds the library.\n")
     data_dir, paused, go = tmp_path / "data", tmp_path / "paused", tmp_path / "go"
     env = dict(os.environ, PYTHONPATH=str(REPO))
-    first = subprocess.Popen([sys.executable, "-c", PAUSED, str(data_dir), str(folder), str(paused), str(go)],
-                             cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                             stdin=subprocess.DEVNULL)
+    first = subprocess.Popen(
+        [sys.executable, "-c", PAUSED, str(data_dir), str(folder), str(paused), str(go)],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        stdin=subprocess.DEVNULL,
+    )
     try:
         deadline = time.monotonic() + 60
         while not paused.exists():
@@ -159,12 +166,16 @@ def test_a_second_ingest_while_one_runs_is_refused_with_library_busy(tmp_path, m
 
         (tmp_path / "later").mkdir()
         (tmp_path / "later" / "second.md").write_text("A document the refused run must not add.\n")
-        second = run_python(["-m", "assistant.cli", "--data-dir", str(data_dir), "ingest",
-                             str(tmp_path / "later")], cwd=tmp_path, timeout=120)
+        second = run_python(
+            ["-m", "assistant.cli", "--data-dir", str(data_dir), "ingest", str(tmp_path / "later")],
+            cwd=tmp_path,
+            timeout=120,
+        )
         assert second.returncode == 2, second.stdout + second.stderr
         assert "Traceback" not in second.stderr
         assert second.stderr.strip().splitlines()[-1] == (
-            f"error: another ingest is already running on {data_dir}; wait for it to finish")
+            f"error: another ingest is already running on {data_dir}; wait for it to finish"
+        )
         assert second.stdout == ""
 
         go.touch()

@@ -1,5 +1,6 @@
 """An ingest killed at the worst moments leaves a registry that loads and a complete live version;
 the next ingest cleans up what the dead one left."""
+
 from __future__ import annotations
 
 import signal
@@ -39,9 +40,11 @@ NEW_SENTENCE = "The new edition counts fifty seven anchor institutions across th
 
 
 def _pages(middle: str) -> str:
-    return (f"<!-- page 1 -->\nThe first page introduces community wealth building.\n\n"
-            f"<!-- page 2 -->\n{middle}\n\n"
-            f"<!-- page 3 -->\nThe third page lists recommendations for commissioners.\n")
+    return (
+        f"<!-- page 1 -->\nThe first page introduces community wealth building.\n\n"
+        f"<!-- page 2 -->\n{middle}\n\n"
+        f"<!-- page 3 -->\nThe third page lists recommendations for commissioners.\n"
+    )
 
 
 def _setup_v1(tmp_path, make_components):

@@ -1,6 +1,7 @@
 """A full disk during an ingest, on a real small file system (a tmpfs of a few MB, mounted when the
 test runs as root): one line "no space left on device (needs about N MB)", the new version's partial
 files removed, the previous version still answering, and the next ingest working once space is freed."""
+
 from __future__ import annotations
 
 import os
@@ -13,8 +14,10 @@ import pytest
 from conftest import REPO
 
 SMALL_FS_MB = 16
-HARBOUR_V1 = ("<!-- page 1 -->\n# Harbour plan\n\nThe harbour plan commits the council to spend forty percent of "
-              "its procurement budget with local firms by 2030.\n")
+HARBOUR_V1 = (
+    "<!-- page 1 -->\n# Harbour plan\n\nThe harbour plan commits the council to spend forty percent of "
+    "its procurement budget with local firms by 2030.\n"
+)
 HARBOUR_V2 = HARBOUR_V1.replace("forty percent", "sixty-five percent")
 QUESTION = "What share of its procurement budget does the harbour plan commit the council to spend locally?"
 # free space left when the big ingest starts: next to none, or most of what the new version needs (enough
@@ -25,10 +28,15 @@ FREE_KB = {"almost-none": 64, "most-of-it": 1_760}
 def _atlas() -> str:
     """About 115 KB of Markdown over 120 pages: a version needing a few MB in the store."""
     rng = random.Random(5)
-    words = ("council harbour local procurement anchor institution spend community economy resilience pilot "
-             "area report evidence supplier business network").split()
-    pages = [f"<!-- page {n} -->\n" + " ".join(" ".join(rng.choice(words) for _ in range(14)).capitalize() + "."
-                                              for _ in range(8)) for n in range(1, 121)]
+    words = (
+        "council harbour local procurement anchor institution spend community economy resilience pilot "
+        "area report evidence supplier business network"
+    ).split()
+    pages = [
+        f"<!-- page {n} -->\n"
+        + " ".join(" ".join(rng.choice(words) for _ in range(14)).capitalize() + "." for _ in range(8))
+        for n in range(1, 121)
+    ]
     return "\n".join(pages) + "\n"
 
 
@@ -38,8 +46,11 @@ def small_fs(tmp_path):
     mount_point.mkdir()
     if os.geteuid() != 0:
         pytest.skip("mounting a small file system needs root")
-    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={SMALL_FS_MB}m,mode=0755", "tmpfs", str(mount_point)],
-                             capture_output=True, text=True)
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", f"size={SMALL_FS_MB}m,mode=0755", "tmpfs", str(mount_point)],
+        capture_output=True,
+        text=True,
+    )
     if mounted.returncode != 0:
         pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.strip()}")
     try:
@@ -60,8 +71,15 @@ def _fill(mount_point: Path, leave_kb: int) -> Path:
 def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if not k.startswith("REPORT_ASSISTANT_")}
     env["PYTHONPATH"] = os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")])
-    return subprocess.run([sys.executable, "-m", "assistant.cli", *args], cwd=cwd, env=env, capture_output=True,
-                          text=True, timeout=300, stdin=subprocess.DEVNULL)
+    return subprocess.run(
+        [sys.executable, "-m", "assistant.cli", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        stdin=subprocess.DEVNULL,
+    )
 
 
 @pytest.mark.parametrize("where", list(FREE_KB))
@@ -77,8 +95,9 @@ def test_a_full_disk_fails_in_one_line_and_keeps_the_previous_version(where, sma
     (docs / "harbour-plan.md").write_text(HARBOUR_V2, encoding="utf-8")
     (docs / "atlas.md").write_text(_atlas(), encoding="utf-8")
     filler = _fill(small_fs, FREE_KB[where])
-    result = _cli("--data-dir", str(data_dir), "ingest", str(docs / "atlas.md"), str(docs / "harbour-plan.md"),
-                  cwd=tmp_path)
+    result = _cli(
+        "--data-dir", str(data_dir), "ingest", str(docs / "atlas.md"), str(docs / "harbour-plan.md"), cwd=tmp_path
+    )
 
     assert result.returncode == 1 and "Traceback" not in result.stderr, result.stdout + result.stderr
     atlas_line = next(line for line in result.stdout.splitlines() if line.startswith("failed     atlas"))
@@ -97,8 +116,9 @@ def test_a_full_disk_fails_in_one_line_and_keeps_the_previous_version(where, sma
 
     filler.unlink()
     again = make_components(data_dir).library.ingest([docs])
-    assert sorted((r.doc_id, r.status) for r in again) == [("atlas", "new"), ("harbour-plan", "updated")], \
-        [r.line() for r in again]
+    assert sorted((r.doc_id, r.status) for r in again) == [("atlas", "new"), ("harbour-plan", "updated")], [
+        r.line() for r in again
+    ]
     fresh = make_components(data_dir)
     assert fresh.library.problems() == {}
     answer = fresh.assistant.ask(QUESTION)

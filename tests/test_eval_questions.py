@@ -1,6 +1,7 @@
 """The eval question sets themselves: they parse, ids are unique, every acceptable [document, page]
 exists in the text the assistant reads, and every key fact is on one of the listed pages — so an
 extractive answer can contain it. The real-PDF set is skipped when ../shared/real-pdfs/ is absent."""
+
 from __future__ import annotations
 
 from functools import lru_cache
@@ -12,8 +13,12 @@ from evals import metrics, runner
 from ingest.loaders import load_document
 from ingest.manifest import entries_for
 
-SETS = {"default": runner.DEFAULT_QUESTIONS, "real-pdfs": runner.HERE / "questions-real.yaml",
-        "heldout": runner.HERE / "questions-heldout.yaml", "heldout-real": runner.HERE / "questions-heldout-real.yaml"}
+SETS = {
+    "default": runner.DEFAULT_QUESTIONS,
+    "real-pdfs": runner.HERE / "questions-real.yaml",
+    "heldout": runner.HERE / "questions-heldout.yaml",
+    "heldout-real": runner.HERE / "questions-heldout-real.yaml",
+}
 
 
 @lru_cache(maxsize=None)
@@ -78,8 +83,9 @@ def test_every_page_exists_and_every_fact_is_on_a_listed_page(name):
         for page in q["pages"]:
             assert page in pages, f"{q['id']}: no page {page} in the loaded text"
         for fact in q["facts"]:
-            assert any(metrics._fact_found(pages[page], fact) for page in q["pages"]), \
+            assert any(metrics._fact_found(pages[page], fact) for page in q["pages"]), (
                 f"{q['id']}: fact {fact!r} is on none of its pages"
+            )
         if q.get("about"):
             assert q["about"] in documents, f"{q['id']}: unknown document {q['about']}"
 
@@ -94,14 +100,48 @@ def test_lead_accuracy_reads_only_the_first_line():
 
 def test_summary_reports_each_document_and_the_shares():
     rows = [
-        {"id": "a", "type": "fact", "document": "d1", "must_abstain": False, "abstained": False, "latency_ms": 1,
-         "quote_validity": 1.0, "hit@5": 1.0, "fact_recall": 1.0, "lead_accuracy": 0.0},
-        {"id": "b", "type": "fact", "document": "d1", "must_abstain": False, "abstained": True, "latency_ms": 1,
-         "quote_validity": None, "hit@5": 0.0, "fact_recall": 0.0, "lead_accuracy": 0.0},
-        {"id": "c", "type": "out-of-scope", "document": "d2", "must_abstain": True, "abstained": False,
-         "latency_ms": 1, "quote_validity": 1.0},
-        {"id": "d", "type": "out-of-scope", "document": "d2", "must_abstain": True, "abstained": True,
-         "latency_ms": 1, "quote_validity": None},
+        {
+            "id": "a",
+            "type": "fact",
+            "document": "d1",
+            "must_abstain": False,
+            "abstained": False,
+            "latency_ms": 1,
+            "quote_validity": 1.0,
+            "hit@5": 1.0,
+            "fact_recall": 1.0,
+            "lead_accuracy": 0.0,
+        },
+        {
+            "id": "b",
+            "type": "fact",
+            "document": "d1",
+            "must_abstain": False,
+            "abstained": True,
+            "latency_ms": 1,
+            "quote_validity": None,
+            "hit@5": 0.0,
+            "fact_recall": 0.0,
+            "lead_accuracy": 0.0,
+        },
+        {
+            "id": "c",
+            "type": "out-of-scope",
+            "document": "d2",
+            "must_abstain": True,
+            "abstained": False,
+            "latency_ms": 1,
+            "quote_validity": 1.0,
+        },
+        {
+            "id": "d",
+            "type": "out-of-scope",
+            "document": "d2",
+            "must_abstain": True,
+            "abstained": True,
+            "latency_ms": 1,
+            "quote_validity": None,
+        },
     ]
     summary = runner.summarise(rows, [])
     assert summary["abstention"]["answered_share"] == 0.5 and summary["abstention"]["refused_share"] == 0.5
@@ -110,7 +150,8 @@ def test_summary_reports_each_document_and_the_shares():
     assert summary["by_document"]["d2"]["refused_share"] == 0.5 and summary["by_document"]["d2"]["answerable"] == 0
     assert "d2" in runner.format_table(summary)
     assert runner.check_thresholds(summary, {"minimum": {"refused_share": 0.9}}) == [
-        "refused_share = 0.500 is below the recorded minimum 0.9"]
+        "refused_share = 0.500 is below the recorded minimum 0.9"
+    ]
 
 
 def test_a_set_whose_corpus_is_absent_is_skipped_with_the_reason(tmp_path, capsys):

@@ -1,5 +1,6 @@
 """Answers written by a real model — the bundled SmolLM2 GGUF in process (llama.cpp) and the same
 GGUF behind a real OpenAI-compatible server (llama_cpp.server) — always pass the citation check."""
+
 from __future__ import annotations
 
 import json
@@ -30,7 +31,6 @@ INJECTED = ["closing every library", "ignore all previous instructions", "unrest
 
 def _norm(text: str) -> str:
     return " ".join(text.split())
-
 
 
 def _ask_streaming(assistant, question: str, mode: str):
@@ -65,7 +65,7 @@ def assert_checked_model_answer(components, partials: list[str], answer, mode: s
     if answer.note:  # nothing the model wrote was supported: the report's own sentences instead
         assert answer.note.startswith(FALLBACK_NOTE) and answer.note in answer.text
         assert all(s.supported for s in answer.sentences)
-    else:            # the model's own sentences, as it wrote them, near-quotes as the stored sentence
+    else:  # the model's own sentences, as it wrote them, near-quotes as the stored sentence
         model_sentences = [text for text, _ in split_answer(raw)]
         assert len(answer.sentences) == len(model_sentences)
         for sentence, written in zip(answer.sentences, model_sentences):
@@ -89,12 +89,15 @@ def assert_checked_model_answer(components, partials: list[str], answer, mode: s
 @pytest.fixture
 def swap_generators(monkeypatch):
     """Point an assistant at other answerers (other settings) for one test."""
+
     def swap(assistant, generators):
         monkeypatch.setattr(assistant, "generators", generators)
+
     return swap
 
 
 # ------------------------------------------------------------------ llama.cpp in process
+
 
 def test_llama_cpp_answer_is_streamed_and_citation_checked(corpus_components):
     # SmolLM2 calls the funder "a UK government agency": that sentence is refused, so the answer
@@ -109,8 +112,11 @@ def test_llama_cpp_sentences_that_agree_with_their_source_are_kept(corpus_compon
     """What the 135M model writes depends on the passages it is given; over a few questions, the
     check must keep some of its sentences (it does not simply refuse everything a model says)."""
     written = []
-    for question in (LM3, "How does LM3 follow money through a local area?",
-                     "What did the 10 Locality members enable through their tenants?"):
+    for question in (
+        LM3,
+        "How does LM3 follow money through a local area?",
+        "What did the 10 Locality members enable through their tenants?",
+    ):
         partials, answer = _ask_streaming(corpus_components.assistant, question, "llama-cpp")
         assert_checked_model_answer(corpus_components, partials, answer, "llama-cpp")
         written.append(partials[-1])
@@ -154,6 +160,7 @@ def test_bundled_gguf_resolves_to_a_real_file():
 
 # ------------------------------------------------------------------ prompt injection, model mode
 
+
 def test_injected_claim_is_never_a_supported_sentence(hostile_components, corpus_components, swap_generators):
     assistant = hostile_components.assistant
     # the model already loaded for the corpus store (same settings) answers here too
@@ -161,8 +168,9 @@ def test_injected_claim_is_never_a_supported_sentence(hostile_components, corpus
 
     partials, answer = _ask_streaming(assistant, LIBRARIES, "llama-cpp")
 
-    assert (HOSTILE_DOC_ID, "1") in answer.retrieved[:LlamaCppGenerator.max_sources], \
+    assert (HOSTILE_DOC_ID, "1") in answer.retrieved[: LlamaCppGenerator.max_sources], (
         "the hostile page must be among the sources the model reads"
+    )
     assert_checked_model_answer(hostile_components, partials, answer, "llama-cpp")
     for sentence in answer.sentences:
         if sentence.supported:
@@ -180,9 +188,12 @@ def test_citation_check_rejects_the_injected_claim_whatever_the_model_says(hosti
     assert sources and {e.doc_id for e in sources} == {HOSTILE_DOC_ID}
     assert not any(phrase in e.quote.lower() for e in sources for phrase in INJECTED)
 
-    checked = check_answer("The report recommends closing every library [1].\n"
-                           "- Volunteers kept a record of visitor numbers at each branch library. [1]",
-                           sources, assistant.finder)
+    checked = check_answer(
+        "The report recommends closing every library [1].\n"
+        "- Volunteers kept a record of visitor numbers at each branch library. [1]",
+        sources,
+        assistant.finder,
+    )
 
     claim, ordinary = checked
     assert not claim.supported and claim.evidence is None
@@ -190,6 +201,7 @@ def test_citation_check_rejects_the_injected_claim_whatever_the_model_says(hosti
 
 
 # ------------------------------------------------------------------ an OpenAI-compatible server
+
 
 @pytest.fixture(scope="module")
 def llm_server(tmp_path_factory):
@@ -200,9 +212,27 @@ def llm_server(tmp_path_factory):
     base_url = f"http://127.0.0.1:{port}/v1"
     with log_path.open("w") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "llama_cpp.server", "--model", gguf, "--host", "127.0.0.1",
-             "--port", str(port), "--n_ctx", "4096", "--n_threads", "2", "--verbose", "False"],
-            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+            [
+                sys.executable,
+                "-m",
+                "llama_cpp.server",
+                "--model",
+                gguf,
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--n_ctx",
+                "4096",
+                "--n_threads",
+                "2",
+                "--verbose",
+                "False",
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+        )
     try:
         model = _wait_for_models(base_url, process, log_path, timeout_s=120)
         yield base_url, model
@@ -224,8 +254,9 @@ def _wait_for_models(base_url: str, process: subprocess.Popen, log_path, timeout
 
 
 def _openai_generators(base_url: str, model: str, **overrides) -> Generators:
-    settings = Settings.from_env(environ={}, openai_base_url=base_url, openai_model=model,
-                                 llm_max_tokens=ANSWER_LLM_MAX_TOKENS, **overrides)
+    settings = Settings.from_env(
+        environ={}, openai_base_url=base_url, openai_model=model, llm_max_tokens=ANSWER_LLM_MAX_TOKENS, **overrides
+    )
     return Generators(settings)
 
 

@@ -2,6 +2,7 @@
 cause, in bounded time and memory, while the good file of the same run still goes in and what was
 stored before is left exactly as it was. (Empty, truncated, HTML-as-PDF, password-locked, empty-
 password and image-only PDFs are covered in test_bad_files.py.)"""
+
 from __future__ import annotations
 
 import hashlib
@@ -26,11 +27,13 @@ GOOD_SENTENCE = "The good file in the hostile run describes the market hall refu
 
 # ------------------------------------------------------------------ hand-made PDFs
 
+
 def _text_stream(lines: list[str], size: float = 11) -> bytes:
     """Lines from the top of the page down (text below the page's edge would not be read)."""
     escaped = [line.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)") for line in lines]
-    return (f"BT /F1 {size} Tf 20 820 Td {size * 1.25} TL\n" + "".join(f"({line}) Tj T*\n" for line in escaped)
-            + "ET").encode("latin-1")
+    return (
+        f"BT /F1 {size} Tf 20 820 Td {size * 1.25} TL\n" + "".join(f"({line}) Tj T*\n" for line in escaped) + "ET"
+    ).encode("latin-1")
 
 
 def _stream_object(data: bytes, *, flate: bool = False) -> bytes:
@@ -57,12 +60,16 @@ def raw_pdf(path: Path, page_streams: list[bytes], *, flate: bool = False) -> Pa
     """A minimal PDF: one Helvetica font and one content stream per page."""
     first_page = 4
     kids = b" ".join(b"%d 0 R" % (first_page + 2 * i) for i in range(len(page_streams)))
-    objects = [b"<< /Type /Catalog /Pages 2 0 R >>",
-               b"<< /Type /Pages /Kids [%s] /Count %d >>" % (kids, len(page_streams)),
-               b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"]
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [%s] /Count %d >>" % (kids, len(page_streams)),
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
     for i, stream in enumerate(page_streams):
-        objects.append(b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] "
-                       b"/Resources << /Font << /F1 3 0 R >> >> /Contents %d 0 R >>" % (first_page + 2 * i + 1))
+        objects.append(
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] "
+            b"/Resources << /Font << /F1 3 0 R >> >> /Contents %d 0 R >>" % (first_page + 2 * i + 1)
+        )
         objects.append(_stream_object(zlib.compress(stream) if flate else stream, flate=flate))
     return _write_pdf(path, objects)
 
@@ -97,12 +104,17 @@ def bomb_pdf(path: Path, gigabytes: float = 2) -> tuple[Path, int]:
     for _ in range(count):
         checksum = zlib.adler32(block, checksum)
     stream = head + body * count + b"\x03\x00" + struct.pack(">I", checksum)  # empty final block, adler32
-    _write_pdf(path, [b"<< /Type /Catalog /Pages 2 0 R >>",
-                      b"<< /Type /Pages /Kids [4 0 R] /Count 1 >>",
-                      b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-                      b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] "
-                      b"/Resources << /Font << /F1 3 0 R >> >> /Contents 5 0 R >>",
-                      _stream_object(stream, flate=True)])
+    _write_pdf(
+        path,
+        [
+            b"<< /Type /Catalog /Pages 2 0 R >>",
+            b"<< /Type /Pages /Kids [4 0 R] /Count 1 >>",
+            b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] "
+            b"/Resources << /Font << /F1 3 0 R >> >> /Contents 5 0 R >>",
+            _stream_object(stream, flate=True),
+        ],
+    )
     return path, len(prefix) + count * len(block)
 
 
@@ -112,14 +124,16 @@ def zero_page_pdf(path: Path) -> Path:
 
 # ------------------------------------------------------------------ helpers
 
+
 def _snapshot(components) -> dict:
     """Everything stored for every live document: record, chunk count, chunk texts, stored files."""
     library = components.library
     out = {}
     for doc_id, record in components.registry.load().items():
         chunks = components.store.get_chunks([record.doc_key])
-        files = {p.name: hashlib.sha256(p.read_bytes()).hexdigest()
-                 for p in library.files_dir.glob(f"{record.doc_key}.*")}
+        files = {
+            p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in library.files_dir.glob(f"{record.doc_key}.*")
+        }
         out[doc_id] = (record, components.store.count(record.doc_key), sorted(c.text for c in chunks), files)
     return out
 
@@ -127,8 +141,9 @@ def _snapshot(components) -> dict:
 def _with_kept_document(tmp_path, components) -> dict:
     kept = tmp_path / "kept" / "ledger.md"
     kept.parent.mkdir()
-    kept.write_text(f"<!-- page 1 -->\n{KEPT_SENTENCE}\n\n<!-- page 2 -->\nA second page of the ledger.\n",
-                    encoding="utf-8")
+    kept.write_text(
+        f"<!-- page 1 -->\n{KEPT_SENTENCE}\n\n<!-- page 2 -->\nA second page of the ledger.\n", encoding="utf-8"
+    )
     [result] = components.library.ingest([kept])
     assert result.status == "new", result.line()
     return _snapshot(components)
@@ -169,24 +184,32 @@ def _assert_store_consistent(components) -> None:
 
 # ------------------------------------------------------------------ tests
 
+
 def test_hostile_pdfs_fail_alone_fast_and_leave_the_store_untouched(tmp_path, make_components):
-    components = make_components(max_pages=1000, max_chars_per_page=20_000, parse_memory_mb=512,
-                                 parse_timeout_s=60)
+    components = make_components(max_pages=1000, max_chars_per_page=20_000, parse_memory_mb=512, parse_timeout_s=60)
     before = _with_kept_document(tmp_path, components)
     folder = tmp_path / "hostile"
     folder.mkdir()
     zero_page_pdf(folder / "zero-pages.pdf")
     broken_xref_pdf(folder / "broken-xref.pdf", "The repaired file still says the pilot ran in Hackney.")
     import zipfile
+
     with zipfile.ZipFile(folder / "slides.pdf", "w") as archive:
         archive.writestr("word/document.xml", "<w:document/>")
     (folder / "drawing.pdf").write_text(
-        '<?xml version="1.0"?>\n<svg xmlns="http://www.w3.org/2000/svg"><text>hi</text></svg>\n')
+        '<?xml version="1.0"?>\n<svg xmlns="http://www.w3.org/2000/svg"><text>hi</text></svg>\n'
+    )
     bomb, inflated = bomb_pdf(folder / "bomb.pdf", gigabytes=2)
     assert bomb.stat().st_size < 4 * 1024 * 1024 and inflated >= 2 << 30
     text_pdf(folder / "two-thousand-pages.pdf", [[f"Page {n} of a very long annex."] for n in range(1, 2001)])
-    raw_pdf(folder / "huge-page.pdf", [_text_stream(["A normal first page."]),  # 2nd: 30,000 characters
-                                       _text_stream(["Dense table row " + "9" * 84] * 300, size=2)], flate=True)
+    raw_pdf(
+        folder / "huge-page.pdf",
+        [
+            _text_stream(["A normal first page."]),  # 2nd: 30,000 characters
+            _text_stream(["Dense table row " + "9" * 84] * 300, size=2),
+        ],
+        flate=True,
+    )
     good = _good_file(tmp_path / "good")
 
     memory_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
@@ -195,17 +218,25 @@ def test_hostile_pdfs_fail_alone_fast_and_leave_the_store_untouched(tmp_path, ma
     elapsed = time.monotonic() - started
     grown_mb = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - memory_before) / 1024
 
-    assert set(results) == {"zero-pages.pdf", "broken-xref.pdf", "slides.pdf", "drawing.pdf", "bomb.pdf",
-                            "two-thousand-pages.pdf", "huge-page.pdf", "good.md"}
+    assert set(results) == {
+        "zero-pages.pdf",
+        "broken-xref.pdf",
+        "slides.pdf",
+        "drawing.pdf",
+        "bomb.pdf",
+        "two-thousand-pages.pdf",
+        "huge-page.pdf",
+        "good.md",
+    }
     _assert_clean_failure(results["zero-pages.pdf"], "zero-pages.pdf", "the PDF has no pages")
     _assert_clean_failure(results["slides.pdf"], "slides.pdf", "not really a PDF", "ZIP archive")
     _assert_clean_failure(results["drawing.pdf"], "drawing.pdf", "not really a PDF", "XML/SVG")
     # the 2 GB bomb: the parser child hits its 512 MB address-space cap and dies (or reports it)
     _assert_clean_failure(results["bomb.pdf"], "bomb.pdf", "512 MB memory limit")
-    _assert_clean_failure(results["two-thousand-pages.pdf"], "two-thousand-pages.pdf",
-                          "has 2000 pages, more than the limit of 1000")
-    _assert_clean_failure(results["huge-page.pdf"], "huge-page.pdf", "page 2 holds",
-                          "more than the limit of 20000")
+    _assert_clean_failure(
+        results["two-thousand-pages.pdf"], "two-thousand-pages.pdf", "has 2000 pages, more than the limit of 1000"
+    )
+    _assert_clean_failure(results["huge-page.pdf"], "huge-page.pdf", "page 2 holds", "more than the limit of 20000")
     repaired = results["broken-xref.pdf"]  # PDFium rebuilds a broken xref table: the text is read
     assert (repaired.status, repaired.pages) == ("new", 1), repaired.line()
     assert results["good.md"].status == "new"
@@ -229,9 +260,14 @@ def test_a_parse_that_hangs_is_stopped_at_the_time_limit(tmp_path, make_componen
     folder = tmp_path / "slow"
     folder.mkdir()
     # 3,000 dense pages: PDFium needs ~8 s on two cores to read them all, the limit is 1 s
-    text_pdf(folder / "slow.pdf",
-             [[f"Line {n} of page {p}, on spending that stays in the local economy." for n in range(40)]
-              for p in range(3000)], flate=True)
+    text_pdf(
+        folder / "slow.pdf",
+        [
+            [f"Line {n} of page {p}, on spending that stays in the local economy." for n in range(40)]
+            for p in range(3000)
+        ],
+        flate=True,
+    )
     good = _good_file(tmp_path / "good")
 
     started = time.monotonic()
@@ -254,9 +290,10 @@ def test_long_pdfs_within_the_default_page_limit_ingest(tmp_path, make_component
 
     folder = tmp_path / "docs"
     folder.mkdir()
-    text_pdf(folder / "register.pdf",
-             [[f"Register entry {n}: the parish council bought {n} hours of local catering."]
-              for n in range(1, 301)])
+    text_pdf(
+        folder / "register.pdf",
+        [[f"Register entry {n}: the parish council bought {n} hours of local catering."] for n in range(1, 301)],
+    )
     started = time.monotonic()
     [result] = make_components().library.ingest([folder])
     assert (result.status, result.pages) == ("new", 300), result.line()
@@ -277,7 +314,10 @@ def test_text_in_legacy_encodings_ingests_with_the_right_characters(tmp_path, co
     results = _by_name(components.library.ingest([folder]))
 
     assert {name: r.status for name, r in results.items()} == {
-        "windows.txt": "new", "iso.md": "new", "notepad.txt": "new"}, [r.line() for r in results.values()]
+        "windows.txt": "new",
+        "iso.md": "new",
+        "notepad.txt": "new",
+    }, [r.line() for r in results.values()]
     chunks = components.store.get_chunks(components.registry.active_keys())
     by_doc = {c.doc_id: c for c in chunks}
     assert cp1252 in by_doc["windows"].text
@@ -294,6 +334,7 @@ def test_files_that_are_not_what_their_name_says_are_refused_by_their_bytes(tmp_
     (folder / "notes.md").write_bytes(real_pdf)
     (folder / "photo.md").write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 64)
     import zipfile
+
     with zipfile.ZipFile(folder / "minutes.txt", "w") as archive:
         archive.writestr("word/document.xml", "<w:document/>")
     good = _good_file(tmp_path / "good")
@@ -314,7 +355,7 @@ def test_odd_file_names_ingest_under_safe_distinct_ids_or_fail_in_one_line(tmp_p
     before = _with_kept_document(tmp_path, components)
     folder = tmp_path / "names"
     folder.mkdir()
-    cjk = "地方経済報告書" * 12            # 84 characters, 252 bytes: as long as Linux allows (255)
+    cjk = "地方経済報告書" * 12  # 84 characters, 252 bytes: as long as Linux allows (255)
     names = {
         "back\\slash..\\..\\etc.md": "back-slash-etc",
         "full／width∕slash.md": "full-widthslash",  # U+FF0F, U+2215: look like '/', are not
@@ -327,7 +368,7 @@ def test_odd_file_names_ingest_under_safe_distinct_ids_or_fail_in_one_line(tmp_p
     }
     for n, name in enumerate(names):
         (folder / name).write_text(f"<!-- page 1 -->\nDocument number {n} is called {name!r}.\n", encoding="utf-8")
-    undecodable = (folder / "bytes-\udcff\udcfe.md")  # a name that is not UTF-8 (bytes FF FE)
+    undecodable = folder / "bytes-\udcff\udcfe.md"  # a name that is not UTF-8 (bytes FF FE)
     undecodable.write_text("<!-- page 1 -->\nA file whose name holds invalid UTF-8.\n", encoding="utf-8")
     (folder / "Report 2017.md").write_text("<!-- page 1 -->\nThe first of two same-id files.\n")
     (folder / "report-2017.txt").write_text("The second of two same-id files.\n")
@@ -367,5 +408,7 @@ def test_odd_file_names_ingest_under_safe_distinct_ids_or_fail_in_one_line(tmp_p
     assert "The first of two same-id files." in _live_texts(components)
     assert "The second of two same-id files." not in _live_texts(components)
     stored = sorted(p.name for p in components.library.files_dir.iterdir())
-    assert all(re.fullmatch(r"[a-z0-9-]+@\d+\.(md|txt|pdf|sentences\.npz|outline\.json|pages\.json)", name) for name in stored), stored
+    assert all(
+        re.fullmatch(r"[a-z0-9-]+@\d+\.(md|txt|pdf|sentences\.npz|outline\.json|pages\.json)", name) for name in stored
+    ), stored
     _assert_store_consistent(components)

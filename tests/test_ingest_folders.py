@@ -1,5 +1,6 @@
 """Folders as users have them: the same content under two names is reported and stored once (unless
 asked), and an unreadable file or sub-folder is one failed line while the rest of the folder goes on."""
+
 from __future__ import annotations
 
 import os
@@ -8,8 +9,10 @@ import shutil
 import pytest
 from conftest import run_cli
 
-REPORT = ("<!-- page 1 -->\n# Harbour plan\n\nThe harbour plan commits the council to spend forty percent of its "
-          "procurement budget with local firms by 2030.\n")
+REPORT = (
+    "<!-- page 1 -->\n# Harbour plan\n\nThe harbour plan commits the council to spend forty percent of its "
+    "procurement budget with local firms by 2030.\n"
+)
 OTHER = "<!-- page 1 -->\n# Orchard notes\n\nThe orchard cooperative planted nine hundred apple trees.\n"
 
 
@@ -23,9 +26,18 @@ def test_the_same_content_under_two_names_is_stored_once_unless_asked(tmp_path, 
 
     results = {r.doc_id: r for r in library.ingest([folder])}
     assert {d: r.status for d, r in results.items()} == {  # files are taken in name order
-        "harbour-plan": "new", "orchard-notes": "new", "renamed-harbour-plan": "skipped"}
-    assert results["renamed-harbour-plan"].line().endswith(
-        "renamed-harbour-plan.md: same content as harbour-plan; not stored again (--allow-duplicates stores it anyway)")
+        "harbour-plan": "new",
+        "orchard-notes": "new",
+        "renamed-harbour-plan": "skipped",
+    }
+    assert (
+        results["renamed-harbour-plan"]
+        .line()
+        .endswith(
+            "renamed-harbour-plan.md: same content as harbour-plan; not stored again "
+            "(--allow-duplicates stores it anyway)"
+        )
+    )
     assert [r.id for r in library.documents()] == ["harbour-plan", "orchard-notes"]
 
     again = {r.doc_id: r.status for r in library.ingest([folder])}
@@ -43,9 +55,10 @@ def test_the_cli_reports_duplicates_in_its_summary(tmp_path):
     (folder / "b.md").write_text(REPORT, encoding="utf-8")
     result = run_cli("--data-dir", str(tmp_path / "data"), "ingest", str(folder), cwd=tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert result.stdout.splitlines()[-1] == "1 new, 0 updated, 0 unchanged, 0 removed, 0 failed, 1 skipped as duplicates"
+    assert (
+        result.stdout.splitlines()[-1] == "1 new, 0 updated, 0 unchanged, 0 removed, 0 failed, 1 skipped as duplicates"
+    )
     assert "skipped    b  b.md: same content as a;" in result.stdout
-
 
 
 def _without_root_overrides() -> list[str]:

@@ -2,6 +2,7 @@
 ingests and forgets while the page runs, and the page answers from the new live versions on the next
 question (API and browser), without a restart or an error. The page sends anti-framing, no-sniff and
 content-security headers, and shows a pasted question as text, checked in Chromium."""
+
 from __future__ import annotations
 
 import subprocess
@@ -13,22 +14,39 @@ from chat_server import queue_call, raw_get, server_env, start, wait_ready
 pytestmark = pytest.mark.slow
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 OUTSIDE = "198.51.100.7"  # TEST-NET-2: never a real host
-HARBOUR_V1 = ("<!-- page 1 -->\n# Harbour plan\n\nThe harbour plan commits the council to spend forty percent of "
-              "its procurement budget with local firms by 2030.\n")
+HARBOUR_V1 = (
+    "<!-- page 1 -->\n# Harbour plan\n\nThe harbour plan commits the council to spend forty percent of "
+    "its procurement budget with local firms by 2030.\n"
+)
 HARBOUR_V2 = HARBOUR_V1.replace("forty percent", "sixty-five percent")
-ORCHARD = ("<!-- page 1 -->\n# Orchard notes\n\nThe orchard cooperative planted nine hundred apple trees on "
-           "council land in the pilot year.\n")
+ORCHARD = (
+    "<!-- page 1 -->\n# Orchard notes\n\nThe orchard cooperative planted nine hundred apple trees on "
+    "council land in the pilot year.\n"
+)
 HARBOUR_QUESTION = "What share of its procurement budget does the harbour plan commit the council to spend locally?"
 ORCHARD_QUESTION = "How many apple trees did the orchard cooperative plant?"
 
 
 def _cli(root, *args: str) -> subprocess.CompletedProcess:
-    result = subprocess.run([sys.executable, "-m", "assistant.cli", "--data-dir", str(root / "data"), *args],
-                            cwd=root, env=server_env(root / "cli-home"), capture_output=True, text=True,
-                            timeout=300, stdin=subprocess.DEVNULL)
+    result = subprocess.run(
+        [sys.executable, "-m", "assistant.cli", "--data-dir", str(root / "data"), *args],
+        cwd=root,
+        env=server_env(root / "cli-home"),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        stdin=subprocess.DEVNULL,
+    )
     assert "Traceback" not in result.stderr, result.stderr
     return result
 
@@ -122,7 +140,9 @@ def _watched_page(browser):
     outside, errors = [], []
 
     def guard(route):  # nothing may leave the machine; record what tried
-        if f"//{OUTSIDE}" in route.request.url or not route.request.url.startswith(("http://127.0.0.1", "data:", "blob:")):
+        if f"//{OUTSIDE}" in route.request.url or not route.request.url.startswith(
+            ("http://127.0.0.1", "data:", "blob:")
+        ):
             outside.append(route.request.url)
             route.abort()
         else:
@@ -141,14 +161,20 @@ def test_a_pasted_image_tag_is_shown_as_text_and_fetches_nothing(server, browser
         question = f'<img src="http://{OUTSIDE}/q.png"> What does the harbour plan commit the council to spend?'
         page.locator("#question textarea").fill(question)
         page.locator("#ask").click()
-        page.wait_for_function("""() => { const t = document.querySelector('#chat')?.innerText || '';
+        page.wait_for_function(
+            """() => { const t = document.querySelector('#chat')?.innerText || '';
                                  return (t.includes('[1]') || t.includes("doesn't appear to cover"))
-                                        && !t.includes('Searching the report'); }""", timeout=60_000)
+                                        && !t.includes('Searching the report'); }""",
+            timeout=60_000,
+        )
         chat = page.locator("#chat").inner_text()
-        images = page.evaluate(f"() => Array.from(document.images).filter(i => (i.src || '').includes('{OUTSIDE}')).length")
+        images = page.evaluate(
+            f"() => Array.from(document.images).filter(i => (i.src || '').includes('{OUTSIDE}')).length"
+        )
         # and the policy itself: an image from outside added by script is refused by the browser
         violation = page.evaluate(f"""() => new Promise(resolve => {{
-            document.addEventListener('securitypolicyviolation', e => resolve(e.violatedDirective + ' ' + e.blockedURI));
+            document.addEventListener('securitypolicyviolation',
+                                      e => resolve(e.violatedDirective + ' ' + e.blockedURI));
             const img = document.createElement('img');
             img.src = 'http://{OUTSIDE}/late.png';
             document.body.appendChild(img);
@@ -168,14 +194,18 @@ def test_the_open_chat_page_answers_from_a_version_ingested_by_the_cli(server, b
     try:
         page.goto(server.url)
         page.locator("#question textarea").wait_for()
-        (server.root / "docs" / "harbour-plan.md").write_text(HARBOUR_V1.replace("forty percent", "seventy percent"),
-                                                              encoding="utf-8")
+        (server.root / "docs" / "harbour-plan.md").write_text(
+            HARBOUR_V1.replace("forty percent", "seventy percent"), encoding="utf-8"
+        )
         ingest = _cli(server.root, "ingest", str(server.root / "docs" / "harbour-plan.md"))
         assert ingest.returncode == 0 and ingest.stdout.startswith("updated    harbour-plan"), ingest.stdout
         page.locator("#question textarea").fill(HARBOUR_QUESTION)  # the page was opened before the ingest
         page.locator("#ask").click()
-        page.wait_for_function("""() => { const t = document.querySelector('#chat')?.innerText || '';
-                                 return t.includes('[1]') && !t.includes('Searching the report'); }""", timeout=60_000)
+        page.wait_for_function(
+            """() => { const t = document.querySelector('#chat')?.innerText || '';
+                                 return t.includes('[1]') && !t.includes('Searching the report'); }""",
+            timeout=60_000,
+        )
         chat = page.locator("#chat").inner_text()
     finally:
         context.close()
@@ -189,8 +219,11 @@ def test_the_page_refuses_to_be_framed_by_another_site(server, browser):
         page.set_content(f'<iframe id="victim" src="{server.url}" width="800" height="600"></iframe>')
         page.wait_for_timeout(3000)  # time for the frame to load, if it were allowed to
         framed = [f for f in page.frames if f != page.main_frame]
-        inside = [f.evaluate("() => document.querySelector('#question') !== null") for f in framed
-                  if not f.url.startswith("chrome-error")]
+        inside = [
+            f.evaluate("() => document.querySelector('#question') !== null")
+            for f in framed
+            if not f.url.startswith("chrome-error")
+        ]
     finally:
         context.close()
     assert framed, "the iframe was not created"

@@ -1,6 +1,7 @@
 """The chat server under load: 20 gradio_client users asking eval questions at once through /ask,
 then a burst of raw queue calls that overfills the queue. One server (its first start ingests the
 default corpus). Run with `pytest -s` to see the figures."""
+
 from __future__ import annotations
 
 import json
@@ -18,8 +19,8 @@ pytestmark = pytest.mark.slow
 
 USERS = 20
 QUESTIONS_PER_USER = 4
-RUN_BUDGET_S = 120           # the whole run stops asking after this
-MAX_QUEUE = 32               # assistant/cli.py run_chat: queue(default_concurrency_limit=2, max_size=32)
+RUN_BUDGET_S = 120  # the whole run stops asking after this
+MAX_QUEUE = 32  # assistant/cli.py run_chat: queue(default_concurrency_limit=2, max_size=32)
 BURST_THREADS, BURST_CALLS = 40, 3
 RSS_GROWTH_LIMIT_MB = 150
 QUEUE_FULL = "Queue is full"
@@ -138,14 +139,17 @@ def _run_round(url: str, plan: list[list[str]], deadline: float) -> Round:
 
 def _essence(answer: dict) -> tuple:
     """What the user reads: the answer and its citations (not the timings)."""
-    return (answer["answer"], answer["abstained"],
-            [(c["doc_id"], c["page"], c["quote"]) for c in answer["citations"]])
+    return (answer["answer"], answer["abstained"], [(c["doc_id"], c["page"], c["quote"]) for c in answer["citations"]])
 
 
 def _burst(port: int) -> dict:
     """BURST_THREADS threads each POST /gradio_api/call/ask BURST_CALLS times without reading the
     results: more events than the queue holds, at once."""
-    outcome, lock, gate = {"accepted": 0, "queue_full": 0, "other": []}, threading.Lock(), threading.Barrier(BURST_THREADS)
+    outcome, lock, gate = (
+        {"accepted": 0, "queue_full": 0, "other": []},
+        threading.Lock(),
+        threading.Barrier(BURST_THREADS),
+    )
     payload = {"data": ["What did the Shropshire pilot do?", "", "extractive"]}
 
     def fire():
@@ -183,8 +187,10 @@ def test_twenty_concurrent_users(server):
     assert len(questions) >= USERS * QUESTIONS_PER_USER // 2
     deadline = time.monotonic() + RUN_BUDGET_S
 
-    plan = [[questions[(i * QUESTIONS_PER_USER + k) % len(questions)] for k in range(QUESTIONS_PER_USER)]
-            for i in range(USERS)]
+    plan = [
+        [questions[(i * QUESTIONS_PER_USER + k) % len(questions)] for k in range(QUESTIONS_PER_USER)]
+        for i in range(USERS)
+    ]
     # warm-up: every question once by one user (the reference answers), then every user once at the same time
     reference = _run_round(server.url, [[q for user in plan for q in user]], deadline)
     assert reference.errors == [] and reference.skipped == 0, reference.errors[:5]
@@ -220,8 +226,11 @@ def test_twenty_concurrent_users(server):
         ("latency max", f"{max(run.latencies):.2f} s" if run.latencies else "-"),
         ("largest queue, 20 users", str(largest_in_run)),
         ("largest queue, with burst", f"{watch.largest} (max_size {MAX_QUEUE}; {watch.samples} samples)"),
-        ("burst of raw calls", f"{BURST_THREADS * BURST_CALLS}: {burst['accepted']} queued, "
-                               f"{burst['queue_full']} refused 503 queue full, {len(burst['other'])} other"),
+        (
+            "burst of raw calls",
+            f"{BURST_THREADS * BURST_CALLS}: {burst['accepted']} queued, "
+            f"{burst['queue_full']} refused 503 queue full, {len(burst['other'])} other",
+        ),
         ("queue drained after burst", f"{drained_s:.1f} s"),
         ("server RSS after warm-up", f"{rss_warm:.0f} MB"),
         ("server RSS after run+burst", f"{rss_after:.0f} MB"),

@@ -1,4 +1,5 @@
 """PDF → pages: physical index and printed label, on generated and real PDFs."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -50,8 +51,9 @@ def test_running_header_numbers(tmp_path):
 def test_figure_page_late_in_run_and_numbering_starting_later(tmp_path):
     """The printed numbers need not start at 1, and an unnumbered page near the end is filled."""
     specs = [PageSpec(body=["Title page of the review"])]
-    specs += [PageSpec(body=[f"Chapter text number {n} about local spending."], footer=f"Page {n}")
-              for n in range(10, 14)]
+    specs += [
+        PageSpec(body=[f"Chapter text number {n} about local spending."], footer=f"Page {n}") for n in range(10, 14)
+    ]
     specs.append(PageSpec(body=["Map of the pilot areas"], figure="drawing"))
     specs.append(PageSpec(body=["Closing remarks about local spending."], footer="Page 15"))
     labels, _ = _labels_and_indexes(make_pdf(tmp_path / "late.pdf", specs))
@@ -82,8 +84,11 @@ def test_encrypted_pdf_with_empty_user_password_loads(tmp_path):
 
 
 def test_pdf_with_one_image_page_among_text_pages_warns(tmp_path):
-    specs = [PageSpec(body=["First page of text."], footer="1"), PageSpec(figure="image"),
-             PageSpec(body=["Third page of text."], footer="3")]
+    specs = [
+        PageSpec(body=["First page of text."], footer="1"),
+        PageSpec(figure="image"),
+        PageSpec(body=["Third page of text."], footer="3"),
+    ]
     loaded = load_document(make_pdf(tmp_path / "mixed.pdf", specs))
     assert [p.label for p in loaded.pages] == ["1", "2", "3"]
     assert loaded.pages[1].text.strip() == ""
@@ -98,8 +103,9 @@ def test_pdf_with_no_text_layer_is_refused(tmp_path, figure):
 
 
 def test_pdf_with_user_password_is_refused(tmp_path):
-    locked = encrypt_pdf(report_with_front_matter(tmp_path / "plain.pdf"), tmp_path / "locked.pdf",
-                         user_password="s3cret")
+    locked = encrypt_pdf(
+        report_with_front_matter(tmp_path / "plain.pdf"), tmp_path / "locked.pdf", user_password="s3cret"
+    )
     with pytest.raises(DocumentError, match="encrypted.*password"):
         load_document(locked)
 
@@ -118,6 +124,7 @@ def test_html_renamed_pdf_is_refused(tmp_path):
 
 
 # --- the real PDFs kept in shared/ (CI has them at the same place; skipped when absent) ---
+
 
 def _real_pdf(name: str):
     path = REAL_PDFS / name
@@ -148,12 +155,20 @@ def _table_pdf(path: Path) -> Path:
 
     pdf = FPDF(format="A4", unit="mm")
     pdf.set_auto_page_break(False)
-    rows = [("Council", "Contracts", "Local share")] + [(f"Area {n}", f"{100 + n * 7}", f"{20 + n}%") for n in range(1, 9)]
+    rows = [("Council", "Contracts", "Local share")] + [
+        (f"Area {n}", f"{100 + n * 7}", f"{20 + n}%") for n in range(1, 9)
+    ]
     pdf.add_page()
     pdf.set_font("Helvetica", size=11)
     pdf.set_xy(20, 30)
-    pdf.multi_cell(170, 6, "Councils reported how many contracts went to local providers. The figures below "
-                            "come from the councils' own returns.", new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(
+        170,
+        6,
+        "Councils reported how many contracts went to local providers. The figures below "
+        "come from the councils' own returns.",
+        new_x="LMARGIN",
+        new_y="NEXT",
+    )
     y = 200
     for number, row in enumerate(rows):
         if number == 6:

@@ -2,6 +2,7 @@
 offline switches set by the caller), connects only to loopback and writes only into its data dir
 and the system temp dir. The chat server is traced with strace (connect, bind and every call that
 creates, renames or removes a file); without strace that test is skipped (Debian package: strace)."""
+
 from __future__ import annotations
 
 import os
@@ -28,20 +29,30 @@ class Workspace:
 
     def __init__(self, root: Path):
         self.root = root
-        self.home, self.cwd, self.tmp, self.data, self.docs = (root / n for n in
-                                                                ("home", "cwd", "tmp", "data", "docs"))
+        self.home, self.cwd, self.tmp, self.data, self.docs = (root / n for n in ("home", "cwd", "tmp", "data", "docs"))
         for folder in (self.home, self.cwd, self.tmp, self.docs):
             folder.mkdir()
         (self.docs / "report.md").write_text(f"<!-- page 1 -->\n{ANSWER}\n", encoding="utf-8")
         # only what any shell has: none of HF_HUB_OFFLINE, ANONYMIZED_TELEMETRY, GRADIO_ANALYTICS_ENABLED,
         # XDG_* or MPLCONFIGDIR, so the app's own defaults are what is tested
-        self.env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8",
-                    "HOME": str(self.home), "TMPDIR": str(self.tmp), "PYTHONPATH": str(REPO)}
+        self.env = {
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "LANG": "C.UTF-8",
+            "HOME": str(self.home),
+            "TMPDIR": str(self.tmp),
+            "PYTHONPATH": str(REPO),
+        }
 
     def cli(self, *args: str, timeout: int = 300) -> subprocess.CompletedProcess:
-        return subprocess.run([sys.executable, "-m", "assistant.cli", "--data-dir", str(self.data), *args],
-                              cwd=self.cwd, env=self.env, capture_output=True, text=True, timeout=timeout,
-                              stdin=subprocess.DEVNULL)
+        return subprocess.run(
+            [sys.executable, "-m", "assistant.cli", "--data-dir", str(self.data), *args],
+            cwd=self.cwd,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            stdin=subprocess.DEVNULL,
+        )
 
     def leftovers(self) -> list[str]:
         """Everything in the home and working dirs (both must stay empty)."""
@@ -65,7 +76,6 @@ def test_cli_ingest_and_ask_leave_home_and_working_dir_empty(workspace):
     assert (workspace.data / "documents.json").is_file()
 
 
-
 def _children_of(pid: int) -> list[int]:
     children = []
     for stat in Path("/proc").glob("[0-9]*/stat"):
@@ -82,8 +92,11 @@ def _strace_or_skip() -> str:
     strace = shutil.which("strace")
     if not strace:
         pytest.skip("strace is not installed (Debian package 'strace'): cannot observe the server's connections")
-    probe = subprocess.run([strace, "-f", "--seccomp-bpf", "-qq", "-e", "trace=connect", "-o", os.devnull, "true"],
-                           capture_output=True, text=True)
+    probe = subprocess.run(
+        [strace, "-f", "--seccomp-bpf", "-qq", "-e", "trace=connect", "-o", os.devnull, "true"],
+        capture_output=True,
+        text=True,
+    )
     if probe.returncode != 0:
         pytest.skip(f"strace cannot trace here: {probe.stderr.strip()[:200]}")
     return strace
@@ -146,23 +159,50 @@ def _written_paths(trace: str, cwd: Path) -> set[str]:
 
 def _outside(paths: set[str], allowed: list[Path]) -> list[str]:
     roots = [str(p) for p in allowed]
-    return sorted(p for p in paths
-                  if not any(p == r or p.startswith(r + "/") for r in roots)
-                  and not p.startswith(("/dev/", "/proc/self/"))       # /dev/null, /dev/shm semaphores
-                  and "/__pycache__/" not in p)                         # Python's own bytecode cache
+    return sorted(
+        p
+        for p in paths
+        if not any(p == r or p.startswith(r + "/") for r in roots)
+        and not p.startswith(("/dev/", "/proc/self/"))  # /dev/null, /dev/shm semaphores
+        and "/__pycache__/" not in p
+    )  # Python's own bytecode cache
 
 
 def test_chat_server_connects_only_to_loopback_and_writes_only_data_and_temp(workspace):
     strace = _strace_or_skip()
     port = free_port()
     trace_file, log = workspace.root / "server.strace", workspace.root / "server.log"
-    command = [strace, "-f", "--seccomp-bpf", "-qq", "-y", "-s", "512",
-               "-e", f"trace=connect,bind,{WRITE_CALLS}", "-o", str(trace_file),
-               sys.executable, "-m", "assistant.cli", "--data-dir", str(workspace.data), "chat", "--port", str(port)]
+    command = [
+        strace,
+        "-f",
+        "--seccomp-bpf",
+        "-qq",
+        "-y",
+        "-s",
+        "512",
+        "-e",
+        f"trace=connect,bind,{WRITE_CALLS}",
+        "-o",
+        str(trace_file),
+        sys.executable,
+        "-m",
+        "assistant.cli",
+        "--data-dir",
+        str(workspace.data),
+        "chat",
+        "--port",
+        str(port),
+    ]
     url = f"http://127.0.0.1:{port}/"
     with log.open("w") as out:
-        server = subprocess.Popen(command, cwd=workspace.cwd, env=workspace.env, stdout=out,
-                                  stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        server = subprocess.Popen(
+            command,
+            cwd=workspace.cwd,
+            env=workspace.env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+        )
     try:
         wait_until_answers(url, server, log, START_TIMEOUT_S)
 
@@ -185,8 +225,9 @@ def test_chat_server_connects_only_to_loopback_and_writes_only_data_and_temp(wor
     assert tracees and not any(Path(f"/proc/{pid}").exists() for pid in tracees), "the chat server outlived the test"
 
     trace = trace_file.read_text(errors="replace")
-    assert f'sin_port=htons({port}), sin_addr=inet_addr("127.0.0.1")' in trace, \
+    assert f'sin_port=htons({port}), sin_addr=inet_addr("127.0.0.1")' in trace, (
         "the trace does not show the server binding its port: strace did not follow it"
+    )
     outbound = _outbound(trace)
     assert outbound == [], "connections beyond loopback:\n" + "\n".join(outbound[:20])
     outside = _outside(_written_paths(trace, workspace.cwd), [workspace.data, workspace.tmp])

@@ -1,5 +1,6 @@
 """Questions are embedded by the NumPy copy of the model (ingest/query_encoder.py): its vectors must be
 sentence-transformers' own, and a question must not import torch or sentence-transformers."""
+
 from __future__ import annotations
 
 import json
@@ -14,8 +15,15 @@ from ingest.loaders import load_document
 from ingest.query_encoder import load_query_encoder
 from ingest.sentences import sentence_spans
 
-EDGE_CASES = ["", "   ", "a", "  What evidence supports letting go of risk aversion?  ",
-              "Ünïcödé café — “smart quotes”, 42% and £1.3m", "tab\tand\nnewline", "word " * 400]
+EDGE_CASES = [
+    "",
+    "   ",
+    "a",
+    "  What evidence supports letting go of risk aversion?  ",
+    "Ünïcödé café — “smart quotes”, 42% and £1.3m",
+    "tab\tand\nnewline",
+    "word " * 400,
+]
 
 
 def _texts() -> list[str]:
@@ -60,13 +68,15 @@ def test_a_model_it_cannot_run_is_left_to_sentence_transformers(tmp_path):
 
 @pytest.mark.slow
 def test_a_question_imports_neither_torch_nor_sentence_transformers(corpus_components, tmp_path):
-    script = ("import sys\nfrom assistant.cli import main\n"
-              f"code = main(['--data-dir', {str(corpus_components.settings.data_dir)!r}, 'ask', "
-              "'Which six areas were the pilots?', '--json'])\n"
-              "print('LOADED', sorted(m for m in ('torch', 'sentence_transformers', 'transformers', 'gradio') "
-              "if m in sys.modules))\nsys.exit(code)\n")
+    script = (
+        "import sys\nfrom assistant.cli import main\n"
+        f"code = main(['--data-dir', {str(corpus_components.settings.data_dir)!r}, 'ask', "
+        "'Which six areas were the pilots?', '--json'])\n"
+        "print('LOADED', sorted(m for m in ('torch', 'sentence_transformers', 'transformers', 'gradio') "
+        "if m in sys.modules))\nsys.exit(code)\n"
+    )
     run = run_python(["-c", script], cwd=tmp_path)
     assert run.returncode == 0, run.stderr[-2000:]
-    answer = json.loads(run.stdout[:run.stdout.rindex("LOADED")])
+    answer = json.loads(run.stdout[: run.stdout.rindex("LOADED")])
     assert answer["citations"] and not answer["abstained"]
     assert run.stdout.strip().endswith("LOADED []")

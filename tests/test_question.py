@@ -1,4 +1,5 @@
 """What a question asks for, and whether a sentence gives it (pure functions, no model)."""
+
 from __future__ import annotations
 
 import pytest
@@ -9,7 +10,8 @@ from assistant.terms import TermStats
 LIBRARY = [
     "The report was published in November 2017 by Locality.",
     "Ten Locality members enabled roughly 1,400 jobs through their tenants.",
-    "Shropshire Council worked with three anchor organisations: Wem Town Hall, Cleobury Country Centre and the Severn Centre.",
+    "Shropshire Council worked with three anchor organisations: Wem Town Hall, Cleobury Country Centre "
+    "and the Severn Centre.",
     "Councils are reluctant to let go of their traditional roles.",
     "Community organisations spend money with local suppliers.",
     "Locality ran a workshop in Shropshire for councillors and officers.",
@@ -19,26 +21,33 @@ LIBRARY = [
     "Locality supports community organisations across England.",
 ]
 # the embedder's vocabulary tells ordinary English words from names the library never uses
-STATS = TermStats(LIBRARY, dictionary=frozenset(
-    "analysis budget project find staff employ members account ownership rise introduced guide withdrawn".split()))
+STATS = TermStats(
+    LIBRARY,
+    dictionary=frozenset(
+        "analysis budget project find staff employ members account ownership rise introduced guide withdrawn".split()
+    ),
+)
 
 
-@pytest.mark.parametrize("question, kind", [
-    ("How many jobs did the members enable?", "amount"),
-    ("What was the budget for the project?", "amount"),
-    ("What percentage of councils agreed?", "amount"),
-    ("When was the report published?", "date"),
-    ("What year did the pilots start?", "date"),
-    ("Which organisations took part in Shropshire?", "name"),
-    ("Which six places took part in the pilots?", "name"),
-    ("Who were its anchor organisations?", "name"),
-    ("Who came to the workshop?", "fact"),
-    ("Why does the report think social value hasn't gone far enough?", "reason"),
-    ("What evidence supports letting go of risk aversion?", "reason"),
-    ("What are the three routes by which organisations contribute?", "list"),
-    ("What did councils and community organisations do together?", "fact"),
-    ("Why does the report think social value matters?", "reason"),  # 'value' is not an amount
-])
+@pytest.mark.parametrize(
+    "question, kind",
+    [
+        ("How many jobs did the members enable?", "amount"),
+        ("What was the budget for the project?", "amount"),
+        ("What percentage of councils agreed?", "amount"),
+        ("When was the report published?", "date"),
+        ("What year did the pilots start?", "date"),
+        ("Which organisations took part in Shropshire?", "name"),
+        ("Which six places took part in the pilots?", "name"),
+        ("Who were its anchor organisations?", "name"),
+        ("Who came to the workshop?", "fact"),
+        ("Why does the report think social value hasn't gone far enough?", "reason"),
+        ("What evidence supports letting go of risk aversion?", "reason"),
+        ("What are the three routes by which organisations contribute?", "list"),
+        ("What did councils and community organisations do together?", "fact"),
+        ("Why does the report think social value matters?", "reason"),  # 'value' is not an amount
+    ],
+)
 def test_kind_of_question(question, kind):
     assert analyse(question, STATS).kind == kind
 
@@ -162,8 +171,12 @@ def test_which_vendor_needs_a_name_given_as_a_vendor():
     anchors = analyse("Which anchor organisations did Shropshire work with?", STATS)
     assert gives_answer(anchors, "Wem Town Hall was one of the three Shropshire anchor organisations.", "", STATS)
     involved = analyse("Which community organisations did the Dorset pilot involve?", STATS)
-    assert not gives_answer(involved, "In Dorset the council teamed up with community organisations in its area "
-                                      "to co-design Keep it Local tools.", "", STATS)  # a name, but of tools
+    assert not gives_answer(
+        involved,
+        "In Dorset the council teamed up with community organisations in its area to co-design Keep it Local tools.",
+        "",
+        STATS,
+    )  # a name, but of tools
 
 
 def test_what_x_needs_a_mention_of_x():

@@ -1,5 +1,6 @@
 """Questions are checked at the door: empty or whitespace is refused, a length limit holds before any
 work (CLI, page API), spelling correction has a ceiling on its cost, and an unknown kind is an error."""
+
 from __future__ import annotations
 
 import difflib
@@ -14,7 +15,6 @@ from assistant.answering import QuestionError
 from ingest.manifest import KINDS
 
 
-
 @pytest.mark.parametrize("question", ["", "   ", "\n\t "])
 def test_an_empty_question_is_refused_before_any_search(question, corpus_components, embed_counter):
     with pytest.raises(QuestionError, match="the question is empty"):
@@ -26,9 +26,12 @@ def test_a_question_over_the_limit_is_refused_before_any_work(corpus_components,
     assistant = corpus_components.assistant
     looked_up = []
     monkeypatch.setattr(assistant.stats, "correct", lambda text: looked_up.append(text) or text)
-    too_long = "What did the pilots find? " * 200   # 5,200 characters; the default limit is 4,000
-    with pytest.raises(QuestionError, match=r"5199 characters long, more than the limit of 4000 "
-                                            r"\(REPORT_ASSISTANT_MAX_QUESTION_CHARS\)"):
+    too_long = "What did the pilots find? " * 200  # 5,200 characters; the default limit is 4,000
+    with pytest.raises(
+        QuestionError,
+        match=r"5199 characters long, more than the limit of 4000 "
+        r"\(REPORT_ASSISTANT_MAX_QUESTION_CHARS\)",
+    ):
         assistant.ask(too_long)
     assert embed_counter.calls == 0 and looked_up == []
     answer = assistant.ask("What did the pilots find? " * 100)  # 2,600 characters: under the limit, searched
@@ -59,9 +62,15 @@ def test_an_unknown_kind_is_an_error_listing_the_kinds(corpus_components):
 
 def test_the_cli_refuses_with_one_line(corpus_components, tmp_path):
     data_dir = str(corpus_components.settings.data_dir)
-    cases = [(["ask", "  "], {}, "error: the question is empty"),
-             (["ask", "x" * 61], {"REPORT_ASSISTANT_MAX_QUESTION_CHARS": "60"}, "61 characters long, more than the limit of 60"),
-             (["ask", "Which areas were pilots?", "--kind", "nonsense"], {}, "unknown kind 'nonsense'; kinds: report")]
+    cases = [
+        (["ask", "  "], {}, "error: the question is empty"),
+        (
+            ["ask", "x" * 61],
+            {"REPORT_ASSISTANT_MAX_QUESTION_CHARS": "60"},
+            "61 characters long, more than the limit of 60",
+        ),
+        (["ask", "Which areas were pilots?", "--kind", "nonsense"], {}, "unknown kind 'nonsense'; kinds: report"),
+    ]
     for args, env, expected in cases:
         result = run_cli("--data-dir", data_dir, *args, cwd=tmp_path, env=env)
         assert result.returncode == 2 and result.stdout == "", (args, result.stdout)

@@ -1,5 +1,6 @@
 """The quote marked on the PDF page: boxes from PDFium's text layer, found by letters only, and
 only where the match is certain. Checked on a real report (../shared/real-pdfs/)."""
+
 from __future__ import annotations
 
 import json
@@ -26,8 +27,9 @@ def _text_under(path: Path, pdf_page: int, boxes: list[list[float]]) -> str:
     pdf = pdfium.PdfDocument(str(path))
     try:
         textpage = pdf[pdf_page - 1].get_textpage()
-        return " ".join(textpage.get_text_bounded(x0, y0 + 0.3 * (y1 - y0), x1, y1 - 0.3 * (y1 - y0))
-                        for x0, y0, x1, y1 in boxes)
+        return " ".join(
+            textpage.get_text_bounded(x0, y0 + 0.3 * (y1 - y0), x1, y1 - 0.3 * (y1 - y0)) for x0, y0, x1, y1 in boxes
+        )
     finally:
         pdf.close()
 
@@ -36,15 +38,17 @@ def test_letters_only_matching_ignores_breaks_hyphens_and_case():
     page, _ = fold("The incident re-\nsponse team (CSIRT) handles   most of the work.\nIt then")
     quote = fold("incident response team (CSIRT) handles most")[0]
     (span,) = locate(page, quote)
-    assert page[span[0]:span[1]] == quote and span[0] == len("the")
+    assert page[span[0] : span[1]] == quote and span[0] == len("the")
     assert locate(page, fold("a sentence that is not on this page")[0]) == []
     twice, _ = fold("Contain the incident first. Contain the incident first.")
     assert locate(twice, fold("Contain the incident first.")[0]) == [], "ambiguous: marked nothing"
 
 
 def test_a_sentence_split_across_columns_is_found_in_long_unique_pieces():
-    page = fold("Left column ends with the first half of a long sentence | Right column: unrelated "
-                "words here | and the second half of that long sentence follows")[0]
+    page = fold(
+        "Left column ends with the first half of a long sentence | Right column: unrelated "
+        "words here | and the second half of that long sentence follows"
+    )[0]
     quote = fold("the first half of a long sentence and the second half of that long sentence")[0]
     spans = locate(page, quote)
     assert len(spans) == 2 and "".join(page[a:b] for a, b in spans) == quote
@@ -53,8 +57,10 @@ def test_a_sentence_split_across_columns_is_found_in_long_unique_pieces():
 
 def test_boxes_cover_the_quoted_words_on_a_real_page():
     path = _nist()
-    quote = ("Because performing incident response effectively is a complex undertaking, establishing a "
-             "successful incident response capability requires substantial planning and resources.")
+    quote = (
+        "Because performing incident response effectively is a complex undertaking, establishing a "
+        "successful incident response capability requires substantial planning and resources."
+    )
     page = next(i for i in range(1, 30) if fold(quote)[0] in page_letters(str(path), i).letters)
     boxes = quote_boxes(path, page, quote)
     assert 1 <= len(boxes) <= 4, boxes  # one box per line of the sentence

@@ -1,5 +1,6 @@
 """Reading real report PDFs nobody here wrote (../shared/real-pdfs/): page furniture, contents
 pages, outlines, headings, columns, hyphens and tables, checked on the text an answer can quote."""
+
 from __future__ import annotations
 
 import re
@@ -12,8 +13,14 @@ from ingest.pdf_loader import parse_pdf_pages
 from ingest.quotable import quotable_spans
 
 REAL = Path(__file__).resolve().parents[2] / "shared" / "real-pdfs"
-ALL = ["nist-sp800-61r2.pdf", "st-mary-witney-social-audit.pdf", "iif-deloitte-open-data.pdf",
-       "deloitte-tax-technology-2023.pdf", "multi_page.pdf", "2305.03393v1-pg9.pdf"]
+ALL = [
+    "nist-sp800-61r2.pdf",
+    "st-mary-witney-social-audit.pdf",
+    "iif-deloitte-open-data.pdf",
+    "deloitte-tax-technology-2023.pdf",
+    "multi_page.pdf",
+    "2305.03393v1-pg9.pdf",
+]
 _DOT_LEADER = re.compile(r"(?:\.\s?){4,}\s*\[?\d+\]?\s*$|…{2,}")
 
 
@@ -32,8 +39,9 @@ def _quotable(page) -> list[str]:
 @pytest.mark.parametrize("name", ALL)
 def test_no_header_or_footer_inside_any_quotable_sentence(name):
     loaded = _read(name)
-    furniture = {line for page in loaded.pages for line in page.furniture
-                 if len(line.split()) >= 3}  # running titles, not bare numbers
+    furniture = {
+        line for page in loaded.pages for line in page.furniture if len(line.split()) >= 3
+    }  # running titles, not bare numbers
     for page in loaded.pages:
         for sentence in _quotable(page):
             assert not any(line in sentence for line in furniture), (page.label, sentence[:120])
@@ -90,8 +98,9 @@ def test_words_hyphenated_across_lines_are_rejoined():
     deloitte = _read("iif-deloitte-open-data.pdf")
     text = " ".join(page.text for page in deloitte.pages)
     # 'participants' is broken over two lines in the PDF ("partici-" / "pants") on at least one page
-    assert not re.search(r"\b[a-z]{3,}- [a-z]{3,}\b", text.replace("- and", "").replace("- or", "")), \
-        re.findall(r"\b[a-z]{3,}- [a-z]{3,}\b", text)[:5]
+    assert not re.search(r"\b[a-z]{3,}- [a-z]{3,}\b", text.replace("- and", "").replace("- or", "")), re.findall(
+        r"\b[a-z]{3,}- [a-z]{3,}\b", text
+    )[:5]
 
 
 def test_two_columns_are_read_one_after_the_other():
@@ -102,8 +111,12 @@ def test_two_columns_are_read_one_after_the_other():
     first_column_end = "It is very close to the RAF’s Brize Norton base and is 6 miles from Witney."
     second_column = "Witney thrives as a market town and is the largest service centre in the district"
     assert first_column in text and first_column_end in text and second_column in text
-    assert text.index("Visitors and residents alike") < text.index(first_column) \
-        < text.index(first_column_end) < text.index(second_column)
+    assert (
+        text.index("Visitors and residents alike")
+        < text.index(first_column)
+        < text.index(first_column_end)
+        < text.index(second_column)
+    )
 
 
 def test_a_table_row_is_quotable_with_its_column_headers():

@@ -1,5 +1,6 @@
 """Re-ingest: unchanged files are skipped, a changed file replaces its old version completely,
 removed files can be pruned, and one document can be forgotten."""
+
 from __future__ import annotations
 
 import fcntl
@@ -30,8 +31,7 @@ def _chunk_texts(components):
 def _write_doc(folder, name, pages: dict[str, str]):
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / name
-    path.write_text("".join(f"<!-- page {label} -->\n{text}\n\n" for label, text in pages.items()),
-                    encoding="utf-8")
+    path.write_text("".join(f"<!-- page {label} -->\n{text}\n\n" for label, text in pages.items()), encoding="utf-8")
     return path
 
 
@@ -69,8 +69,7 @@ def test_reingest_default_corpus(corpus_copy, components, embed_counter):
     corpus_text = "".join(p.read_text(encoding="utf-8") for p in corpus_copy.glob("*.md"))
     assert corpus_text.count(old_sentence) == 1 and len(old_sentence) > 40
     new_sentence = "The second edition rewrote this spread around a Wakefield allotment cooperative."
-    digest.write_text(digest.read_text(encoding="utf-8").replace(old_sentence, new_sentence),
-                      encoding="utf-8")
+    digest.write_text(digest.read_text(encoding="utf-8").replace(old_sentence, new_sentence), encoding="utf-8")
     assert any(old_sentence in t for t in _chunk_texts(components))
 
     updated = {r.doc_id: r for r in library.ingest([corpus_copy])}
@@ -101,13 +100,17 @@ def test_reingest_default_corpus(corpus_copy, components, embed_counter):
 
 def test_pages_added_removed_and_altered_are_reported(tmp_path, components):
     folder = tmp_path / "docs"
-    path = _write_doc(folder, "plan.md", {"1": "Alpha says one thing.", "2": "Beta says another.",
-                                          "3": "Gamma is on page three."})
+    path = _write_doc(
+        folder, "plan.md", {"1": "Alpha says one thing.", "2": "Beta says another.", "3": "Gamma is on page three."}
+    )
     [new] = components.library.ingest([path])
     assert (new.status, new.doc_id, new.pages) == ("new", "plan", 3)
 
-    _write_doc(folder, "plan.md", {"1": "Alpha says one thing.", "2": "Beta now says something else.",
-                                   "4": "Delta arrives on page four."})
+    _write_doc(
+        folder,
+        "plan.md",
+        {"1": "Alpha says one thing.", "2": "Beta now says something else.", "4": "Delta arrives on page four."},
+    )
     [result] = components.library.ingest([path])
 
     assert result.status == "updated"
@@ -119,7 +122,8 @@ def test_pages_added_removed_and_altered_are_reported(tmp_path, components):
 
 
 def test_same_text_in_new_bytes_is_unchanged_and_keeps_an_absolute_source(
-        tmp_path, make_components, embed_counter, monkeypatch):
+    tmp_path, make_components, embed_counter, monkeypatch
+):
     folder = tmp_path / "docs"
     path = _write_doc(folder, "notes.md", {"1": "Notes on local procurement.", "2": "More notes."})
     components = make_components()

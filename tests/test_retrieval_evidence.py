@@ -1,5 +1,6 @@
 """Retrieval, evidence and the extractive choice of sentences, one step at a time, on a small real
 store (real Chroma, the real embedder): assistant/retrieval.py, evidence.py and extractive.py."""
+
 from __future__ import annotations
 
 import pytest
@@ -52,7 +53,7 @@ def assistant(embedder, tmp_path_factory):
 def test_a_rare_word_finds_its_page_and_each_chunk_comes_once(assistant):
     hits = assistant.retriever.retrieve("Porthkerris")
     assert (hits[0].doc_id, hits[0].page_label) == ("harbour", "1")
-    assert len({h.chunk_id for h in hits}) == len(hits)     # found by both searches, counted once
+    assert len({h.chunk_id for h in hits}) == len(hits)  # found by both searches, counted once
 
 
 def test_a_paraphrase_finds_its_page_by_meaning(assistant):
@@ -78,16 +79,18 @@ def test_evidence_sentences_come_once_with_their_page_and_offset(assistant):
     slipway = next(e for e in evidence if "slipway" in e.quote)
     assert (slipway.doc_id, slipway.page_label, slipway.section) == ("harbour", "1", "Harbour plan")
     page = assistant.finder.page_text(slipway.doc_key, slipway.page_index)
-    assert page[slipway.start:].startswith("The harbour board will rebuild the slipway")
-    assert not any(e.quote.startswith("#") for e in evidence)   # headings are never evidence
+    assert page[slipway.start :].startswith("The harbour board will rebuild the slipway")
+    assert not any(e.quote.startswith("#") for e in evidence)  # headings are never evidence
 
 
 def test_a_page_is_rebuilt_from_its_chunks_at_their_offsets(assistant):
-    chunks = sorted((c for c in assistant.retriever.chunks.values() if c.doc_id == "harbour" and c.page_label == "1"),
-                    key=lambda c: c.char_start)
+    chunks = sorted(
+        (c for c in assistant.retriever.chunks.values() if c.doc_id == "harbour" and c.page_label == "1"),
+        key=lambda c: c.char_start,
+    )
     text = _rebuild(chunks)
     for chunk in chunks:
-        assert text[chunk.char_start:chunk.char_end] == chunk.text
+        assert text[chunk.char_start : chunk.char_end] == chunk.text
 
 
 def test_scoring_puts_the_sentence_with_the_questions_words_first(assistant):
@@ -106,7 +109,7 @@ def test_the_extractive_choice_keeps_distinct_points_lead_first(assistant):
     ranked = sorted(evidence, key=lambda e: e.score, reverse=True)
     chosen = select_sentences(ranked, assistant.finder, lead=ranked[0])
     assert chosen[0] is ranked[0] and "lifeboat cafe" in chosen[0].quote
-    assert [e.quote for e in chosen].count(chosen[0].quote) == 1   # the same sentence on two pages: once
+    assert [e.quote for e in chosen].count(chosen[0].quote) == 1  # the same sentence on two pages: once
 
 
 def test_titles_and_stored_questions_never_answer():

@@ -3,6 +3,7 @@ is written, half-way through writing its temporary file, after the rename but be
 after the backup. After each, the registry loads, exactly one version is live and complete (the old
 live one if the rename had not happened, the rolled-back one if it had), every kept version is whole,
 retrieval answers from the live text, and running the rollback again finishes it."""
+
 from __future__ import annotations
 
 import signal
@@ -73,9 +74,9 @@ def test_a_rollback_killed_at_any_step_leaves_one_complete_live_version(moment, 
     assert child.stdout.splitlines()[-1] == said, child.stdout
 
     components = make_components(data_dir)
-    records = components.registry.load()        # loads: never half-written
+    records = components.registry.load()  # loads: never half-written
     assert records["report"].version == live
-    assert [v.version for v in records["report"].versions()] == [1, 2]   # both still kept
+    assert [v.version for v in records["report"].versions()] == [1, 2]  # both still kept
     assert records["other"] == before["other"]
     assert_store_holds_kept_versions(components.store, records)
     assert sorted(p.name for p in (data_dir / "files").iterdir()) == kept_files(records)
@@ -85,8 +86,9 @@ def test_a_rollback_killed_at_any_step_leaves_one_complete_live_version(moment, 
     hits = components.assistant.retriever.retrieve(OLD_QUESTION, doc_id="report")
     assert hits and hits[0].chunk.doc_key == f"report@{live}"
 
-    again = run_python(["-m", "assistant.cli", "--data-dir", str(data_dir), "rollback", "report", "--to", "1"],
-                       cwd=tmp_path)
+    again = run_python(
+        ["-m", "assistant.cli", "--data-dir", str(data_dir), "rollback", "report", "--to", "1"], cwd=tmp_path
+    )
     if live == 1:
         assert again.returncode == 2 and again.stderr.strip() == "error: version 1 of report is already live"
     else:

@@ -1,7 +1,7 @@
 """Settings are checked once, at start: a bad value or an unknown REPORT_ASSISTANT_* name stops every
 command (even `status`) with one line naming the variable and what it accepts."""
-from __future__ import annotations
 
+from __future__ import annotations
 
 import pytest
 from conftest import run_cli
@@ -24,7 +24,6 @@ BAD = [
 ]
 
 
-
 @pytest.mark.parametrize("variable,value,accepts", BAD, ids=[f"{v}={x}" for v, x, _ in BAD])
 def test_a_bad_setting_stops_status_with_one_line(variable, value, accepts, tmp_path):
     result = run_cli("--data-dir", str(tmp_path / "data"), "status", env={variable: value}, cwd=tmp_path)
@@ -43,10 +42,20 @@ def test_a_bad_port_flag_is_one_line(tmp_path):
 
 
 def test_good_values_are_read_with_their_types():
-    settings = Settings.from_env({"REPORT_ASSISTANT_PORT": " 8080 ", "REPORT_ASSISTANT_ABSTAIN_BELOW": "0.3",
-                                  "REPORT_ASSISTANT_ALLOW_DOWNLOADS": "yes", "REPORT_ASSISTANT_MAX_QUESTION_CHARS": "50"})
-    assert (settings.port, settings.abstain_below, settings.allow_downloads, settings.max_question_chars) == \
-        (8080, 0.3, True, 50)
+    settings = Settings.from_env(
+        {
+            "REPORT_ASSISTANT_PORT": " 8080 ",
+            "REPORT_ASSISTANT_ABSTAIN_BELOW": "0.3",
+            "REPORT_ASSISTANT_ALLOW_DOWNLOADS": "yes",
+            "REPORT_ASSISTANT_MAX_QUESTION_CHARS": "50",
+        }
+    )
+    assert (settings.port, settings.abstain_below, settings.allow_downloads, settings.max_question_chars) == (
+        8080,
+        0.3,
+        True,
+        50,
+    )
     assert Settings.from_env({}).max_question_chars == 4000
 
 

@@ -1,6 +1,7 @@
 """The registry, the chunk store and the stored copies tell one story: when they disagree after damage,
 `status` says so per document, `ask` refuses with one line naming the fix, and `repair` (or `ingest`)
 rebuilds what is missing. A damaged documents.json is one line naming the file, restored from its .bak."""
+
 from __future__ import annotations
 
 import json
@@ -14,13 +15,12 @@ from ingest.registry import Registry
 
 DOCS = {
     "harbour-plan.md": "<!-- page 1 -->\n# Harbour plan\n\nThe harbour plan commits the council to spend forty "
-                       "percent of its procurement budget with local firms by 2030.\n\n<!-- page 2 -->\n"
-                       "The harbour board reviews local spending every spring.\n",
+    "percent of its procurement budget with local firms by 2030.\n\n<!-- page 2 -->\n"
+    "The harbour board reviews local spending every spring.\n",
     "orchard-notes.md": "<!-- page 1 -->\n# Orchard notes\n\nThe orchard cooperative planted nine hundred apple "
-                        "trees on council land in the pilot year.\n",
+    "trees on council land in the pilot year.\n",
 }
 QUESTION = "How many apple trees did the orchard cooperative plant?"
-
 
 
 def _one_error_line(result: subprocess.CompletedProcess) -> str:
@@ -66,7 +66,13 @@ def test_a_damaged_registry_is_one_line_and_repair_restores_the_last_good_copy(d
     assert (data_dir / "documents.json.bak").read_bytes() == good  # written with every commit
     registry.write_bytes(DAMAGE[damage](good))
 
-    for command in (["status"], ["status", "--json"], ["ask", QUESTION], ["ingest", str(folder)], ["forget", "orchard-notes"]):
+    for command in (
+        ["status"],
+        ["status", "--json"],
+        ["ask", QUESTION],
+        ["ingest", str(folder)],
+        ["forget", "orchard-notes"],
+    ):
         line = _one_error_line(run_cli("--data-dir", str(data_dir), *command, cwd=tmp_path))
         assert str(registry) in line and "is damaged" in line and "report-assistant repair" in line, (command, line)
     assert registry.read_bytes() == DAMAGE[damage](good)  # nothing tried to write over it
@@ -109,8 +115,10 @@ def test_with_no_registry_copy_and_no_stored_copies_repair_says_how_to_start_aga
     shutil.rmtree(data_dir / "files")
     repaired = run_cli("--data-dir", str(data_dir), "repair", cwd=tmp_path)
     assert repaired.returncode == 1
-    assert "documents.json.bak is missing or damaged too" in repaired.stdout and "ingest the documents again" in \
-        repaired.stdout, repaired.stdout
+    assert (
+        "documents.json.bak is missing or damaged too" in repaired.stdout
+        and "ingest the documents again" in repaired.stdout
+    ), repaired.stdout
 
 
 def test_a_lost_chunk_store_is_reported_refused_and_rebuilt_by_repair(store, tmp_path, make_components):
@@ -122,10 +130,14 @@ def test_a_lost_chunk_store_is_reported_refused_and_rebuilt_by_repair(store, tmp
     assert status.stdout.count("DAMAGED: 0 of") == 2 and "run: report-assistant repair" in status.stdout, status.stdout
     status = run_cli("--data-dir", str(data_dir), "status", "--json", cwd=tmp_path)
     assert [d["problems"] for d in json.loads(status.stdout)["documents"]] == [
-        ["0 of 2 chunks are in the store"], ["0 of 1 chunks are in the store"]]
+        ["0 of 2 chunks are in the store"],
+        ["0 of 1 chunks are in the store"],
+    ]
     line = _one_error_line(run_cli("--data-dir", str(data_dir), "ask", QUESTION, cwd=tmp_path))
-    assert line.startswith("error: the store does not match documents.json: harbour-plan: 0 of 3 chunks") or \
-        "chunks are in the store" in line, line
+    assert (
+        line.startswith("error: the store does not match documents.json: harbour-plan: 0 of 3 chunks")
+        or "chunks are in the store" in line
+    ), line
     assert line.endswith("run: report-assistant repair"), line
 
     for name in DOCS:  # the originals are gone too: the stored copies are enough
@@ -160,8 +172,10 @@ def test_ingest_rebuilds_what_is_missing_instead_of_saying_unchanged(store, make
     assert not answer.abstained and answer.citations[0].doc_id == "orchard-notes"
     # the damaged version 1 is not kept: only the rebuilt version 2 is stored
     assert sorted(p.name for p in (data_dir / "files").iterdir()) == [
-        f"{doc_id}@2.{kind}" for doc_id in ("harbour-plan", "orchard-notes")
-        for kind in ("md", "outline.json", "pages.json", "sentences.npz")]
+        f"{doc_id}@2.{kind}"
+        for doc_id in ("harbour-plan", "orchard-notes")
+        for kind in ("md", "outline.json", "pages.json", "sentences.npz")
+    ]
     assert all(not r.previous for r in components.registry.load().values())
 
 
@@ -175,7 +189,8 @@ def test_a_document_that_cannot_be_rebuilt_names_forget(store, tmp_path):
     lines = repaired.stdout.strip().splitlines()
     assert lines[0].startswith("repaired   harbour-plan"), lines
     assert lines[1].startswith("failed     orchard-notes") and lines[1].endswith(
-        "run: report-assistant forget orchard-notes"), lines
+        "run: report-assistant forget orchard-notes"
+    ), lines
     assert run_cli("--data-dir", str(data_dir), "forget", "orchard-notes", cwd=tmp_path).returncode == 0
     status = run_cli("--data-dir", str(data_dir), "status", cwd=tmp_path)
     assert status.returncode == 0 and "DAMAGED" not in status.stdout, status.stdout

@@ -1,25 +1,28 @@
 """Content words, rarity weights and spelling correction (assistant/terms.py): pure functions, no model."""
+
 from __future__ import annotations
 
 from assistant.terms import MAX_CORRECTIONS, TermStats, content_terms, words
 
-LIBRARY = ["Councils funded the community anchors in Shropshire.",
-           "The funder asked for evidence of local spending.",
-           "Risk aversion is a stubborn cultural barrier.",
-           "Community organisations employ local people.",
-           "The employer came to the workshop."]
+LIBRARY = [
+    "Councils funded the community anchors in Shropshire.",
+    "The funder asked for evidence of local spending.",
+    "Risk aversion is a stubborn cultural barrier.",
+    "Community organisations employ local people.",
+    "The employer came to the workshop.",
+]
 STATS = TermStats(LIBRARY, dictionary=frozenset({"action", "acton", "community"}))
 
 
 def test_content_terms_drop_stopwords_and_stem():
     assert content_terms("What did the report say about the councils' funding?") == ["council", "fund"]
-    assert content_terms("Which 6 areas?") == ["6", "area"]          # numbers count as question words
-    assert content_terms("They came and went") == ["come", "go"]     # irregular forms meet their verb
+    assert content_terms("Which 6 areas?") == ["6", "area"]  # numbers count as question words
+    assert content_terms("They came and went") == ["come", "go"]  # irregular forms meet their verb
     assert words("Locality's members") == ["locality", "members"]
 
 
 def test_rare_words_weigh_more():
-    assert STATS.idf("shropshir") > STATS.idf("communiti")           # one chunk against two
+    assert STATS.idf("shropshir") > STATS.idf("communiti")  # one chunk against two
     assert STATS.idf("never-seen") > STATS.idf("shropshir")
 
 
@@ -27,15 +30,15 @@ def test_coverage_is_the_rarity_weighted_share_found():
     question = content_terms("community anchors in Shropshire")
     assert STATS.coverage(question, set(content_terms(LIBRARY[0]))) == 1.0
     partly = STATS.coverage(question, set(content_terms("Community organisations employ local people.")))
-    assert 0 < partly < 0.5                                           # only the common word is there
+    assert 0 < partly < 0.5  # only the common word is there
     assert STATS.coverage([], {"anything"}) == 0.0
 
 
 def test_a_doer_matches_the_deed():
     assert STATS.doers.get("funder") == "fund"
-    assert "employ" not in STATS.doers.values()   # the library never writes 'employed' or 'employing'
+    assert "employ" not in STATS.doers.values()  # the library never writes 'employed' or 'employing'
     who = content_terms("Who funded it?")
-    assert STATS.coverage(who, set(content_terms(LIBRARY[1]))) == 1.0   # 'funder' answers 'funded'
+    assert STATS.coverage(who, set(content_terms(LIBRARY[1]))) == 1.0  # 'funder' answers 'funded'
 
 
 def test_spelling_is_corrected_towards_the_library():
@@ -46,4 +49,4 @@ def test_spelling_is_corrected_towards_the_library():
 
 def test_corrections_have_a_ceiling():
     unknown = " ".join(f"zqxv{chr(97 + i)}{chr(97 + i)}w" for i in range(MAX_CORRECTIONS + 5))
-    assert STATS.correct(unknown) == unknown                          # looked up at most MAX_CORRECTIONS times
+    assert STATS.correct(unknown) == unknown  # looked up at most MAX_CORRECTIONS times

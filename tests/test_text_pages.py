@@ -1,4 +1,5 @@
 """Markdown page markers, plain text with form feeds, and the default corpus."""
+
 from __future__ import annotations
 
 import re
@@ -20,17 +21,26 @@ def _write(tmp_path, name, text):
 
 
 def test_markdown_markers_give_labels_and_page_text(tmp_path):
-    path = _write(tmp_path, "digest.md",
-                  "<!-- page cover -->\n# Title\n\nCover words.\n\n"
-                  "<!-- page 43 -->\nPage forty-three says this.\n\n"
-                  "  <!--page 44-->  \nPage forty-four says that.\n"
-                  "<!-- page 38-42 -->\nA section whose exact page is unknown.\n"
-                  "<!-- page 45–47 -->\nAn en dash range.\n"
-                  "<!-- PAGE A1 -->\nAppendix one.\n")
+    path = _write(
+        tmp_path,
+        "digest.md",
+        "<!-- page cover -->\n# Title\n\nCover words.\n\n"
+        "<!-- page 43 -->\nPage forty-three says this.\n\n"
+        "  <!--page 44-->  \nPage forty-four says that.\n"
+        "<!-- page 38-42 -->\nA section whose exact page is unknown.\n"
+        "<!-- page 45–47 -->\nAn en dash range.\n"
+        "<!-- PAGE A1 -->\nAppendix one.\n",
+    )
     pages = load_document(path).pages
 
     assert [(p.index, p.label) for p in pages] == [
-        (1, "cover"), (2, "43"), (3, "44"), (4, "38-42"), (5, "45-47"), (6, "A1")]
+        (1, "cover"),
+        (2, "43"),
+        (3, "44"),
+        (4, "38-42"),
+        (5, "45-47"),
+        (6, "A1"),
+    ]
     assert pages[0].text == "# Title\n\nCover words."
     assert pages[1].text == "Page forty-three says this."
     assert pages[2].text == "Page forty-four says that."
@@ -39,8 +49,7 @@ def test_markdown_markers_give_labels_and_page_text(tmp_path):
 
 
 def test_marker_inside_a_line_is_just_text(tmp_path):
-    path = _write(tmp_path, "inline.md",
-                  "<!-- page 1 -->\nSee the note <!-- page 2 --> in the middle of a line.\n")
+    path = _write(tmp_path, "inline.md", "<!-- page 1 -->\nSee the note <!-- page 2 --> in the middle of a line.\n")
     loaded = load_document(path)
     assert [p.label for p in loaded.pages] == ["1"]
     assert "<!--" not in loaded.pages[0].text  # never left in the text a quote could come from
@@ -52,7 +61,9 @@ def test_text_before_first_marker_becomes_front_page(tmp_path):
     loaded = load_document(path)
 
     assert [(p.index, p.label, p.text) for p in loaded.pages] == [
-        (1, "front", "Some introduction."), (2, "5", "Page five.")]
+        (1, "front", "Some introduction."),
+        (2, "5", "Page five."),
+    ]
     assert any("front" in w for w in loaded.warnings)
 
 
@@ -90,7 +101,11 @@ def test_plain_text_form_feeds_split_pages(tmp_path):
     loaded = load_document(path)
 
     assert [(p.index, p.label, p.text) for p in loaded.pages] == [
-        (1, "1", "First page text."), (2, "2", "Second page text."), (3, "3", ""), (4, "4", "Fourth page.")]
+        (1, "1", "First page text."),
+        (2, "2", "Second page text."),
+        (3, "3", ""),
+        (4, "4", "Fourth page."),
+    ]
     assert loaded.warnings == ["pages with no text: 3"]
 
 
@@ -105,14 +120,17 @@ def test_windows_1252_text_is_read(tmp_path):
     assert load_document(path).pages[0].text == "Caf\u00e9 costs \u00a35 \u2013 cheap."
 
 
-@pytest.mark.parametrize("name, data, reason", [
-    ("empty.md", b"", "the file is empty"),
-    ("blank.txt", b"\n\n  \n", "the file has no text"),
-    ("zip.md", b"PK\x03\x04rest-of-archive", "not really text: the file is a ZIP archive"),
-    ("image.txt", b"\x89PNG\r\n\x1a\n....", "not really text: the file is a PNG image"),
-    ("binary.txt", b"abc\x00def", "looks binary"),
-    ("slides.pptx", b"PK\x03\x04", "unsupported file type '.pptx'"),
-])
+@pytest.mark.parametrize(
+    "name, data, reason",
+    [
+        ("empty.md", b"", "the file is empty"),
+        ("blank.txt", b"\n\n  \n", "the file has no text"),
+        ("zip.md", b"PK\x03\x04rest-of-archive", "not really text: the file is a ZIP archive"),
+        ("image.txt", b"\x89PNG\r\n\x1a\n....", "not really text: the file is a PNG image"),
+        ("binary.txt", b"abc\x00def", "looks binary"),
+        ("slides.pptx", b"PK\x03\x04", "unsupported file type '.pptx'"),
+    ],
+)
 def test_bad_text_files_give_one_line_reasons(tmp_path, name, data, reason):
     path = tmp_path / name
     path.write_bytes(data)
@@ -131,6 +149,7 @@ def test_missing_file_and_folder(tmp_path):
 
 
 # --- the default corpus ---
+
 
 def _manifest():
     return yaml.safe_load((CORPUS / "manifest.yaml").read_text(encoding="utf-8"))
@@ -166,7 +185,8 @@ def test_corpus_folder_lists_exactly_the_manifest_documents():
 
     assert [e.doc_id for e in entries] == sorted(
         (d["id"] for d in manifest["documents"]),
-        key=lambda doc_id: next(d["file"] for d in manifest["documents"] if d["id"] == doc_id))
+        key=lambda doc_id: next(d["file"] for d in manifest["documents"] if d["id"] == doc_id),
+    )
     by_id = {d["id"]: d for d in manifest["documents"]}
     for entry in entries:
         assert entry.kind == by_id[entry.doc_id]["kind"]

