@@ -7,7 +7,7 @@ import time
 from dataclasses import dataclass, field
 
 from .citation import AnswerSentence, Citation, PageRef
-from .citations import CheckedSentence
+from .citation_check import CheckedSentence
 from .evidence import Evidence
 from .retrieval import Hit
 

@@ -16,7 +16,7 @@ from ingest.store import StoreError
 from .answer_record import Answer, Clock, abstain, finish
 from .change_answers import change_answer
 from .citation import Citation
-from .citations import CheckedSentence, check_answer
+from .citation_check import CheckedSentence, check_answer
 from .evidence import Evidence, EvidenceFinder
 from .extractive import list_answer, select_sentences, with_continuation, with_parts
 from .lead import choose_lead

@@ -1,5 +1,5 @@
 """Does a written sentence say what the stored sentence it cites says? The second gate of the
-citation check (the first is the lexical and meaning score in citations.py): a sentence that reads
+citation check (the first is the lexical and meaning score in citation_check.py): a sentence that reads
 like its source but changes a figure, flips a negation or swaps a name must not keep the citation.
 
 Token-level rules, deterministic and cheap:

@@ -1,5 +1,6 @@
-"""`report-assistant eval`: score the assistant on a question set, beside the plain LlamaIndex
-starter measured in the same run; write JSON, Markdown and a chart; fail below the thresholds."""
+"""One question set: loaded and checked, asked of the assistant (follow-ups in their conversation),
+each answer scored, the scores summed up per type and per document, checked against the recorded
+minimums, and written out as JSON, Markdown and a chart. `eval` itself is evals/evaluate.py."""
 
 from __future__ import annotations
 

@@ -8,7 +8,7 @@ import json
 import pytest
 from conftest import HOSTILE_DOC_ID, run_python
 
-from assistant.citations import check_answer
+from assistant.citation_check import check_answer
 from assistant.conversation import Conversation
 from assistant.page_view import PageViewer
 

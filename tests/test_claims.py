@@ -14,7 +14,7 @@ import pytest
 import yaml
 from conftest import CORPUS, REAL_PDFS
 
-from assistant.citations import check_answer
+from assistant.citation_check import check_answer
 from assistant.claims import NameUsage, conflict, is_near_quote, numbers
 
 PAIRS = yaml.safe_load((Path(__file__).parent / "claim_pairs.yaml").read_text(encoding="utf-8"))

@@ -14,7 +14,7 @@ import pytest
 from conftest import ANSWER_LLM_MAX_TOKENS, HOSTILE_DOC_ID, free_port, stop_process
 
 from assistant.answer_view import answer_markdown, safe_markdown
-from assistant.citations import check_answer, split_answer
+from assistant.citation_check import check_answer, split_answer
 from assistant.components import Generators
 from assistant.generative import GeneratorError, LlamaCppGenerator, resolve_gguf
 from assistant.page_view import PageViewer
