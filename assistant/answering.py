@@ -148,6 +148,11 @@ class Assistant:
             return
         clock = Clock()
         found = self._search(question, retrieval_query, doc_id, kind, clock)
+        yield from self._respond(question, mode, found, clock)
+
+    def _respond(self, question: str, mode: str, found: "_Search", clock: Clock) -> Iterator[Answer]:
+        """From the scored evidence: a refusal, or the model's checked answer (streamed), or the
+        extractive one; then its citations located on their pages."""
         base = Answer(
             question=question,
             text="",

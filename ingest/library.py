@@ -10,28 +10,25 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import datetime as dt
 import fcntl
 import json
-import shutil
 from pathlib import Path
 from typing import Callable
 
 import numpy as np
 
 from .changes import compare
-from .chunking import chunk_pages, context_line
 from .disk import STORE_MIN_FREE_MB, DiskFull, file_sha256, free_mb, is_disk_full, no_space, printable, space_needed
 from .errors import ReportAssistantError
 from .loaders import load_document
 from .manifest import FileEntry, entries_for
 from .pages import DocumentError, Limits, LoadedDocument
-from .quotable import quotable_spans
 from .registry import DocumentRecord, Registry
 from .repair import Repair
 from .results import IngestResult
 from .store import ChunkStore, StoreError
-from .stored_pages import read_pages, write_pages
+from .stored_pages import read_pages
+from .version_files import VersionFiles, read_sentence_vectors, write_version
 from .versions import KeptVersions, next_version, switch_live, with_history
 
 ProgressFactory = Callable[[int, str], Callable[[int], None]]
@@ -44,6 +41,27 @@ class LibraryBusy(ReportAssistantError):
 
 class Duplicate(ReportAssistantError):
     """The file's content is already live under another id (the argument)."""
+
+
+def _refused_entry(entry: FileEntry, first_of: dict[str, Path]) -> IngestResult | None:
+    """A file that cannot be ingested as listed: unreadable, or a second file of this run with the id
+    of an earlier one (`first_of`: the first readable file of each id), which it would silently replace."""
+    if entry.error:
+        return IngestResult(
+            str(entry.path), entry.doc_id, "failed", detail=f"{printable(str(entry.path))}: {entry.error}"
+        )
+    first = first_of.setdefault(entry.doc_id, entry.path)
+    if first.resolve() != entry.path.resolve():
+        return IngestResult(
+            str(entry.path),
+            entry.doc_id,
+            "failed",
+            detail=(
+                f"{printable(entry.path.name)}: has the same document id '{entry.doc_id}' as {printable(first.name)} "
+                "in this run; rename one or give ids in manifest.yaml"
+            ),
+        )
+    return None
 
 
 def _refuse_duplicate(records: list[DocumentRecord], same) -> None:
@@ -103,29 +121,9 @@ class Library(KeptVersions, Repair):
                 return [IngestResult(" ".join(map(str, paths)), "-", "failed", detail=str(exc))]
             results, first_of = [], {}
             for entry in entries:
-                if entry.error:
-                    results.append(
-                        IngestResult(
-                            str(entry.path),
-                            entry.doc_id,
-                            "failed",
-                            detail=f"{printable(str(entry.path))}: {entry.error}",
-                        )
-                    )
-                    continue
-                first = first_of.setdefault(entry.doc_id, entry.path)
-                if first.resolve() != entry.path.resolve():  # would silently replace the other file
-                    results.append(
-                        IngestResult(
-                            str(entry.path),
-                            entry.doc_id,
-                            "failed",
-                            detail=(
-                                f"{printable(entry.path.name)}: has the same document id '{entry.doc_id}' as "
-                                f"{printable(first.name)} in this run; rename one or give ids in manifest.yaml"
-                            ),
-                        )
-                    )
+                refused = _refused_entry(entry, first_of)
+                if refused:
+                    results.append(refused)
                     continue
                 self._allow_duplicates = allow_duplicates
                 try:
@@ -218,6 +216,19 @@ class Library(KeptVersions, Repair):
             old.file_sha256, old.source = file_sha, str(entry.path.resolve())
             self._commit(records | {old.id: old})
             return IngestResult(str(entry.path), entry.doc_id, "unchanged", old.pages, old.chunks)
+        return self._add_version(entry, loaded, file_sha, old, issues, progress)
+
+    def _add_version(
+        self,
+        entry: FileEntry,
+        loaded: LoadedDocument,
+        file_sha: str,
+        old: DocumentRecord | None,
+        issues: list[str],
+        progress: ProgressFactory | None,
+    ) -> IngestResult:
+        """Write the file's new version, make it live in one commit, then retire what the keep limit
+        (or damage) leaves out; a disk that fills up on the way leaves the previous version live."""
         version = next_version(old)
         needed_mb = space_needed(entry.path, loaded, getattr(self.embedder, "dimension", 384))
         if self.store.path is not None and free_mb(self.data_dir) < needed_mb:  # checked before any write
@@ -278,67 +289,14 @@ class Library(KeptVersions, Repair):
     def _write_version(
         self, entry: FileEntry, loaded: LoadedDocument, file_sha: str, *, version: int, progress: ProgressFactory | None
     ) -> DocumentRecord:
-        # the embedder reads the title and section lines too (Chunk.embedding_text): leave room for them
-        title_tokens = self.embedder.count_tokens(entry.title + "\n")
-        section_tokens = max(
-            (self.embedder.count_tokens(context_line(s.title) + "\n") for s in loaded.outline), default=0
-        )
-        max_tokens = max(16, min(self.chunk_max_tokens, self.embedder.max_tokens - 2 - title_tokens - section_tokens))
-        chunks = chunk_pages(
-            loaded.pages,
-            doc_id=entry.doc_id,
-            doc_kind=entry.kind,
-            title=entry.title,
+        return write_version(
+            VersionFiles(self.files_dir, self.store, self.embedder, self.chunk_max_tokens),
+            entry,
+            loaded,
+            file_sha,
             version=version,
-            max_tokens=max_tokens,
-            count_tokens=self.embedder.count_tokens,
-            outline=loaded.outline,
+            progress=progress,
         )
-        if not chunks:
-            raise DocumentError("no text to index")
-        tick = progress(len(chunks), entry.path.name) if progress else None
-        vectors = self._embed_with_sentences(chunks, tick)
-        doc_key = f"{entry.doc_id}@{version}"
-        stored = self.files_dir / f"{doc_key}{entry.path.suffix.lower()}"
-        if stored.resolve() != entry.path.resolve():  # a kept version rebuilt in place reads its own copy
-            shutil.copyfile(entry.path, stored)
-        outline = [section.to_json() for section in loaded.outline]
-        (self.files_dir / f"{doc_key}.outline.json").write_text(json.dumps(outline), encoding="utf-8")
-        write_pages(self.files_dir, doc_key, loaded.pages)
-        self.store.add(chunks, vectors)
-        return DocumentRecord(
-            id=entry.doc_id,
-            title=entry.title,
-            kind=entry.kind,
-            version=version,
-            pages=len(loaded.pages),
-            chunks=len(chunks),
-            sha256=loaded.text_sha256,
-            file_sha256=file_sha,
-            ingested_at=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-            source=str(entry.path.resolve()),
-            stored_file=stored.name,
-            page_hashes=loaded.page_hashes(),
-        )
-
-    def _embed_with_sentences(self, chunks: list, tick) -> "np.ndarray":
-        """Chunk vectors, and from the same pass the vector of every quotable sentence, saved
-        beside the stored file so answering never embeds stored text again."""
-        texts = [c.embedding_text() for c in chunks]
-        spans = [quotable_spans(c.text) for c in chunks]
-        shift = [len(t) - len(c.text) for t, c in zip(texts, chunks)]  # the title line before the text
-        vectors, sentence_vectors = self.embedder.embed_with_spans(
-            texts, [[(s + d, e + d) for s, e, _ in chunk_spans] for chunk_spans, d in zip(spans, shift)], progress=tick
-        )
-        keys = [(c.page_index, c.char_start + s) for c, chunk_spans in zip(chunks, spans) for s, _, _ in chunk_spans]
-        path = self.files_dir / f"{chunks[0].doc_key}.sentences.npz"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        np.savez(
-            path,
-            keys=np.array(keys, dtype=np.int64).reshape(-1, 2),
-            vectors=np.concatenate(sentence_vectors) if keys else np.zeros((0, vectors.shape[1]), np.float32),
-        )
-        return vectors
 
     def outline(self, doc_id: str, version: int | None = None) -> list[dict] | None:
         """A version's sections ({title, level, page, pdf_page}; the live one's by default), or None
@@ -352,15 +310,7 @@ class Library(KeptVersions, Repair):
     def sentence_vectors(self, doc_keys: list[str] | None = None) -> dict[tuple, "np.ndarray"]:
         """(doc key, page index, start) → unit vector, for the sentences of these versions (default:
         every live one)."""
-        out = {}
-        for doc_key in self.registry.active_keys() if doc_keys is None else doc_keys:
-            path = self.files_dir / f"{doc_key}.sentences.npz"
-            if path.exists():
-                data = np.load(path)
-                for (page_index, start), vector in zip(data["keys"], data["vectors"]):
-                    if vector.any():
-                        out[(doc_key, int(page_index), int(start))] = vector
-        return out
+        return read_sentence_vectors(self.files_dir, self.registry.active_keys() if doc_keys is None else doc_keys)
 
     def _retire(self, record: DocumentRecord) -> None:
         for path in self.files_dir.glob(f"{record.doc_key}.*"):

@@ -172,17 +172,17 @@ def test_a_server_that_goes_away_gives_one_line_errors_and_no_partial_document(
 
     # the server dies after the new version is embedded, before any of it is written
     report.write_text(report.read_text().replace("forty two", "fifty seven"), encoding="utf-8")
-    from ingest.library import Library
+    import ingest.version_files
 
-    real_embed = Library._embed_with_sentences
+    real_embed = ingest.version_files.embed_with_sentences
 
-    def embed_then_lose_the_server(self, chunks, tick):
-        vectors = real_embed(self, chunks, tick)
+    def embed_then_lose_the_server(files, chunks, tick):
+        vectors = real_embed(files, chunks, tick)
         chroma_server.stop()
         return vectors
 
     with pytest.MonkeyPatch.context() as patch, pytest.raises(StoreError) as failed:
-        patch.setattr(Library, "_embed_with_sentences", embed_then_lose_the_server)
+        patch.setattr(ingest.version_files, "embed_with_sentences", embed_then_lose_the_server)
         components.library.ingest([folder])
     message = str(failed.value)
     assert message.startswith("the chunk store failed during add: ") and "\n" not in message, message
