@@ -1,8 +1,8 @@
 """Sentence embeddings from a local sentence-transformers model; never touches a hub unless allowed.
 
 sentence-transformers embeds what is ingested (batches of chunks, with sentence vectors from the
-same pass) and is loaded on first use; a question is embedded by the NumPy copy of the same model
-(query_encoder.py) when the model is one it can run, so a question never waits for torch."""
+same pass) and is loaded on first use; until then a question is embedded by the NumPy copy of the
+same model (query_encoder.py) when the model is one it can run, so a question never waits for torch."""
 
 from __future__ import annotations
 
@@ -126,7 +126,9 @@ class Embedder:
         return text_vectors, span_vectors
 
     def embed_query(self, text: str) -> np.ndarray:
-        if self.query_encoder is not None:
+        """The NumPy copy until sentence-transformers is loaded anyway (by an ingest in this process):
+        then the loaded model, which is a few ms faster warm. Both give the same vector within 1e-5."""
+        if self.query_encoder is not None and "model" not in self.__dict__:
             return self.query_encoder.encode(text)
         return self.embed([text])[0]
 

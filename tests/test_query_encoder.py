@@ -44,10 +44,22 @@ def test_query_vectors_match_sentence_transformers_encode(embedder):
     texts = _texts()
     assert len(texts) > 60
     expected = embedder.model.encode(texts, normalize_embeddings=True, convert_to_numpy=True)
-    ours = np.stack([embedder.embed_query(text) for text in texts])
+    ours = np.stack([encoder.encode(text) for text in texts])
     assert ours.dtype == np.float32 and ours.shape == expected.shape
     worst = np.abs(ours - expected).max(axis=1)
     assert worst.max() <= 1e-5, [(texts[i][:40], float(worst[i])) for i in np.argsort(-worst)[:3]]
+
+
+def test_a_question_uses_the_numpy_copy_until_the_model_is_loaded_anyway():
+    from ingest.embedder import Embedder
+
+    fresh = Embedder("bundled:all-MiniLM-L6-v2")
+    question = "Which six areas were the pilots?"
+    first = fresh.embed_query(question)
+    assert "model" not in fresh.__dict__, "a question loaded sentence-transformers"
+    assert np.array_equal(first, fresh.query_encoder.encode(question))
+    fresh.embed(["an ingest loads the model"])
+    assert np.abs(fresh.embed_query(question) - first).max() <= 1e-5
 
 
 def test_whole_words_are_the_tokenizers_vocabulary(embedder):
