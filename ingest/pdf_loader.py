@@ -165,6 +165,9 @@ def label_pages(texts: list[str], own_labels: list[str]) -> list[str]:
         for i in range(numbered[0], len(texts)):
             if i - offset >= 1:  # fills unnumbered pages (full-page figures) inside the run
                 labels[i] = str(i - offset)
+        for start, end, run_offset in _other_runs(arabic, offset):
+            for i in range(start, end):
+                labels[i] = str(i - run_offset)
     front = numbered[0] if numbered else len(texts)
     roman = [_candidates(text, _roman_values) for text in texts[:front]]
     roman_offset = _dominant_offset(roman, front)
@@ -174,6 +177,29 @@ def label_pages(texts: list[str], own_labels: list[str]) -> list[str]:
             if i - roman_offset >= 1:  # an unnumbered cover before 'ii' is page i, not '1'
                 labels[i] = _to_roman(i - roman_offset)
     return labels
+
+
+def _other_runs(candidates: list[set[int]], offset: int) -> list[tuple[int, int, int]]:
+    """Stretches of two or more consecutive pages numbered consecutively at an offset other than the
+    document's main one, as (first page, end, offset): the pages before a page inserted into a
+    numbered sequence, or a section numbered on its own. A single page printing another number
+    keeps the main run's label: one number alone may be a figure's or a list's."""
+
+    def off_main(page: int) -> bool:  # a page printing its main-run number stays in the main run
+        return (page - offset) not in candidates[page]
+
+    runs, i = [], 0
+    while i < len(candidates):
+        for run_offset in sorted(i - value for value in candidates[i] if off_main(i)):
+            end = i + 1
+            while end < len(candidates) and (end - run_offset) in candidates[end] and off_main(end):
+                end += 1
+            if end - i >= 2:
+                runs.append((i, end, run_offset))
+                i = end - 1
+                break
+        i += 1
+    return runs
 
 
 def _candidates(text: str, values_of) -> set[int]:

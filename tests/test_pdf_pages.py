@@ -73,6 +73,25 @@ def test_label_pages_ignores_stray_numbers_in_body_text():
     assert label_pages(texts, ["1", "2", "3"]) == ["1", "2", "3"]
 
 
+def test_label_pages_keeps_a_short_run_before_an_inserted_page():
+    """Pages printed 1 and 2, then a page printed 30 (inserted from elsewhere), then 3 to 7: the
+    numbering has two offsets, and the two pages before the insertion keep their printed numbers
+    instead of falling back to their physical places. The inserted page, alone at its offset, keeps
+    its own label."""
+    printed = ["Cover", "1", "2", "30", "3", "4", "5", "6", "7"]
+    texts = [f"Body text of this page\nmore body\n{number}" for number in printed]
+    own = [str(i + 1) for i in range(len(printed))]
+    assert label_pages(texts, own) == ["1", "1", "2", "4", "3", "4", "5", "6", "7"]
+
+
+def test_label_pages_ignores_a_second_number_on_a_page_of_the_main_run():
+    """A page printing its number and, near the edge, another pair of numbers keeps its number."""
+    texts = [f"Body\nmore\n{n}" for n in range(1, 6)]
+    texts[2] = "Body\nmore\n3\n33"
+    texts[3] = "Body\nmore\n4\n34"
+    assert label_pages(texts, [str(i) for i in range(1, 6)]) == ["1", "2", "3", "4", "5"]
+
+
 def test_encrypted_pdf_with_empty_user_password_loads(tmp_path):
     plain = report_with_front_matter(tmp_path / "plain.pdf")
     locked = encrypt_pdf(plain, tmp_path / "locked.pdf", user_password="")
