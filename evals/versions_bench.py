@@ -83,11 +83,7 @@ def edited_pdf_figures(root: Path) -> dict:
     shutil.copyfile(MULTI_PAGE, folder / "word-processors.pdf")
     components = _components(data_dir)
     components.library.ingest([folder])
-    answers = [
-        components.assistant.ask(q, doc_id=doc).to_json() | {"question": q}
-        for doc, questions in QUESTIONS.items()
-        for q in questions
-    ]
+    answers = [components.assistant.ask(q, doc_id=doc) for doc, questions in QUESTIONS.items() for q in questions]
     export = root / "conversation.md"
     export.write_text(conversation_markdown(answers, components.library.documents()), encoding="utf-8")
 
