@@ -22,6 +22,18 @@ REAL_PDFS = Path(__file__).resolve().parents[2] / "shared" / "real-pdfs"
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # tests/pdf_factory.py
 
 
+# Debian's Chromium, never a downloaded browser build; headless and offline
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
 SIDE_FILES = ("sentences.npz", "outline.json", "pages.json")  # beside each kept version's stored copy
 
 

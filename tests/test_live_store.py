@@ -10,19 +10,10 @@ import sys
 
 import pytest
 from chat_server import queue_call, raw_get, server_env, start, wait_ready
+from conftest import CHROMIUM, CHROMIUM_ARGS
 
 pytestmark = pytest.mark.slow
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 OUTSIDE = "198.51.100.7"  # TEST-NET-2: never a real host
 HARBOUR_V1 = (
     "<!-- page 1 -->\n# Harbour plan\n\nThe harbour plan commits the council to spend forty percent of "

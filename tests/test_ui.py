@@ -4,7 +4,6 @@ gradio_client. One server for the module (its first start ingests the default co
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -12,41 +11,16 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import REAL_PDFS, REPO, free_port, run_python, stop_process, wait_until_answers
+from chat_server import server_env
+from conftest import CHROMIUM, CHROMIUM_ARGS, REAL_PDFS, REPO, free_port, run_python, stop_process, wait_until_answers
 
 pytestmark = pytest.mark.slow
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 START_TIMEOUT_S = 180
 ANSWER_TIMEOUT_MS = 60_000
 LAPTOP = {"width": 1280, "height": 800}
 NARROW = {"width": 420, "height": 800}
 SCREENSHOT = REPO / "docs" / "screenshot.png"
-
-
-def _server_env(home: Path) -> dict:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("REPORT_ASSISTANT_")}
-    env.update(
-        HOME=str(home),
-        XDG_CACHE_HOME=str(home / ".cache"),
-        HF_HOME=str(home / ".cache" / "hf"),
-        HF_HUB_OFFLINE="1",
-        TRANSFORMERS_OFFLINE="1",
-        ANONYMIZED_TELEMETRY="False",
-        GRADIO_ANALYTICS_ENABLED="False",
-        GRADIO_TEMP_DIR=str(home / "gradio-tmp"),
-        PYTHONPATH=os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep),
-    )
-    return env
 
 
 class Server:
@@ -66,7 +40,7 @@ def server(tmp_path_factory):
         process = subprocess.Popen(
             [sys.executable, "-m", "assistant.cli", "--data-dir", str(data_dir), "chat", "--port", str(port)],
             cwd=REPO,
-            env=_server_env(home),
+            env=server_env(home),
             stdout=out,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,

@@ -33,23 +33,13 @@ from chat_server import (
     start,
     wait_ready,
 )
-from conftest import CORPUS, REPO
+from conftest import CHROMIUM, CHROMIUM_ARGS, CORPUS, REPO
 
 pytestmark = pytest.mark.slow
 
 USER, PASSWORD = "officer", "correct horse battery staple"
 NEEDS_LOGIN = "needs a login"
 REFUSED = (403, 404)
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 XSS_DOC_ID = "beacon-policy"
 XSS_DOC = """<!-- page 1 -->
 # Beacon policy notes
