@@ -8,7 +8,6 @@ import threading
 from dataclasses import dataclass
 from typing import Iterator
 
-from ingest.errors import ReportAssistantError
 from ingest.manifest import KINDS
 from ingest.pdf_quote import quote_boxes
 from ingest.store import StoreError
@@ -21,7 +20,7 @@ from .evidence import Evidence, EvidenceFinder
 from .extractive import list_answer, select_sentences, with_continuation, with_parts
 from .lead import choose_lead
 from .lists import PageLists, is_intro
-from .question import Intent, analyse, missing, new_names
+from .question import Intent, QuestionError, analyse, missing, new_names
 from .retrieval import Hit, HybridRetriever
 from .terms import TermStats, content_terms
 from .versioned import PinnedAssistants, answer_keys, check_version
@@ -41,10 +40,6 @@ class Answerability:
 
     def score(self, dense: float, coverage: float) -> float:
         return self.dense_weight * dense + (1 - self.dense_weight) * coverage
-
-
-class QuestionError(ReportAssistantError):
-    """A question that cannot be asked as given (empty, too long, an unknown document, kind or mode)."""
 
 
 def check_question(question: str, max_chars: int) -> str:
@@ -75,12 +70,24 @@ class Assistant:
         """`pinned` (doc id, version): answer from that kept version of the document instead of its live one."""
         self.store, self.embedder, self.library = store, embedder, library
         self.pinned = pinned
-        self.pinned_assistants = PinnedAssistants(self)
+        self.pinned_assistants = PinnedAssistants(self._pinned_to)
         self.answerability = answerability
         self.max_question_chars = max_question_chars
         self.generators = generators or {}  # mode name → generative answerer
         self._store_lock = threading.RLock()  # a reopen never runs under another thread's search
         self._refresh()
+
+    def _pinned_to(self, key: tuple[str, int]) -> "Assistant":
+        """An assistant like this one that answers from one kept version of a document."""
+        return Assistant(
+            self.store,
+            self.embedder,
+            self.library,
+            answerability=self.answerability,
+            generators=self.generators,
+            max_question_chars=self.max_question_chars,
+            pinned=key,
+        )
 
     @property
     def registry(self):

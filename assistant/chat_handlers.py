@@ -13,7 +13,7 @@ import gradio as gr
 from ingest.errors import ReportAssistantError
 
 from .answer_view import answer_markdown, evidence_choices
-from .answering import QuestionError, check_question
+from .answering import check_question
 from .bug_report import report_bug
 from .conversation import Conversation
 from .evidence_panel import EvidencePanel
@@ -21,6 +21,7 @@ from .export import conversation_markdown
 from .library_panel import NEEDS_LOGIN, confirm_text, may_change_library, remove_document, upload_files
 from .library_view import by_kind, library_line, library_rows
 from .markdown_text import safe_markdown
+from .question import QuestionError
 from .versions_panel import LIVE, new_update, show_update, update_choices, version_choices
 
 

@@ -14,7 +14,14 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from ingest.errors import ReportAssistantError
+
 from .terms import STOPWORDS, TermStats, content_terms
+
+
+class QuestionError(ReportAssistantError):
+    """A question that cannot be asked as given (empty, too long, an unknown document, kind or mode)."""
+
 
 _NUMBER_WORDS = (
     "one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|"

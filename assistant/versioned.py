@@ -8,14 +8,14 @@ from collections import OrderedDict
 
 from ingest.versions import kept_numbers
 
+from .question import QuestionError
+
 PINNED_CACHE = 4  # assistants kept for recently asked versions
 
 
 def check_version(library, doc_id: str | None, version: int) -> bool:
     """True when `version` is a kept version of `doc_id` other than the live one; False when it is the
     live one; QuestionError (one line) otherwise."""
-    from .answering import QuestionError
-
     if not doc_id:
         raise QuestionError("a version belongs to one document: give the document too (--doc ID --version N)")
     record = library.registry.load().get(doc_id)
@@ -41,27 +41,16 @@ def answer_keys(library, records: dict, pinned: tuple[str, int] | None) -> tuple
 
 
 class PinnedAssistants:
-    """One Assistant per recently asked (document, version), built on first use."""
+    """One Assistant per recently asked (document, version), built on first use by `build`."""
 
-    def __init__(self, assistant):
-        self.assistant = assistant
+    def __init__(self, build):
+        self.build = build
         self._built: OrderedDict[tuple[str, int], object] = OrderedDict()
 
     def get(self, doc_id: str, version: int):
-        from .answering import Assistant
-
         key = (doc_id, version)
         if key not in self._built:
-            a = self.assistant
-            self._built[key] = Assistant(
-                a.store,
-                a.embedder,
-                a.library,
-                answerability=a.answerability,
-                generators=a.generators,
-                max_question_chars=a.max_question_chars,
-                pinned=key,
-            )
+            self._built[key] = self.build(key)
             while len(self._built) > PINNED_CACHE:
                 self._built.popitem(last=False)
         self._built.move_to_end(key)

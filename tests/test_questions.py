@@ -11,7 +11,7 @@ import pytest
 from conftest import run_cli
 
 from assistant import terms
-from assistant.answering import QuestionError
+from assistant.question import QuestionError
 from ingest.manifest import KINDS
 
 
