@@ -190,7 +190,8 @@ def _other_runs(candidates: list[set[int]], offset: int) -> list[tuple[int, int,
 
     runs, i = [], 0
     while i < len(candidates):
-        for run_offset in sorted(i - value for value in candidates[i] if off_main(i)):
+        offsets = sorted(i - value for value in candidates[i]) if off_main(i) else []
+        for run_offset in offsets:
             end = i + 1
             while end < len(candidates) and (end - run_offset) in candidates[end] and off_main(end):
                 end += 1
