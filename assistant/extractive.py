@@ -170,6 +170,7 @@ def with_continuation(chosen: list[Evidence], finder: EvidenceFinder) -> list[Ev
         or (paragraph_end != -1 and following.start > paragraph_end)
         or following.quote in {e.quote for e in chosen}
         or asks(following.quote)
+        or is_intro(following.quote)  # an introduction without its list says nothing
     ):
         return chosen
     return chosen[:1] + [following] + chosen[1 : MAX_POINTS - 1]

@@ -16,7 +16,7 @@ import re
 
 from .evidence import Evidence, EvidenceFinder
 from .extractive import asks, title_like
-from .question import Intent, gives_answer, new_names, reason_given
+from .question import Intent, gives_answer, gives_figure, new_names, reason_given
 from .terms import content_terms
 
 LEAD_POOL = 12  # sentences considered for the first line (the best ones that give what is asked)
@@ -78,6 +78,9 @@ def choose_lead(intent: Intent, ranked: list[Evidence], finder: EvidenceFinder, 
             fitting.append(e)
     if not fitting:
         return None
+    # what answers exactly ("within several days" for "when should ...?", "27,569" for "how many
+    # ...?") leads over what only touches the subject, when a close sentence gives it
+    fitting = [e for e in fitting if _exact(intent, e.quote)] or fitting
     verb = _WHO_VERB.match(question)
     deed = content_terms(verb.group(1)) if verb else []
     # a sentence saying what is not there ("gives no page number") answers only a question that asks so
@@ -86,6 +89,14 @@ def choose_lead(intent: Intent, ranked: list[Evidence], finder: EvidenceFinder, 
         fitting,
         key=lambda e: e.score * (1 + _preference(intent, e, deed, stats) - unasked * bool(_NEGATIVE.search(e.quote))),
     )
+
+
+def _exact(intent: Intent, sentence: str) -> bool:
+    if intent.when:
+        return bool(_TIME_SPAN.search(sentence))
+    if intent.kind == "amount" and not intent.duration:
+        return gives_figure(sentence)
+    return True
 
 
 def _preference(intent: Intent, e: Evidence, deed: list[str], stats) -> float:

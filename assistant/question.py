@@ -215,6 +215,12 @@ def analyse(question: str, stats: TermStats) -> Intent:
     )
 
 
+def gives_figure(sentence: str) -> bool:
+    """Whether a sentence gives an amount in figures ("27,569", "60%"), not only in words that
+    leave it vague ("the majority", "over half"); years and page references are not amounts."""
+    return bool(re.search(r"\d", _NOT_AN_AMOUNT.sub(" ", sentence)))
+
+
 def reason_given(sentence: str, intent: Intent) -> bool:
     """Whether a sentence gives a cause or a reason ("due to", "because", "as a result"); for a
     'why not' question a condition ("would ... if") is one too."""
