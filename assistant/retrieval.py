@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from llama_index.core.llms import MockLLM
@@ -13,6 +14,8 @@ from llama_index.retrievers.bm25 import BM25Retriever
 from ingest.chunking import Chunk
 
 NEAR_DUPLICATE_CHUNK = 0.9  # cosine above which two chunks say the same thing
+# "in Appendix 2", "chapter 3", "section 3.4.1": a place in the document the question names
+_PLACE = re.compile(r"\b(appendix|annex|chapter|section|part)\s+([0-9]+(?:\.[0-9]+)*|[IVX]+|[A-Z])\b", re.I)
 
 
 @dataclass(frozen=True)
@@ -82,7 +85,7 @@ class HybridRetriever:
         hits = [
             Hit(self.chunks[n.node.node_id], n.score) for n in fuser.retrieve(bundle) if n.node.node_id in self.chunks
         ]
-        return self._diverse(hits)
+        return _named_place_first(query, self._diverse(hits))
 
     def _diverse(self, hits: list[Hit]) -> list[Hit]:
         """A chunk that says nearly what a better-ranked one says (a summary repeating the report,
@@ -134,6 +137,16 @@ class HybridRetriever:
             use_async=False,
             similarity_top_k=self.top_k,
         )
+
+
+def _named_place_first(query: str, hits: list[Hit]) -> list[Hit]:
+    """A question that names a place in the document ("What did the analysis in Appendix 2 find?")
+    is answered from that place: the chunks in a section of that name come first, in their order."""
+    places = [re.compile(rf"\b{re.escape(kind)}\s+{re.escape(n)}\b", re.I) for kind, n in _PLACE.findall(query)]
+    if not places:
+        return hits
+    inside = [h for h in hits if any(p.search(h.chunk.section) for p in places)]
+    return inside + [h for h in hits if h not in inside]
 
 
 def _filters(active_keys: list[str], doc_id: str | None, kind: str | None) -> MetadataFilters:
