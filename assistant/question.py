@@ -16,7 +16,7 @@ from functools import lru_cache
 
 from ingest.errors import ReportAssistantError
 
-from .terms import STOPWORDS, TermStats, content_terms
+from .terms import STOPWORDS, TermStats, content_terms, words
 
 
 class QuestionError(ReportAssistantError):
@@ -96,6 +96,19 @@ _THE_X = re.compile(
     r"(?:\s+(?:of|in|for|that|which|who|to|on|from|by|at)\b|\s*[?.]?\s*$)",
     re.I,
 )
+# "what is the report's ISBN?", "who is the chief executive of Locality?": an attribute (X) of a
+# named holder (Y); a sentence giving another holder's X does not answer
+_HOLDERS_X = re.compile(
+    r"^\s*(?:what|who|which)\s+(?:is|was|are|were)\s+(?:the\s+)?(?P<y>[\w .&-]+?)['’]s?\s+(?P<x>[\w -]+?)\s*\??\s*$",
+    re.I,
+)
+_X_OF_HOLDER = re.compile(
+    r"^\s*(?:what|who|which)\s+(?:is|was|are|were)\s+the\s+(?P<x>[\w -]+?)\s+of\s+"
+    r"(?:the\s+)?(?P<y>[\w .&'’-]+?)\s*\??\s*$",
+    re.I,
+)
+_HOLDER_NAME = r"(?:[\"“”]?(?:[A-Z][\w’'&.-]*|of|the|and|for)\s*)+[\"“”]?"
+_ARTICLES = frozenset("the a an this that its their".split())
 _REASON_CUE = re.compile(
     r"\b(because|due to|owing to|as a result|results? (in|from)|resulted (in|from)|since|so that|"
     r"therefore|thus|hence|leads? to|led to|caused|driven by|reasons?|explains?|in order to|"
@@ -168,6 +181,8 @@ class Intent:
     finding: bool = False  # "what did the poll find?": what was found, a result, is asked for
     when: bool = False  # "when should ...?" (not a date): a time or a span is asked for
     negated: bool = False  # "why don't ...?": a condition ("if ...") is a reason too
+    attribute: str = ""  # "what is the report's ISBN?": the attribute asked for ("ISBN") ...
+    holder: list[str] = field(default_factory=list)  # ... and whose it must be (its words: "report")
 
 
 def analyse(question: str, stats: TermStats) -> Intent:
@@ -212,7 +227,36 @@ def analyse(question: str, stats: TermStats) -> Intent:
         finding=bool(re.search(r"\bwhat (did|does|do) .+ (find|found|show|reveal|conclude|report)\b", question, re.I)),
         when=kind != "date" and bool(re.match(r"\s*when\b", question, re.I)),
         negated=bool(re.search(r"n't\b|\bnot\b|\bnever\b", question, re.I)),
+        **_attribute(question),
     )
+
+
+def _attribute(question: str) -> dict:
+    match = _HOLDERS_X.match(question) or _X_OF_HOLDER.match(question)
+    holder = [w for w in words(match.group("y")) if w not in _ARTICLES] if match else []
+    if not holder or len(match.group("x").split()) > 3:
+        return {}
+    return {"attribute": match.group("x"), "holder": holder}
+
+
+def other_holder(intent: Intent, sentence: str) -> bool:
+    """Whether the sentence gives the attribute asked for as someone else's: "Mapping Economic
+    Resilience" (ISBN ...) for the report's ISBN, "chief executive of Halifax Opportunities Trust"
+    for Locality's. An attribute given without a holder is not refused here."""
+    if not intent.attribute:
+        return False
+    x = r"\s+".join(re.escape(w) + r"\w*" for w in intent.attribute.split())
+    holders = [
+        m.group("n")
+        for pattern in (
+            rf"(?P<n>{_HOLDER_NAME})['’]s?\s+{x}\b",  # Locality's chief executive
+            rf"\b{x}\s+(?:of|at|for)\s+(?P<n>{_HOLDER_NAME})",  # chief executive of Locality
+            rf"(?P<n>{_HOLDER_NAME})\s*\(\s*{x}\b",  # "A Title" (ISBN ...)
+        )
+        for m in re.finditer(pattern, sentence)
+        if content_terms(m.group("n"))
+    ]
+    return bool(holders) and not any(set(intent.holder) & set(words(n)) for n in holders)
 
 
 def gives_figure(sentence: str) -> bool:
@@ -340,6 +384,8 @@ def missing(intent: Intent, sentence: str, context: str, stats: TermStats, dense
     or the amount, date or names it asks for."""
     sentence_terms = set(content_terms(sentence))
     known = sentence_terms | set(content_terms(context))
+    if other_holder(intent, sentence):
+        return f"the {intent.attribute} of {' '.join(intent.holder)}"
     absent = [word for stem, word in zip(intent.anchors, intent.anchor_words) if not _found(stem, known)]
     if absent:
         return f"any mention of {' or '.join(absent)}"

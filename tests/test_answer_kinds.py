@@ -114,3 +114,10 @@ def test_a_plausible_question_about_an_absent_thing_is_refused(pdf_components, q
     assert all(page.section for page in answer.nearest_pages)  # the nearest sections are named
     for page in answer.nearest_pages:
         assert page.text() in answer.text and page.section in page.text()
+
+
+def test_when_should_is_answered_by_the_sentence_that_gives_the_time(pdf_components):
+    # sentences about holding the meeting share more of the question's words; the time is the answer
+    answer = pdf_components.assistant.ask("When should the lessons learned meeting be held?", doc_id="nist-sp800-61r2")
+    assert "within several days of the end of the incident" in _lines(answer)[0], answer.text
+    assert "include:" not in answer.text  # a list's bare introduction is no point of its own

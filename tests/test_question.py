@@ -196,3 +196,33 @@ def test_how_long_is_answered_by_a_span_and_may_is_not_a_month():
     withdrawn = analyse("When was the guide withdrawn?", STATS)
     assert not gives_answer(withdrawn, "The guide may have been withdrawn and superseded.", "", STATS)
     assert gives_answer(withdrawn, "The guide was withdrawn on 3 May 2025.", "", STATS)
+
+
+@pytest.mark.parametrize(
+    "question, sentence, refused",
+    [
+        # another holder's attribute does not answer: a named title before "(ISBN", "X of Name", "Name's X"
+        ("What is the report's ISBN?", 'Earlier work was titled "Mapping Economic Resilience" (ISBN 978-1-9).', True),
+        ("Who is the chief executive of Locality?", "Jo Bloggs, chief executive of Halifax Trust, spoke.", True),
+        ("What is the population of Witney?", "Oxford's population is 150,000.", True),
+        # the holder asked for, or an attribute given without a holder, may answer
+        ("Who is the chief executive of Locality?", "Tony Armstrong, Locality's chief executive, spoke.", False),
+        ("Who is Locality's chief executive?", "Tony Armstrong, chief executive of Locality, spoke.", False),
+        ("What is the population of Witney?", "Witney’s population rose to 27,569.", False),
+        ("What is the report's ISBN?", "The ISBN is 978-1-9.", False),
+    ],
+)
+def test_an_attribute_of_another_holder_does_not_answer(question, sentence, refused):
+    from assistant.question import other_holder
+
+    assert other_holder(analyse(question, STATS), sentence) is refused
+    assert missing(analyse(question, STATS), sentence, "", STATS, 0.9).startswith("the ") is refused
+
+
+def test_a_figure_is_an_amount_in_digits_not_a_vague_share():
+    from assistant.question import gives_figure
+
+    assert gives_figure("Witney's population rose from 6,554 in 1951 to 27,569.")
+    assert gives_figure("Almost 60% of respondents agreed.")
+    assert not gives_figure("The majority of adults live in couples and over half are in work.")
+    assert not gives_figure("The report was published in 2017 (see page 12).")

@@ -118,3 +118,23 @@ def test_titles_and_stored_questions_never_answer():
     assert not title_like("Name, Role, Organisation")
     assert asks("What should the council do next?")
     assert not asks("The council should act.")
+
+
+def test_a_question_naming_a_place_in_the_document_is_answered_from_there_first():
+    from assistant.retrieval import Hit, _named_place_first
+    from ingest.chunking import Chunk
+
+    def hit(n: int, section: str) -> Hit:
+        chunk = Chunk(f"c{n}", "guide", "document", "Guide", 1, str(n), n, n, 0, 10, "text", section)
+        return Hit(chunk, 1.0 / (n + 1))
+
+    hits = [hit(0, "1 Scope"), hit(1, "Appendix 12 Glossary"), hit(2, "Appendices > Appendix 2 Costs"), hit(3, "")]
+    named = _named_place_first("What did the analysis in Appendix 2 find?", hits)
+    assert [h.chunk_id for h in named] == ["c2", "c0", "c1", "c3"]  # "Appendix 12" is another place
+    assert _named_place_first("What did the analysis find?", hits) == hits
+    assert (
+        _named_place_first("What does section 3.4.1 say?", [hit(0, "3.4 Review"), hit(1, "Section 3.4.1 Lessons")])[
+            0
+        ].chunk_id
+        == "c1"
+    )
