@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import re
 
 import numpy as np
@@ -16,6 +17,8 @@ RELATIVE_FLOOR = 0.6  # keep sentences scoring at least this share of the best o
 REASONS_FLOOR = 0.45  # ... and for "why" / "what evidence" questions
 SUPPORT_SHARE = 0.5  # a further point covers at least this share of the first line's question words
 NEAR_DUPLICATE = 0.92  # cosine above which two sentences say the same thing
+SAME_SHAPE = 0.85  # ... and word-sequence likeness, names and figures masked, above which they are one template
+SHAPE_MIN_WORDS = 8  # shorter sentences are too short to call a template
 SHORT_LEAD_WORDS = 14  # a first line this short may only announce what its paragraph goes on to say
 PART_COVERED = 0.5  # a point holding this share of a question part's words answers that part
 PART_FOUND = 0.4  # ... and a sentence holding this share may be added to answer it
@@ -79,13 +82,30 @@ def select_sentences(
         vector = finder.vectors([item])[0]
         # the same sentence on two pages (a summary repeating the report) has two different
         # contextual vectors, so equal text is checked as well as the cosine
-        if any(item.quote == other.quote for other in chosen) or any(
-            float(vector @ other) > NEAR_DUPLICATE for other in chosen_vectors
+        if (
+            any(item.quote == other.quote for other in chosen)
+            or any(float(vector @ other) > NEAR_DUPLICATE for other in chosen_vectors)
+            or any(same_shape(item.quote, other.quote) for other in chosen)
         ):
             continue
         chosen.append(item)
         chosen_vectors.append(vector)
     return chosen
+
+
+def same_shape(a: str, b: str) -> bool:
+    """Whether two sentences say the same with other names or figures ("Bristol was one of the six
+    pilot areas; the other five were ..." and "Dorset was one of ..."): a repeat, not more support."""
+    if "|" in a or "|" in b:
+        return False  # rows of one table share their shape by design; each is its own record
+    shape_a, shape_b = _shape(a), _shape(b)
+    return len(shape_a) >= SHAPE_MIN_WORDS and difflib.SequenceMatcher(None, shape_a, shape_b).ratio() >= SAME_SHAPE
+
+
+def _shape(sentence: str) -> list[str]:
+    return [
+        "#" if w[:1].isupper() or w[:1].isdigit() else w for w in re.findall(r"[\w'’£$%.,-]+", sentence) if w[:1] != "."
+    ][1:]  # the first word is capitalised anyway
 
 
 def _own(e: Evidence) -> float:

@@ -35,6 +35,9 @@ _NEGATIVE = re.compile(
     r"\bno (text|detail|details|information|page|figures?|record)\b",
     re.I,
 )
+# "The section on the framework runs from page 6 to page 10": where something is, not what it says
+_NAVIGATION = re.compile(r"\b(starts?|begins?|runs?|appears?|is set out|are set out)\b.{0,60}\bpages?\s+\d", re.I)
+_ASKS_WHERE = re.compile(r"\b(pages?|where|starts?|begins?|chapters?|sections?|appendix)\b", re.I)
 _SPECIFIC_DATE = re.compile(
     r"\b(january|february|march|april|june|july|august|september|october|november|"
     r"december|jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec)\b|\bmay\s+\d|\d\s+may\b|"
@@ -81,6 +84,8 @@ def choose_lead(intent: Intent, ranked: list[Evidence], finder: EvidenceFinder, 
     # what answers exactly ("within several days" for "when should ...?", "27,569" for "how many
     # ...?") leads over what only touches the subject, when a close sentence gives it
     fitting = [e for e in fitting if _exact(intent, e.quote)] or fitting
+    if not _ASKS_WHERE.search(question):  # where a thing is told in the report is no answer to what it is
+        fitting = [e for e in fitting if not _NAVIGATION.search(e.quote)] or fitting
     verb = _WHO_VERB.match(question)
     deed = content_terms(verb.group(1)) if verb else []
     # a sentence saying what is not there ("gives no page number") answers only a question that asks so

@@ -138,3 +138,17 @@ def test_a_question_naming_a_place_in_the_document_is_answered_from_there_first(
         ].chunk_id
         == "c1"
     )
+
+
+def test_a_sentence_repeating_another_with_other_names_is_a_repeat():
+    from assistant.extractive import same_shape
+
+    bristol = "According to the review, Bristol was one of the six pilot areas; the others were Dorset and Hackney."
+    dorset = "According to the review, Dorset was one of the six pilot areas; the others were Bristol and Hackney."
+    assert same_shape(bristol, dorset)
+    assert not same_shape(bristol, "New Start reported that Bristol faced cuts of about £100m over five years.")
+    assert not same_shape("The first stage is to define local.", "The second stage is to trace the income.")
+    # rows of one table share a shape and are records of their own
+    assert not same_shape(
+        "Item: Title | Guide: Incident Handling Guide", "Item: Withdrawal Date | Guide: April 3, 2025"
+    )
