@@ -33,6 +33,7 @@ class Evidence:
     section: str | None = None  # heading path of the chunk it came from
     terms: frozenset = field(default_factory=frozenset)
     shown: str | None = None  # how an answer shows it, when not as `quote` ("Label: description")
+    title_line: bool = False  # a line of a title page ("January 2012"), not a sentence
     dense: float = 0.0
     coverage: float = 0.0
     score: float = 0.0
@@ -75,7 +76,10 @@ class EvidenceFinder:
         """Sentences of the hit chunks, in rank order, each stored sentence once."""
         seen, out = set(), []
         for rank, hit in enumerate(hits):
-            for evidence in _chunk_sentences(hit.chunk, rank):
+            found = _chunk_sentences(hit.chunk, rank)
+            if found and found[0].title_line:  # a title page is read whole: its lines mean together
+                found = [e for e in self.page_sentences(found[0]) if e.title_line]
+            for evidence in found:
                 if evidence.cache_key not in seen:
                     seen.add(evidence.cache_key)
                     out.append(evidence)
@@ -133,6 +137,8 @@ class EvidenceFinder:
         """What a sentence is about besides its own words: its document's title, its section, and
         the paragraph before it ("The report ..." after a sentence naming the report)."""
         text = self.page_text(evidence.doc_key, evidence.page_index)
+        if evidence.title_line:  # a title page's lines are about what the whole page names
+            return f"{evidence.title if title else ''} {text}"
         paragraph = max(text.rfind("\n\n", 0, evidence.start), evidence.start - PARAGRAPH_CONTEXT, 0)
         section = (evidence.section or "").split(" > ")[-1]
         return f"{evidence.title if title else ''} {section} {text[paragraph : evidence.start]}"
@@ -144,7 +150,7 @@ class EvidenceFinder:
         if not evidence:
             return
         vectors = self.vectors(evidence)
-        dense = vectors @ query_vector
+        dense = _title_pages_as_one(evidence, vectors @ query_vector)
         for item, similarity in zip(evidence, dense):
             item.dense = float(similarity)
             item.coverage = self.stats.coverage(question_terms, item.terms)
@@ -180,6 +186,19 @@ def _title_lines(text: str) -> list[tuple[int, int, bool]]:
     return out
 
 
+def _title_pages_as_one(evidence: list[Evidence], dense: np.ndarray) -> np.ndarray:
+    """A title page's lines mean together what none means alone: "January 2012" is the date of the
+    "Social Audit" of "St Mary the Virgin, Witney". Each takes the closest meaning on its page."""
+    best: dict[tuple[str, int], float] = {}
+    for item, similarity in zip(evidence, dense):
+        if item.title_line:
+            key = (item.doc_key, item.page_index)
+            best[key] = max(best.get(key, -1.0), float(similarity))
+    if not best:
+        return dense
+    return np.array([best[(e.doc_key, e.page_index)] if e.title_line else float(d) for e, d in zip(evidence, dense)])
+
+
 def _rebuild(chunks: list[Chunk]) -> str:
     """A page's text from its chunks (in reading order), each at its offset. Chunks are cut between
     sentences; a gap of two or more characters was a paragraph break, and one before a bullet or a
@@ -196,7 +215,9 @@ def _rebuild(chunks: list[Chunk]) -> str:
 
 def _chunk_sentences(chunk: Chunk, rank: int) -> list[Evidence]:
     text, out = chunk.text, []
-    for start, end, is_bullet in quotable_spans(text) or _title_lines(text):
+    spans = quotable_spans(text)
+    title_page = not spans
+    for start, end, is_bullet in spans or _title_lines(text):
         sentence = text[start:end]
         terms = frozenset(content_terms(sentence))
         if len(terms) < 2:
@@ -215,6 +236,7 @@ def _chunk_sentences(chunk: Chunk, rank: int) -> list[Evidence]:
                 is_bullet=is_bullet,
                 section=chunk.section or None,
                 terms=terms,
+                title_line=title_page,
             )
         )
     return out

@@ -62,6 +62,8 @@ def select_sentences(
     own_floor = share * max(_own(e) for e in ranked)
     chosen: list[Evidence] = []
     chosen_vectors: list[np.ndarray] = []
+    if lead is not None and lead.title_line:
+        return [lead]  # a title page's line ("January 2012") answers alone: no sentence around it adds to it
     if lead is not None:
         ranked = [lead] + [e for e in ranked if e is not lead]
     for item in ranked:
@@ -73,6 +75,7 @@ def select_sentences(
             or title_like(item.quote)
             or is_intro(item.quote)
             or asks(item.quote)
+            or item.title_line  # a title page's line is no sentence of support
         ) and item is not lead:
             continue  # an introduction without its list says nothing
         # a further point must share much of what the first line shares with the question, or it

@@ -24,6 +24,7 @@ gives given according please show list name named describe explain mention menti
 much many actual actually happen happened happens think thinks feel feels matter matters overall
 anything something main roughly exactly really mean means kind sort thing things get got make made
 know known find found use used way ways whether
+argue argues argued arguing suggest suggests suggested want wants wanted
 """.split()
 )
 _stemmer = Stemmer.Stemmer("english")

@@ -121,3 +121,34 @@ def test_when_should_is_answered_by_the_sentence_that_gives_the_time(pdf_compone
     answer = pdf_components.assistant.ask("When should the lessons learned meeting be held?", doc_id="nist-sp800-61r2")
     assert "within several days of the end of the incident" in _lines(answer)[0], answer.text
     assert "include:" not in answer.text  # a list's bare introduction is no point of its own
+
+
+TITLE_PAGE_REPORT = """<!-- page 1 -->
+# Harbour Trust
+
+## Annual Review
+
+## March 2019
+
+<!-- page 2 -->
+# Our year
+
+The harbour trust rebuilt the slipway at Porthkerris and opened a new lifeboat cafe for visitors.
+The trust's volunteers raised money for new radios and ran boat trips for local schools.
+
+<!-- page 3 -->
+# Next year
+
+The trust plans to repair the sea wall and to train more volunteers in first aid.
+"""
+
+
+def test_a_date_on_the_title_page_answers_when_the_document_was_produced(make_components, tmp_path):
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "review.md").write_text(TITLE_PAGE_REPORT, encoding="utf-8")
+    components = make_components()
+    assert [r.status for r in components.library.ingest([tmp_path / "docs"])] == ["new"]
+    answer = components.assistant.ask("When was the Harbour Trust's annual review produced?")
+    assert not answer.abstained, answer.text
+    assert _lines(answer) == ["March 2019 [1]"]  # the title page's line, alone: nothing else supports it
+    assert (answer.citations[0].page, answer.citations[0].quote) == ("1", "March 2019")
