@@ -28,7 +28,7 @@ from collections import Counter
 
 from ingest.sentences import sentence_spans
 
-from .terms import STOPWORDS, _stem, content_terms, words
+from .terms import STOPWORDS, content_terms, stem, words
 
 _SMALL = (
     "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
@@ -175,7 +175,7 @@ def _governed(tokens: list[str], at: int) -> str | None:
     governs only function words, as in "did not do anything"."""
     for token in tokens[at + 1 : at + 1 + NEGATION_REACH]:
         if token not in _FUNCTION and token not in WORD_NUMBERS and not token.isdigit():
-            return _stem(token)
+            return stem(token)
     return None
 
 
@@ -189,9 +189,9 @@ def _negated_terms(tokens: list[str]) -> tuple[set[str], Counter, bool]:
         i
         for p in positions
         for i in range(p + 1, p + 1 + NEGATION_REACH)
-        if i < len(tokens) and _stem(tokens[i]) == governed[p]
+        if i < len(tokens) and stem(tokens[i]) == governed[p]
     }
-    outright = Counter(_stem(t) for i, t in enumerate(tokens) if i not in under)
+    outright = Counter(stem(t) for i, t in enumerate(tokens) if i not in under)
     return negated, outright, bool(positions)
 
 

@@ -16,7 +16,7 @@ import re
 
 from .evidence import Evidence, EvidenceFinder
 from .extractive import asks, title_like
-from .question import Intent, gives_answer, gives_figure, new_names, reason_given
+from .question import AUTHORED, PERSON, Intent, gives_answer, gives_figure, new_names, reason_given
 from .terms import content_terms
 
 LEAD_POOL = 12  # sentences considered for the first line (the best ones that give what is asked)
@@ -74,7 +74,7 @@ def choose_lead(intent: Intent, ranked: list[Evidence], finder: EvidenceFinder, 
         # a caption names a topic and a stored question asks: neither answers (a list's
         # introduction leads to its items)
         if (
-            not title_like(e.quote)
+            (not title_like(e.quote) or (intent.author and _author_line(intent, e, finder)))
             and not asks(e.quote)
             and gives_answer(intent, e.quote, finder.context(e), stats, e.dense)
         ):
@@ -83,7 +83,7 @@ def choose_lead(intent: Intent, ranked: list[Evidence], finder: EvidenceFinder, 
         return None
     # what answers exactly ("within several days" for "when should ...?", "27,569" for "how many
     # ...?") leads over what only touches the subject, when a close sentence gives it
-    fitting = [e for e in fitting if _exact(intent, e.quote)] or fitting
+    fitting = [e for e in fitting if _exact(intent, e, finder)] or fitting
     if not _ASKS_WHERE.search(question):  # where a thing is told in the report is no answer to what it is
         fitting = [e for e in fitting if not _NAVIGATION.search(e.quote)] or fitting
     verb = _WHO_VERB.match(question)
@@ -96,7 +96,21 @@ def choose_lead(intent: Intent, ranked: list[Evidence], finder: EvidenceFinder, 
     )
 
 
-def _exact(intent: Intent, sentence: str) -> bool:
+def _author_line(intent: Intent, e: Evidence, finder: EvidenceFinder) -> bool:
+    """A person's name alone on a title page ("Catriona Robertson"): capitalised words the library
+    never writes in lower case, which "Social Audit" is not, and not the title the question names."""
+    return bool(
+        e.title_line
+        and PERSON.match(e.quote)
+        and not e.terms & set(intent.focus)
+        and all(finder.name_usage.is_name(w) for w in e.quote.split())
+    )
+
+
+def _exact(intent: Intent, e: Evidence, finder: EvidenceFinder) -> bool:
+    sentence = e.quote
+    if intent.author:  # a name on the title page, or a sentence that says who wrote it
+        return _author_line(intent, e, finder) or bool(AUTHORED.search(sentence))
     if intent.when:
         return bool(_TIME_SPAN.search(sentence))
     if intent.kind == "amount" and not intent.duration:

@@ -16,7 +16,7 @@ from functools import lru_cache
 
 from ingest.errors import ReportAssistantError
 
-from .terms import STOPWORDS, TermStats, content_terms, words
+from .terms import STOPWORDS, TermStats, content_terms, stem, words
 
 
 class QuestionError(ReportAssistantError):
@@ -108,6 +108,20 @@ _X_OF_HOLDER = re.compile(
     re.I,
 )
 _HOLDER_NAME = r"(?:[\"“”]?(?:[A-Z][\w’'&.-]*|of|the|and|for)\s*)+[\"“”]?"
+_AUTHOR_QUESTION = re.compile(
+    r"^\s*who\s+(wrote|authored|prepared|compiled|produced)\b|^\s*who\s+(is|was|are|were)\s+the\s+authors?\b|"
+    r"\bwritten by whom\b",
+    re.I,
+)
+# who wrote it: a person's name alone (a title page's line), or a sentence saying who wrote or published it
+PERSON = re.compile(r"^(?:(?:Dr|Prof|Revd|Rev|Sir|Dame)\.?\s+)?[A-Z][a-z'’-]+(?:\s+[A-Z][a-z'’.-]*){1,3}$")
+AUTHORED = re.compile(
+    r"(?i:\b(written|authored|prepared|compiled|published|produced)\b[^.;]{0,40}?\bby\b|\bauthors?\b)|"
+    r"[,(]\s*by\s+[A-Z][a-z]",  # a byline: '"The Money Trail", by Justin Sacks'
+)
+# "X wrote Y": it answers "who wrote Z?" only when Y is Z ("wrote an essay" does not say who wrote the report)
+_WROTE = re.compile(r"\b(?:wrote|authored|co-authored|co-wrote)\s+(?P<work>[^.;]{1,80})", re.I)
+_WORK_FILLER = frozenset("the a an this that its their his her of in on for and by about who wrote write".split())
 _ARTICLES = frozenset("the a an this that its their".split())
 _REASON_CUE = re.compile(
     r"\b(because|due to|owing to|as a result|results? (in|from)|resulted (in|from)|since|so that|"
@@ -181,11 +195,14 @@ class Intent:
     finding: bool = False  # "what did the poll find?": what was found, a result, is asked for
     when: bool = False  # "when should ...?" (not a date): a time or a span is asked for
     negated: bool = False  # "why don't ...?": a condition ("if ...") is a reason too
+    author: bool = False  # "who wrote ...?": the document's author is asked for
+    work: str = ""  # ... of this work ("NEF's original handbook", "the report")
     attribute: str = ""  # "what is the report's ISBN?": the attribute asked for ("ISBN") ...
     holder: list[str] = field(default_factory=list)  # ... and whose it must be (its words: "report")
 
 
 def analyse(question: str, stats: TermStats) -> Intent:
+    author = _AUTHOR_QUESTION.search(question)
     if _AMOUNT_QUESTION.search(question):
         kind = "amount"
     elif _DATE_QUESTION.search(question):
@@ -227,6 +244,8 @@ def analyse(question: str, stats: TermStats) -> Intent:
         finding=bool(re.search(r"\bwhat (did|does|do) .+ (find|found|show|reveal|conclude|report)\b", question, re.I)),
         when=kind != "date" and bool(re.match(r"\s*when\b", question, re.I)),
         negated=bool(re.search(r"n't\b|\bnot\b|\bnever\b", question, re.I)),
+        author=bool(author),
+        work=question[author.end() :] if author else "",
         **_attribute(question),
     )
 
@@ -237,6 +256,15 @@ def _attribute(question: str) -> dict:
     if not holder or len(match.group("x").split()) > 3:
         return {}
     return {"attribute": match.group("x"), "holder": holder}
+
+
+def _wrote_it(intent: Intent, sentence: str) -> bool:
+    asked = _work_words(intent.work)
+    return any(asked & _work_words(m.group("work")) for m in _WROTE.finditer(sentence))
+
+
+def _work_words(text: str) -> set[str]:
+    return {stem(w) for w in words(text) if w not in _WORK_FILLER}
 
 
 def other_holder(intent: Intent, sentence: str) -> bool:
@@ -386,6 +414,8 @@ def missing(intent: Intent, sentence: str, context: str, stats: TermStats, dense
     known = sentence_terms | set(content_terms(context))
     if other_holder(intent, sentence):
         return f"the {intent.attribute} of {' '.join(intent.holder)}"
+    if intent.author and not (AUTHORED.search(sentence) or PERSON.match(sentence) or _wrote_it(intent, sentence)):
+        return "an author's name"
     absent = [word for stem, word in zip(intent.anchors, intent.anchor_words) if not _found(stem, known)]
     if absent:
         return f"any mention of {' or '.join(absent)}"

@@ -47,7 +47,7 @@ found:find understood:understand undertook:undertake undertaken:undertake withdr
 
 
 @lru_cache(maxsize=100_000)
-def _stem(word: str) -> str:
+def stem(word: str) -> str:
     return _stemmer.stemWord(_IRREGULAR.get(word, word))
 
 
@@ -62,7 +62,7 @@ def content_terms(text: str) -> list[str]:
 @lru_cache(maxsize=50_000)
 def _content_terms(text: str) -> tuple[str, ...]:
     """Cached: the same sentences and paragraphs are read again for every question near them."""
-    return tuple(_stem(w) for w in words(text) if w not in STOPWORDS and (len(w) > 1 or w.isdigit()))
+    return tuple(stem(w) for w in words(text) if w not in STOPWORDS and (len(w) > 1 or w.isdigit()))
 
 
 def _same_case(original: str, correction: str) -> str:
@@ -102,7 +102,7 @@ class TermStats:
         def fix(match: re.Match) -> str:
             word = match.group(0)
             lower = word.lower()
-            if len(lower) < 4 or len(lower) > MAX_WORD_LENGTH or lower in STOPWORDS or self.known(_stem(lower)):
+            if len(lower) < 4 or len(lower) > MAX_WORD_LENGTH or lower in STOPWORDS or self.known(stem(lower)):
                 return word
             if lower in self.dictionary:
                 # a real word the library never uses may still be a slip for one it does ("acton" for

@@ -152,3 +152,17 @@ def test_a_date_on_the_title_page_answers_when_the_document_was_produced(make_co
     assert not answer.abstained, answer.text
     assert _lines(answer) == ["March 2019 [1]"]  # the title page's line, alone: nothing else supports it
     assert (answer.citations[0].page, answer.citations[0].quote) == ("1", "March 2019")
+
+
+def test_who_wrote_it_is_the_name_on_the_title_page(make_components, tmp_path):
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "review.md").write_text(
+        TITLE_PAGE_REPORT.replace("## March 2019", "## March 2019\n\n### Morwenna Treloar"), encoding="utf-8"
+    )
+    components = make_components()
+    components.library.ingest([tmp_path / "docs"])
+    answer = components.assistant.ask("Who wrote the Harbour Trust's annual review?")
+    assert _lines(answer) == ["Morwenna Treloar [1]"], answer.text
+    # "Annual Review" is two capitalised words too, but the library writes them in lower case: no name
+    refused = components.assistant.ask("Who wrote the sea wall plan?")
+    assert refused.abstained and "author" in refused.text, refused.text

@@ -24,7 +24,9 @@ LIBRARY = [
 STATS = TermStats(
     LIBRARY,
     dictionary=frozenset(
-        "analysis budget project find staff employ members account ownership rise introduced guide withdrawn".split()
+        (
+            "analysis budget project find staff employ members account ownership rise introduced guide withdrawn wrote"
+        ).split()
     ),
 )
 
@@ -226,3 +228,22 @@ def test_a_figure_is_an_amount_in_digits_not_a_vague_share():
     assert gives_figure("Almost 60% of respondents agreed.")
     assert not gives_figure("The majority of adults live in couples and over half are in work.")
     assert not gives_figure("The report was published in 2017 (see page 12).")
+
+
+@pytest.mark.parametrize(
+    "question, sentence, answers",
+    [
+        ("Who wrote the guide?", "The guide was written by Karen Scarfone.", True),
+        ("Who wrote the handbook?", 'The handbook is "The Money Trail", by Justin Sacks, published in 2002.', True),
+        ("Who wrote the report?", "Locality wrote the report with its partners.", True),
+        ("Who wrote the report?", "Catriona Robertson", True),  # a name alone: a title page's line
+        # someone who wrote something else, or a sentence that names nobody as its writer, does not answer
+        ("Who wrote the report?", "Alison Haskins later wrote an essay in Locality's series.", False),
+        ("Who wrote the report?", "The report was cut by half in its second edition.", False),
+        ("Who wrote the report?", "The report was launched at a conference in London.", False),
+    ],
+)
+def test_who_wrote_it_is_answered_by_a_writer_of_that_work(question, sentence, answers):
+    intent = analyse(question, STATS)
+    assert intent.author
+    assert (missing(intent, sentence, "", STATS, 0.9) == "") is answers
