@@ -124,3 +124,20 @@ def test_a_table_row_is_quotable_with_its_column_headers():
     rows = [s for s in _quotable(page) if "OTSL" in s and "0.965" in s]
     assert rows, page.text
     assert "Language: OTSL" in rows[0] and "Inference" in rows[0] and "2.73" in rows[0]
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_no_quotable_sentence_ends_in_a_footnote_mark(name):
+    for page in _read(name).pages:
+        for sentence in _quotable(page):
+            assert not re.search(r"[a-z][.!?][”\"')]*\d{1,3}$", sentence), (page.label, sentence[-80:])
+
+
+def test_a_sentence_cut_off_by_footnotes_and_a_reference_entry_are_not_quotable():
+    nist = next(page for page in _read("nist-sp800-61r2.pdf").pages if page.label == "13")
+    quotes = _quotable(nist)
+    assert "This model can be thought of as a CSIRT for CSIRTs." in quotes
+    assert not any(q.startswith("Because the focus of this document") for q in quotes)  # continues on p. 14
+    endnotes = next(page for page in _read("iif-deloitte-open-data.pdf").pages if page.label == "31")
+    assert "Draft Recommendations on the Governance of Digital Identity" in endnotes.text
+    assert not any("Draft Recommendations on the Governance" in q for q in _quotable(endnotes))
