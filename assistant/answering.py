@@ -12,6 +12,7 @@ from ingest.manifest import KINDS
 from ingest.pdf_quote import quote_boxes
 from ingest.store import StoreError
 
+from .acronyms import asked_terms
 from .answer_record import Answer, Clock, abstain, finish
 from .change_answers import change_answer
 from .citation import Citation
@@ -231,7 +232,9 @@ class Assistant:
         # sentences are scored, so the answer is about what was asked now, not what was asked before
         asked = self.stats.correct(question)
         self.finder.score(
-            content_terms(query) + (content_terms(asked) if asked != query else []), query_vector, evidence
+            asked_terms(asked, content_terms(query) + (content_terms(asked) if asked != query else [])),
+            query_vector,
+            evidence,
         )
         clock.lap("evidence_ms")
         dense = max((e.dense for e in evidence), default=0.0)
@@ -270,6 +273,8 @@ class Assistant:
 
     def _extract(self, asked: str, intent: Intent, ranked: list[Evidence], lead: Evidence) -> list[Evidence]:
         """The extractive answer: the items of the list asked for, or the lead and its support."""
+        if intent.acronym:  # the words it stands for answer alone: other uses of it support nothing
+            return [lead]
         # a list is asked for, or the sentence that answers best only introduces one
         if (intent.kind in ("list", "name") and not _WHERE.match(asked)) or is_intro(lead.quote):
             items = list_answer(intent, ranked, self.finder, self.lists)

@@ -16,6 +16,7 @@ from functools import lru_cache
 
 from ingest.errors import ReportAssistantError
 
+from .acronyms import asked_acronym, asked_terms, expands
 from .terms import STOPWORDS, TermStats, content_terms, stem, words
 
 
@@ -199,6 +200,7 @@ class Intent:
     work: str = ""  # ... of this work ("NEF's original handbook", "the report")
     attribute: str = ""  # "what is the report's ISBN?": the attribute asked for ("ISBN") ...
     holder: list[str] = field(default_factory=list)  # ... and whose it must be (its words: "report")
+    acronym: str = ""  # "what does CSIRT stand for?": the acronym whose words are asked for
 
 
 def analyse(question: str, stats: TermStats) -> Intent:
@@ -222,7 +224,7 @@ def analyse(question: str, stats: TermStats) -> Intent:
         ),
         None,
     )
-    anchors = _anchors(question, stats)
+    anchors = [(stem, word) for stem, word in _anchors(question, stats) if asked_terms(question, [stem])]
     head_word = _head_word(question, kind)
     head = (content_terms(head_word) or [""])[0]
     return Intent(
@@ -230,7 +232,7 @@ def analyse(question: str, stats: TermStats) -> Intent:
         count=count,
         anchors=[stem for stem, _ in anchors],
         anchor_words=[w for _, w in anchors],
-        focus=content_terms(question),
+        focus=asked_terms(question, content_terms(question)),
         heads=_amount_heads(question) if kind == "amount" else [],
         organisations=kind == "name" and bool(_ORGANISATION_QUESTION.search(question)),
         asked_for=asked_for(question),
@@ -246,6 +248,7 @@ def analyse(question: str, stats: TermStats) -> Intent:
         negated=bool(re.search(r"n't\b|\bnot\b|\bnever\b", question, re.I)),
         author=bool(author),
         work=question[author.end() :] if author else "",
+        acronym=asked_acronym(question),
         **_attribute(question),
     )
 
@@ -414,6 +417,8 @@ def missing(intent: Intent, sentence: str, context: str, stats: TermStats, dense
     known = sentence_terms | set(content_terms(context))
     if other_holder(intent, sentence):
         return f"the {intent.attribute} of {' '.join(intent.holder)}"
+    if intent.acronym and not expands(intent.acronym, sentence):
+        return f"what {intent.acronym} stands for"
     if intent.author and not (AUTHORED.search(sentence) or PERSON.match(sentence) or _wrote_it(intent, sentence)):
         return "an author's name"
     absent = [word for stem, word in zip(intent.anchors, intent.anchor_words) if not _found(stem, known)]
@@ -467,6 +472,13 @@ def _new_name_spans(sentence: str, question_terms: set[str], stats: TermStats) -
 
 _LINK = frozenset("is was are were as include includes including such namely like called named e.g.".split())
 KIND_NEAR = 3  # words between a name and the noun it is one of
+# names whose last word says their kind, as a charity's "Foundation" or "Trust" does
+_KIND_BY_LAST_WORD = {
+    "chariti": {"foundat", "trust", "chariti"},
+    "funder": {"foundat", "trust", "fund"},
+    "compani": {"ltd", "limit", "plc", "inc", "llp"},
+    "firm": {"ltd", "limit", "plc", "inc", "llp"},
+}
 KIND_LINKED = 8  # ... when a link ("was one of the", "such as") joins them
 
 
@@ -475,7 +487,9 @@ def _of_kind(sentence: str, name: tuple[str, int, int], head: str) -> bool:
     for a consultancy), or stands next to it, or is linked to it ("Wem Town Hall was one of the
     three anchor organisations", "organisations such as ...")."""
     text, start, end = name
-    if _found(head, set(content_terms(text))):
+    if _found(head, set(content_terms(text))) or set(content_terms(text.split()[-1])) & _KIND_BY_LAST_WORD.get(
+        head, set()
+    ):
         return True
     tokens = [(m.start(), m.group(0)) for m in re.finditer(r"\S+", sentence)]
     first = next(i for i, (at, _) in enumerate(tokens) if at + len(tokens[i][1]) > start)

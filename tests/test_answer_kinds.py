@@ -1,7 +1,8 @@
 """Answers that answer (issue 11), over the real default corpus and real report PDFs: a list asked
 for by number comes whole and leads with its first item, across a page break; a question of two
 parts gets both; "Firstly ... Finally" sentences are a list; a plausible question whose thing is
-absent (a penalty, a vendor, a cost) is refused with the nearest sections. Real store, real embedder;
+absent (a penalty, a vendor, a cost) is refused with the nearest sections; an acronym is answered by
+its words spelled out. Real store, real embedder;
 the PDF tests are skipped when ../shared/real-pdfs/ is absent."""
 
 from __future__ import annotations
@@ -121,6 +122,21 @@ def test_when_should_is_answered_by_the_sentence_that_gives_the_time(pdf_compone
     answer = pdf_components.assistant.ask("When should the lessons learned meeting be held?", doc_id="nist-sp800-61r2")
     assert "within several days of the end of the incident" in _lines(answer)[0], answer.text
     assert "include:" not in answer.text  # a list's bare introduction is no point of its own
+
+
+@pytest.mark.parametrize(
+    "question, words",
+    [
+        ("What does CSIRT stand for?", "Computer Security Incident Response Team (CSIRT)"),
+        ("What does US-CERT stand for?", "United States Computer Emergency Readiness Team (US-CERT)"),
+    ],
+)
+def test_what_an_acronym_stands_for_is_the_sentence_that_spells_it_out_alone(pdf_components, question, words):
+    # "This model can be thought of as a CSIRT for CSIRTs." shares more of the question; it spells nothing out
+    answer = pdf_components.assistant.ask(question)
+    lines = _lines(answer)
+    assert len(lines) == 1 and words in lines[0], answer.text
+    assert_quotes_on_their_pages(pdf_components, answer)
 
 
 TITLE_PAGE_REPORT = """<!-- page 1 -->

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from assistant.acronyms import asked_acronym, expands
 from assistant.question import analyse, asked_for, gives_answer, missing, new_names
 from assistant.terms import TermStats
 
@@ -181,6 +182,14 @@ def test_which_vendor_needs_a_name_given_as_a_vendor():
     )  # a name, but of tools
 
 
+def test_a_name_may_say_its_kind_by_its_last_word():
+    stats = TermStats(LIBRARY, dictionary=STATS.dictionary | {"charity", "paid"})
+    charity = analyse("Which charity paid for the project?", stats)
+    assert gives_answer(charity, "Locality ran the project, paid for by the Friends Provident Foundation.", "", stats)
+    assert gives_answer(charity, "The project was paid for by the Esmee Fairbairn Trust.", "", stats)
+    assert not gives_answer(charity, "The project was paid for by Shropshire Council.", "", stats)
+
+
 def test_what_x_needs_a_mention_of_x():
     stats = TermStats(LIBRARY, dictionary=STATS.dictionary | {"penalty", "face", "late"})
     intent = analyse("What penalty does a member face for late reports?", stats)
@@ -247,3 +256,40 @@ def test_who_wrote_it_is_answered_by_a_writer_of_that_work(question, sentence, a
     intent = analyse(question, STATS)
     assert intent.author
     assert (missing(intent, sentence, "", STATS, 0.9) == "") is answers
+
+
+@pytest.mark.parametrize(
+    "question, acronym",
+    [
+        ("What does CSIRT stand for?", "CSIRT"),
+        ("what does the acronym PSD2 mean?", "PSD2"),
+        ("What is SIEM short for?", "SIEM"),
+        ("What is the full name of the IIF?", "IIF"),
+        ("What does US-CERT stand for?", "US-CERT"),
+        ("What does NEF mean by resilience?", ""),  # asks what NEF means by a word, not what NEF means
+        ("What does the report say?", ""),
+    ],
+)
+def test_what_an_acronym_stands_for_is_asked(question, acronym):
+    assert asked_acronym(question) == acronym
+
+
+@pytest.mark.parametrize(
+    "acronym, sentence, spelled",
+    [
+        ("CSIRT", "Computer Security Incident Response Team (CSIRT): a capability set up to respond.", True),
+        ("CSIRT", "This model can be thought of as a CSIRT for CSIRTs.", False),
+        ("SIEM", "SIEM (Security Information and Event Management) products generate alerts.", True),
+        ("POC", "Each agency must designate a point of contact (POC) with US-CERT.", True),
+        ("DHSC", "Guidance from the Department of Health and Social Care (DHSC) followed.", True),
+        ("PSD2", "The second Payment Services Directive (PSD2) is under revision.", True),
+        ("LM3", "Appendix 1 is titled Local Multiplier 3 (LM3).", True),
+        ("LM3", "The method (LM3) follows money through three rounds.", False),
+        ("CSIRT", "CSIRT Computer Security Incident Response Team", True),  # an acronyms appendix
+    ],
+)
+def test_an_acronym_is_answered_only_by_its_words_spelled_out(acronym, sentence, spelled):
+    assert expands(acronym, sentence) is spelled
+    intent = analyse(f"What does {acronym} stand for?", STATS)
+    assert intent.focus == [acronym.lower().replace("-", "")] and not intent.anchors[1:]  # "stand for" only asks
+    assert gives_answer(intent, sentence, "", STATS) is spelled
