@@ -23,8 +23,8 @@ _INSTRUCTION = re.compile(
 _PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
 # a footnote mark after a sentence's full stop ("... private sector.64") is not the report's words, and
 # ends that sentence though no space follows the stop ("other sources.31 SIEMs ...")
-_FOOTNOTE_MARK = re.compile(r"(?<=[a-z][.!?])[\"'”’)]*\d{1,3}$")
-_AFTER_FOOTNOTE_MARK = re.compile(r"(?<=[a-z][.!?])[\"'”’)\]]*\d{1,3}\s+(?=[\"'“‘(\[]?[A-Z])")
+_FOOTNOTE_MARK = re.compile(r"(?<=[a-z)”’\"'][.!?])[\"'”’)]*\d{1,3}$")
+_AFTER_FOOTNOTE_MARK = re.compile(r"(?<=[a-z)”’\"'][.!?])[\"'”’)\]]*\d{1,3}\s+(?=[\"'“‘(\[]?[A-Z])")
 # a sentence cut off where the page ends or a footnote begins ("Because the focus of this document is")
 _CUT_OFF = re.compile(
     r"\b(a|an|the|of|to|in|on|at|by|for|from|with|and|or|but|that|which|is|are|was|were|be|been|has|have|"

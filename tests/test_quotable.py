@@ -13,12 +13,15 @@ def _quotes(text: str) -> list[str]:
 def test_a_footnote_mark_ends_a_sentence_and_is_left_out():
     text = (
         "Analysts should validate alerts with data from other sources.31 SIEMs Security Information and "
-        "Event Management products generate alerts from log data. Identity links a person to data held "
-        "in the private sector.64"
+        "Event Management products generate alerts from log data. Agencies must have a breach policy for "
+        "personally identifiable information (PII).14 Incident handlers should know it. Identity links a "
+        "person to data held in the private sector.64"
     )
     assert _quotes(text) == [
         "Analysts should validate alerts with data from other sources.",
         "SIEMs Security Information and Event Management products generate alerts from log data.",
+        "Agencies must have a breach policy for personally identifiable information (PII).",
+        "Incident handlers should know it.",
         "Identity links a person to data held in the private sector.",
     ]
 
