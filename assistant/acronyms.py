@@ -16,21 +16,13 @@ _ASKED = re.compile(
 _SKIPPED = frozenset("of and for the in on to a an at by with &".split())
 
 
-_ASKING = frozenset("stand mean short full name form expans acronym abbrevi".split())  # as stems
+ASKING = frozenset("stand mean short full name form expans acronym abbrevi".split())  # as stems
 
 
 def asked_acronym(question: str) -> str:
     """The acronym whose words the question asks for ('' when it asks something else)."""
     match = _ASKED.search(question)
     return next((g for g in match.groups() if g), "") if match else ""
-
-
-def asked_terms(question: str, terms: list[str]) -> list[str]:
-    """The question's content terms without the words that ask for an acronym's meaning ("stand
-    for", "short for"): only the acronym is what a sentence must hold."""
-    if not asked_acronym(question):
-        return terms
-    return [t for t in terms if t not in _ASKING]
 
 
 def expands(acronym: str, sentence: str) -> bool:

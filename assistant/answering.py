@@ -12,16 +12,15 @@ from ingest.manifest import KINDS
 from ingest.pdf_quote import quote_boxes
 from ingest.store import StoreError
 
-from .acronyms import asked_terms
 from .answer_record import Answer, Clock, abstain, finish
 from .change_answers import change_answer
 from .citation import Citation
 from .citation_check import CheckedSentence, check_answer
 from .evidence import Evidence, EvidenceFinder
-from .extractive import list_answer, select_sentences, with_continuation, with_parts
+from .extractive import in_series_order, list_answer, select_sentences, with_continuation, with_parts
 from .lead import choose_lead
 from .lists import PageLists, is_intro
-from .question import Intent, QuestionError, analyse, missing, new_names
+from .question import Intent, QuestionError, analyse, asked_terms, missing, new_names
 from .retrieval import Hit, HybridRetriever
 from .terms import TermStats, content_terms
 from .versioned import PinnedAssistants, answer_keys, check_version
@@ -293,7 +292,7 @@ class Assistant:
                 if e
             ]
         chosen = select_sentences(ranked, self.finder, lead=lead, reasons=intent.kind == "reason")
-        return with_parts(with_continuation(chosen, self.finder), ranked, asked, self.finder)
+        return in_series_order(with_parts(with_continuation(chosen, self.finder), ranked, asked, self.finder), asked)
 
     def _locate_quotes(self, citations: list[Citation]) -> list[Citation]:
         """Citations of PDF pages gain the boxes of their quote on the page ([] when it cannot be

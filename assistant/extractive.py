@@ -221,3 +221,28 @@ def with_parts(chosen: list[Evidence], ranked: list[Evidence], question: str, fi
         ):
             chosen = chosen[:1] + [best] + chosen[1 : MAX_POINTS - 1]
     return chosen
+
+
+_ORDINALS = "first second third fourth fifth sixth seventh eighth ninth tenth".split()
+# "The fifth stage of an LM3 study is ...": one of a numbered series, named by its noun
+_IN_SERIES = re.compile(rf"^(?:the\s+)?({'|'.join(_ORDINALS)})\s+(\w+)", re.I)
+
+
+def in_series_order(chosen: list[Evidence], question: str) -> list[Evidence]:
+    """Sentences of one numbered series ("the fifth stage", "the first stage") are shown in their
+    order, in the places they hold, unless the question asks for one of them by its number."""
+    if re.search(rf"\b({'|'.join(_ORDINALS)})\b", question, re.I):
+        return chosen
+    series: dict[str, list[int]] = {}
+    for at, e in enumerate(chosen):
+        match = _IN_SERIES.match(e.quote)
+        if match:
+            series.setdefault(match.group(2).lower(), []).append(at)
+    ordered = list(chosen)
+    for places in series.values():
+        members = sorted(
+            (chosen[at] for at in places), key=lambda e: _ORDINALS.index(_IN_SERIES.match(e.quote).group(1).lower())
+        )
+        for at, e in zip(places, members):
+            ordered[at] = e
+    return ordered

@@ -16,7 +16,7 @@ from functools import lru_cache
 
 from ingest.errors import ReportAssistantError
 
-from .acronyms import asked_acronym, asked_terms, expands
+from .acronyms import ASKING, asked_acronym, expands
 from .terms import STOPWORDS, TermStats, content_terms, stem, words
 
 
@@ -401,6 +401,12 @@ def _same_word(term: str, k: str) -> bool:
         and min(len(k), len(term)) >= 5
         or (abs(len(k) - len(term)) <= 1 and k[0] == term[0] and difflib.SequenceMatcher(None, k, term).ratio() >= 0.85)
     )
+
+
+def asked_terms(question: str, terms: list[str]) -> list[str]:
+    """The question's content terms without the words that only say how it asks for an acronym's
+    meaning ("stand for", "short for")."""
+    return [t for t in terms if t not in ASKING] if asked_acronym(question) else terms
 
 
 def gives_answer(intent: Intent, sentence: str, context: str, stats: TermStats, dense: float = 0.0) -> bool:

@@ -152,3 +152,25 @@ def test_a_sentence_repeating_another_with_other_names_is_a_repeat():
     assert not same_shape(
         "Item: Title | Guide: Incident Handling Guide", "Item: Withdrawal Date | Guide: April 3, 2025"
     )
+
+
+def _sentence(quote: str, at: int):
+    from assistant.evidence import Evidence
+
+    return Evidence(quote, "doc", "Doc", "1", 1, "doc@1", 0, at, 0, False)
+
+
+def test_sentences_of_one_numbered_series_are_shown_in_order():
+    from assistant.extractive import in_series_order
+
+    chosen = [
+        _sentence("The fifth stage of a study is to calculate the score.", 0),
+        _sentence("The first round is the income that comes in.", 1),
+        _sentence("NEF explains that the method follows money through three rounds.", 2),
+        _sentence("The first stage of a study is to define what counts as local.", 3),
+        _sentence("The third round is what suppliers in turn spend locally.", 4),
+    ]
+    shown = [e.quote.split()[1] + " " + e.quote.split()[2] for e in in_series_order(chosen, "How does it work?")]
+    assert shown == ["first stage", "first round", "explains that", "fifth stage", "third round"]
+    # a question that asks for one of them by its number keeps the one that answers it first
+    assert in_series_order(chosen, "What is the fifth stage of a study?") == chosen
