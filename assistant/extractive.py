@@ -18,6 +18,8 @@ REASONS_FLOOR = 0.45  # ... and for "why" / "what evidence" questions
 SUPPORT_SHARE = 0.5  # a further point covers at least this share of the first line's question words
 NEAR_DUPLICATE = 0.92  # cosine above which two sentences say the same thing
 SAME_SHAPE = 0.85  # ... and word-sequence likeness, names and figures masked, above which they are one template
+SAME_WORDS = 0.6  # ... or shared content words (of all either has), above which they tell one fact
+SAME_WORDS_MIN = 6  # ... of sentences with at least this many content words
 SHAPE_MIN_WORDS = 8  # shorter sentences are too short to call a template
 SHORT_LEAD_WORDS = 14  # a first line this short may only announce what its paragraph goes on to say
 PART_COVERED = 0.5  # a point holding this share of a question part's words answers that part
@@ -88,12 +90,23 @@ def select_sentences(
         if (
             any(item.quote == other.quote for other in chosen)
             or any(float(vector @ other) > NEAR_DUPLICATE for other in chosen_vectors)
-            or any(same_shape(item.quote, other.quote) for other in chosen)
+            or any(same_shape(item.quote, other.quote) or same_words(item, other) for other in chosen)
         ):
             continue
         chosen.append(item)
         chosen_vectors.append(vector)
     return chosen
+
+
+def same_words(a: Evidence, b: Evidence) -> bool:
+    """Whether two sentences tell one fact in nearly the same words ("the report was launched at
+    Locality's 2017 conference" and "places the launch of the report at Locality's 2017 conference"):
+    their contextual vectors can differ when they sit in different passages."""
+    if "|" in a.quote or "|" in b.quote or min(len(a.terms), len(b.terms)) < SAME_WORDS_MIN:
+        return False
+    if set(re.findall(r"\d+", a.quote)) != set(re.findall(r"\d+", b.quote)):
+        return False  # "page 43 of the full report" and "page 5 of the summary" are two facts
+    return len(a.terms & b.terms) / len(a.terms | b.terms) >= SAME_WORDS
 
 
 def same_shape(a: str, b: str) -> bool:

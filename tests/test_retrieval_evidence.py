@@ -154,10 +154,11 @@ def test_a_sentence_repeating_another_with_other_names_is_a_repeat():
     )
 
 
-def _sentence(quote: str, at: int):
+def _sentence(quote: str, at: int = 0):
     from assistant.evidence import Evidence
+    from assistant.terms import content_terms
 
-    return Evidence(quote, "doc", "Doc", "1", 1, "doc@1", 0, at, 0, False)
+    return Evidence(quote, "doc", "Doc", "1", 1, "doc@1", 0, at, 0, False, terms=frozenset(content_terms(quote)))
 
 
 def test_sentences_of_one_numbered_series_are_shown_in_order():
@@ -174,3 +175,21 @@ def test_sentences_of_one_numbered_series_are_shown_in_order():
     assert shown == ["first stage", "first round", "explains that", "fifth stage", "third round"]
     # a question that asks for one of them by its number keeps the one that answers it first
     assert in_series_order(chosen, "What is the fifth stage of a study?") == chosen
+
+
+def test_one_fact_told_twice_in_nearly_the_same_words_is_a_repeat_but_other_figures_are_not():
+    from assistant.extractive import same_words
+
+    said = _sentence(
+        "The reviewer says the report was launched at Locality's 2017 conference, while noting that the "
+        "reviewer was not at that conference."
+    )
+    placed = _sentence(
+        "The reviewer places the launch of the report at Locality's 2017 conference, while noting that "
+        "the reviewer did not attend that conference."
+    )
+    assert same_words(said, placed)
+    full = _sentence("According to the review, page 43 of the full report sets out four areas of action for councils.")
+    summary = _sentence("According to the review, page 5 of the summary report sets out the four areas of action.")
+    assert not same_words(full, summary)  # two places, two facts
+    assert not same_words(said, full)
