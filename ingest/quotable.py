@@ -33,6 +33,9 @@ _CUT_OFF = re.compile(
 )
 # a reference list's entry: a quoted title left open ("“Draft Recommendations on the Governance of ..."),
 # or a quoted title with only names after it ("“Investment holdings data ...” Monetary Authority ...")
+# ... and a numbered note that opens with a quoted title: '2. “Embedded finance: Connecting the dots.” IDG
+# Connect. May 24, 2022.' (every sentence of it: the title, the publisher, the date)
+_NUMBERED_REFERENCE = re.compile(r"(?m)^[ \t]*\d{1,3}[.)][ \t]+[“\"‘'].*?(?=\n\s*\n|\n[ \t]*\d{1,3}[.)]\s|\Z)", re.S)
 _OPEN_TITLE = re.compile(r"^[“\"‘']([^”\"’']+)$")
 _TITLE_AND_NAMES = re.compile(r"^[“\"‘'][^”\"’']+[”\"’'][.,]?\s*(.+)$")
 
@@ -41,7 +44,7 @@ def quotable_spans(text: str) -> list[tuple[int, int, bool]]:
     """Sentences an answer may quote, as (start, end, is_bullet): headings, list markers and
     every sentence of a paragraph addressed to a model are left out (the claim an injection wants
     repeated sits beside the instruction, and would otherwise be quoted or accepted as support)."""
-    hostile = _hostile_paragraphs(text)
+    hostile = _hostile_paragraphs(text) + [m.span() for m in _NUMBERED_REFERENCE.finditer(text)]
     out = []
     for start, end in _split_at_footnote_marks(text, sentence_spans(text)):
         sentence = text[start:end]

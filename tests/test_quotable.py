@@ -55,3 +55,12 @@ def test_reference_entries_are_not_quoted_but_sentences_that_open_with_a_title_a
         "“The Money Trail” is a report that follows council spending through a town.",
         "“the costs of the directive largely outweigh the benefits to banks,” the study found.",
     ]
+
+
+def test_a_numbered_note_that_opens_with_a_quoted_title_is_a_reference_not_a_sentence():
+    text = (
+        "1. The series draws on interviews with industry leaders over the past three years.\n\n"
+        "2. “Embedded finance: Connecting the dots.” IDG Connect. May 24, 2022.\n\n"
+        "3. “Shifting from Open Banking to Open Finance.” OECD Publishing. March 2023."
+    )
+    assert _quotes(text) == ["The series draws on interviews with industry leaders over the past three years."]

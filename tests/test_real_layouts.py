@@ -141,3 +141,6 @@ def test_a_sentence_cut_off_by_footnotes_and_a_reference_entry_are_not_quotable(
     endnotes = next(page for page in _read("iif-deloitte-open-data.pdf").pages if page.label == "31")
     assert "Draft Recommendations on the Governance of Digital Identity" in endnotes.text
     assert not any("Draft Recommendations on the Governance" in q for q in _quotable(endnotes))
+    notes = next(page for page in _read("iif-deloitte-open-data.pdf").pages if page.label == "30")
+    assert "Embedded finance: Connecting the dots" in notes.text
+    assert not any("Connecting the dots" in q or q.startswith("May 24, 2022") for q in _quotable(notes))
