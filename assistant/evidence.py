@@ -13,7 +13,7 @@ from ingest.quotable import quotable_spans
 
 from .claims import NameUsage
 from .retrieval import Hit, HybridRetriever
-from .terms import TermStats, content_terms
+from .terms import TermStats, content_terms, kinds_named
 
 
 @dataclass
@@ -153,12 +153,12 @@ class EvidenceFinder:
         dense = _title_pages_as_one(evidence, vectors @ query_vector)
         for item, similarity in zip(evidence, dense):
             item.dense = float(similarity)
-            item.coverage = self.stats.coverage(question_terms, item.terms)
+            # a "... Foundation" it names is the charity a question asks for
+            terms = item.terms | kinds_named(item.quote)
+            item.coverage = self.stats.coverage(question_terms, terms)
             # the question's words found only in the sentence's section or paragraph count for part:
             # "The meeting should be held within several days" under "3.4.1 Lessons Learned"
-            around = self.stats.coverage(
-                question_terms, item.terms | set(content_terms(self.context(item, title=False)))
-            )
+            around = self.stats.coverage(question_terms, terms | set(content_terms(self.context(item, title=False))))
             covered = item.coverage + CONTEXT_SHARE * (around - item.coverage)
             # dense meaning and rare-word overlap count equally; the chunk's rank breaks ties
             item.score = 0.5 * item.dense + 0.5 * covered + 0.02 / (1 + item.hit_rank)

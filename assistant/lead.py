@@ -16,7 +16,7 @@ import re
 
 from .evidence import Evidence, EvidenceFinder
 from .extractive import asks, title_like
-from .question import AUTHORED, PERSON, Intent, gives_answer, gives_figure, new_names, reason_given
+from .question import AUTHORED, PERSON, Intent, gives_answer, gives_figure, names_asked_for, new_names, reason_given
 from .terms import content_terms
 
 LEAD_POOL = 12  # sentences considered for the first line (the best ones that give what is asked)
@@ -121,7 +121,7 @@ def _exact(intent: Intent, e: Evidence, finder: EvidenceFinder) -> bool:
 def _preference(intent: Intent, e: Evidence, deed: list[str], stats) -> float:
     """How much better a sentence does what the question asks than merely sharing its words."""
     if intent.kind == "name":
-        return NAME_BONUS * min(len(new_names(e.quote, set(intent.focus), stats)), 6)
+        return NAME_BONUS * min(len(names_asked_for(intent, e.quote, stats)), 6)
     if intent.kind == "date":
         return CUE_BONUS * bool(_SPECIFIC_DATE.search(e.quote))
     if intent.kind == "list":

@@ -17,7 +17,7 @@ from functools import lru_cache
 from ingest.errors import ReportAssistantError
 
 from .acronyms import ASKING, asked_acronym, expands
-from .terms import STOPWORDS, TermStats, content_terms, stem, words
+from .terms import STOPWORDS, TermStats, content_terms, kind_of_name, kinds_named, stem, words
 
 
 class QuestionError(ReportAssistantError):
@@ -420,7 +420,7 @@ def missing(intent: Intent, sentence: str, context: str, stats: TermStats, dense
     """What this sentence lacks to lead the answer ('' when nothing): a name the question is about,
     or the amount, date or names it asks for."""
     sentence_terms = set(content_terms(sentence))
-    known = sentence_terms | set(content_terms(context))
+    known = sentence_terms | set(content_terms(context)) | kinds_named(sentence)  # a "... Foundation" is a charity
     if other_holder(intent, sentence):
         return f"the {intent.attribute} of {' '.join(intent.holder)}"
     if intent.acronym and not expands(intent.acronym, sentence):
@@ -444,15 +444,20 @@ def missing(intent: Intent, sentence: str, context: str, stats: TermStats, dense
     if intent.kind == "date":
         return "" if _HAS_DATE.search(sentence) and (about >= TYPED_COVERAGE["date"] or close) else "a date"
     if intent.kind == "name":
-        spans = _new_name_spans(sentence, set(intent.focus), stats)
-        if intent.organisations:
-            spans = [n for n in spans if len(n[0].split()) > 1]
-        # the name must be one of the kind asked for: "... anchor organisations as Wem Town Hall"
-        spans = [n for n in spans if not intent.head or _of_kind(sentence, n, intent.head)]
-        return "" if spans and (about >= TYPED_COVERAGE["name"] or close) else f"any {intent.head_word} by name"
+        named = names_asked_for(intent, sentence, stats)
+        return "" if named and (about >= TYPED_COVERAGE["name"] or close) else f"any {intent.head_word} by name"
     if intent.head and not _found(intent.head, known) and dense < HEAD_DENSE:
         return f"any mention of {intent.head_word}"
     return ""
+
+
+def names_asked_for(intent: Intent, sentence: str, stats: TermStats) -> list[str]:
+    """The sentence's names of the kind a "which ...?" question asks for: "... anchor organisations as
+    Wem Town Hall" for "which organisations?", not the authors of another work beside them."""
+    spans = _new_name_spans(sentence, set(intent.focus), stats)
+    if intent.organisations:
+        spans = [n for n in spans if len(n[0].split()) > 1]
+    return [n[0] for n in spans if not intent.head or _of_kind(sentence, n, intent.head)]
 
 
 def new_names(sentence: str, question_terms: set[str], stats: TermStats) -> list[str]:
@@ -478,13 +483,6 @@ def _new_name_spans(sentence: str, question_terms: set[str], stats: TermStats) -
 
 _LINK = frozenset("is was are were as include includes including such namely like called named e.g.".split())
 KIND_NEAR = 3  # words between a name and the noun it is one of
-# names whose last word says their kind, as a charity's "Foundation" or "Trust" does
-_KIND_BY_LAST_WORD = {
-    "chariti": {"foundat", "trust", "chariti"},
-    "funder": {"foundat", "trust", "fund"},
-    "compani": {"ltd", "limit", "plc", "inc", "llp"},
-    "firm": {"ltd", "limit", "plc", "inc", "llp"},
-}
 KIND_LINKED = 8  # ... when a link ("was one of the", "such as") joins them
 
 
@@ -493,9 +491,7 @@ def _of_kind(sentence: str, name: tuple[str, int, int], head: str) -> bool:
     for a consultancy), or stands next to it, or is linked to it ("Wem Town Hall was one of the
     three anchor organisations", "organisations such as ...")."""
     text, start, end = name
-    if _found(head, set(content_terms(text))) or set(content_terms(text.split()[-1])) & _KIND_BY_LAST_WORD.get(
-        head, set()
-    ):
+    if _found(head, set(content_terms(text))) or head in kind_of_name(text):
         return True
     tokens = [(m.start(), m.group(0)) for m in re.finditer(r"\S+", sentence)]
     first = next(i for i, (at, _) in enumerate(tokens) if at + len(tokens[i][1]) > start)

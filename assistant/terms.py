@@ -55,6 +55,30 @@ def words(text: str) -> list[str]:
     return [w.replace("'s", "") for w in _WORD.findall(text.lower())]
 
 
+# names whose last word says their kind: a "... Foundation" or "... Trust" is a charity and may be a
+# funder, a "... Ltd" a company (as stems)
+_KIND_BY_LAST_WORD = {
+    "foundat": ("chariti", "funder"),
+    "trust": ("chariti", "funder"),
+    "fund": ("funder",),
+    **{mark: ("compani", "firm") for mark in ("ltd", "limit", "plc", "inc", "llp")},
+}
+# a run of capitalised words: "Friends Provident Foundation", "Acme Systems Ltd"
+_CAPITALISED_RUN = re.compile(r"\b[A-Z][\w'’&-]*(?:\s+(?:of|the|and|for|&)?\s*[A-Z][\w'’&.-]*)+")
+
+
+def kind_of_name(name: str) -> tuple[str, ...]:
+    """The kinds a name's last word says it is of ('Friends Provident Foundation' → charity, funder)."""
+    words = name.split()
+    return _KIND_BY_LAST_WORD.get(stem(words[-1].rstrip(".,").lower()), ()) if words else ()
+
+
+def kinds_named(sentence: str) -> frozenset[str]:
+    """The kinds the sentence's names are of, by their last word: "paid for by Friends Provident
+    Foundation" names a charity and a funder, though neither word is in it."""
+    return frozenset(kind for m in _CAPITALISED_RUN.finditer(sentence) for kind in kind_of_name(m.group(0)))
+
+
 def content_terms(text: str) -> list[str]:
     return list(_content_terms(text))
 

@@ -66,6 +66,14 @@ def test_each_part_of_a_two_part_question_is_answered(corpus_components):
     assert "10 Locality members" in first and "tenants" in second, answer.text
 
 
+def test_a_charity_asked_for_is_found_by_its_name(corpus_components):
+    # "charity" is nowhere in the corpus: "paid for by Friends Provident Foundation" names one
+    answer = corpus_components.assistant.ask("Which charity paid for this study?")
+    assert not answer.abstained, answer.text
+    assert "paid for by Friends Provident Foundation" in _lines(answer)[0]
+    assert_quotes_on_their_pages(corpus_components, answer)
+
+
 def test_a_list_runs_over_a_page_break_in_a_pdf(pdf_components):
     answer = pdf_components.assistant.ask("Which attack vectors does the guide list?")
     for vector in (

@@ -50,3 +50,15 @@ def test_spelling_is_corrected_towards_the_library():
 def test_corrections_have_a_ceiling():
     unknown = " ".join(f"zqxv{chr(97 + i)}{chr(97 + i)}w" for i in range(MAX_CORRECTIONS + 5))
     assert STATS.correct(unknown) == unknown  # looked up at most MAX_CORRECTIONS times
+
+
+def test_a_name_says_its_kind_by_its_last_word():
+    from assistant.terms import kinds_named
+
+    assert kinds_named("The study was paid for by Friends Provident Foundation, into local spending.") == {
+        "chariti",
+        "funder",
+    }
+    assert kinds_named("Acme Systems Ltd supplies the software.") == {"compani", "firm"}
+    assert kinds_named("Shropshire Council worked with Wem Town Hall.") == frozenset()
+    assert kinds_named("the foundation of a resilient economy") == frozenset()  # a word, not a name
