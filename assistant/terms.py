@@ -46,9 +46,15 @@ found:find understood:understand undertook:undertake undertaken:undertake withdr
 )
 
 
+# American -ize spellings as British -ise ones, so "organizations" and "organisations" are one word
+# (the stemmer alone makes "organization" "organ", the organ of a church)
+_AMERICAN_IZE = re.compile(r"(?<=\w{3})iz(e|es|ed|ing|ation|ations|ational|er|ers)$")
+
+
 @lru_cache(maxsize=100_000)
 def stem(word: str) -> str:
-    return _stemmer.stemWord(_IRREGULAR.get(word, word))
+    word = _IRREGULAR.get(word, word)
+    return _stemmer.stemWord(_AMERICAN_IZE.sub(r"is\1", word))
 
 
 def words(text: str) -> list[str]:

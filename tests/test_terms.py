@@ -62,3 +62,9 @@ def test_a_name_says_its_kind_by_its_last_word():
     assert kinds_named("Acme Systems Ltd supplies the software.") == {"compani", "firm"}
     assert kinds_named("Shropshire Council worked with Wem Town Hall.") == frozenset()
     assert kinds_named("the foundation of a resilient economy") == frozenset()  # a word, not a name
+
+
+def test_american_and_british_spellings_are_one_word_and_an_organ_is_no_organisation():
+    assert content_terms("organizations prioritized") == content_terms("organisations prioritised")
+    assert content_terms("the church organ") != content_terms("the church organization")
+    assert content_terms("size seize citizen") == ["size", "seiz", "citizen"]  # no -ize suffix in them
