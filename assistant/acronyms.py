@@ -32,11 +32,12 @@ def expands(acronym: str, sentence: str) -> bool:
     # "Local Multiplier 3 (LM3)", but "the second Payment Services Directive (PSD2)"
     spellings = {letters, letters.rstrip("0123456789")} - {""}
     for match in re.finditer(rf"\(\s*{re.escape(acronym)}s?\s*\)", sentence):
-        before = _words(sentence[: match.start()])
+        before = _words(sentence[: match.start()])[-3 * len(letters) :]  # its words stand just before it
         if any(_spelled(before, s, whole=False) for s in spellings):
             return True
     for match in re.finditer(rf"\b{re.escape(acronym)}s?\s*\(([^)]*)\)", sentence):
-        if any(_spelled(_words(match.group(1)), s, whole=True) for s in spellings):
+        inside = _words(match.group(1))
+        if len(inside) <= 3 * len(letters) and any(_spelled(inside, s, whole=True) for s in spellings):
             return True
     listed = re.match(rf"\s*{re.escape(acronym)}s?\s*[:–—-]?\s+(.+)", sentence)  # an acronyms appendix's line
     return bool(listed) and any(

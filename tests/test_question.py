@@ -293,3 +293,9 @@ def test_an_acronym_is_answered_only_by_its_words_spelled_out(acronym, sentence,
     intent = analyse(f"What does {acronym} stand for?", STATS)
     assert intent.focus == [acronym.lower().replace("-", "")] and not intent.anchors[1:]  # "stand for" only asks
     assert gives_answer(intent, sentence, "", STATS) is spelled
+
+
+def test_spelling_out_is_checked_near_the_acronym_and_stays_fast_on_long_sentences():
+    filler = " ".join(["and of the"] * 2000)
+    assert expands("CSIRT", f"{filler} Computer Security Incident Response Team (CSIRT) was set up.")
+    assert not expands("CSIRT", f"Computer Security Incident Response Team {filler} (CSIRT) was set up.")
