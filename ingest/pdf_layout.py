@@ -19,6 +19,8 @@ _BULLET = re.compile(r"^(?:[•●○◦▪■□►▶➢✓\ue000-\uf8ff-]\s*|
 _GLYPH_BULLET = re.compile(r"^[•●○◦▪■□►▶➢✓\ue000-\uf8ff]\s*")  # symbol fonts map bullets to private use
 _NUMBERISH = re.compile(r"^[\s\d.,%$£€()+\-–/:x]*$")
 MAX_HEADING_WORDS = 14
+OUTLIER_GROUP = 8  # a gutter that one line pokes into is looked for in groups of at least this many items
+MOSTLY_ONE_SIDE = 0.8  # ... and that line must lie this much in one column (a heading over both does not)
 
 
 @dataclass
@@ -224,8 +226,8 @@ def reading_order(items: list, style: DocumentStyle) -> list[list]:
 
     def cut(group: list) -> None:
         if len(group) > 1:
-            columns = _split(group, lambda s: (s.x0, s.x1), min_channel, ascending=True)
-            if len(columns) > 1 and all(max(s.x1 for s in c) - min(s.x0 for s in c) >= min_column for c in columns):
+            columns = _columns(group, min_channel, min_column)
+            if len(columns) > 1:
                 for column in columns:
                     cut(column)
                 return
@@ -238,6 +240,43 @@ def reading_order(items: list, style: DocumentStyle) -> list[list]:
 
     cut(items)
     return leaves
+
+
+def _columns(group: list, min_channel: float, min_column: float) -> list[list]:
+    """The group's columns, split at gutters of white space. A gutter that one line pokes into
+    (a stray or outdented line of the next column) still splits, the line going to the column
+    that holds most of it; a line that spans both sides (a heading over two columns) does not."""
+    columns = _split(group, lambda s: (s.x0, s.x1), min_channel, ascending=True)
+    if len(columns) > 1 or len(group) < OUTLIER_GROUP:
+        return columns if _wide(columns, min_column) else [group]
+    for outlier in _bridging(group, min_channel):
+        rest = [s for s in group if s is not outlier]
+        columns = _split(rest, lambda s: (s.x0, s.x1), min_channel, ascending=True)
+        if len(columns) > 1 and _wide(columns, min_column):
+            width = outlier.x1 - outlier.x0
+            held = [min(outlier.x1, max(s.x1 for s in c)) - max(outlier.x0, min(s.x0 for s in c)) for c in columns]
+            home = columns[held.index(max(held))]
+            if width > 0 and max(held) >= MOSTLY_ONE_SIDE * width:
+                home.append(outlier)
+                return columns
+    return [group]
+
+
+def _wide(columns: list[list], min_column: float) -> bool:
+    return all(max(s.x1 for s in c) - min(s.x0 for s in c) >= min_column for c in columns)
+
+
+def _bridging(group: list, min_channel: float) -> list:
+    """Items that alone cover an interval at least `min_channel` wide which nothing else covers."""
+    edges = sorted({x for s in group for x in (s.x0, s.x1)})
+    found = []
+    for left, right in zip(edges, edges[1:]):
+        if right - left < min_channel:
+            continue
+        covering = [s for s in group if s.x0 <= left and s.x1 >= right]
+        if len(covering) == 1 and covering[0] not in found:
+            found.append(covering[0])
+    return found
 
 
 def _split(items: list, extent, min_gap: float, ascending: bool) -> list[list]:

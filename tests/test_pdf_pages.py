@@ -208,3 +208,18 @@ def test_table_rows_carry_their_headers_on_both_pages(tmp_path):
     # the rows that run on to the next page keep the header printed on the page before
     assert "Council: Area 6 | Contracts: 142 | Local share: 26%" in pages[1].text
     assert "Council: Area 8 | Contracts: 156 | Local share: 28%" in pages[1].text
+
+
+def test_a_heading_over_two_columns_is_not_taken_for_a_line_poking_into_the_gutter():
+    from ingest.pdf_layout import DocumentStyle, reading_order
+    from ingest.pdf_spans import Span
+
+    style = DocumentStyle(body_size=11.0, body_bold=False, line_gap=3.0)
+    heading = Span("A heading across both columns", 34.0, 500.0, 400.0, 512.0, 11.0, False)
+    left = [Span(f"left line {i}", 34.0, 480.0 - 14 * i, 219.0, 491.0 - 14 * i, 11.0, False) for i in range(5)]
+    right = [Span(f"right line {i}", 228.0, 480.0 - 14 * i, 413.0, 491.0 - 14 * i, 11.0, False) for i in range(5)]
+    stray = Span("right line poking in", 218.5, 480.0 - 14 * 5, 395.0, 491.0 - 14 * 5, 11.0, False)
+    order = [s.text for group in reading_order([heading, *left, *right, stray], style) for s in group]
+    assert order[0] == "A heading across both columns"
+    assert order[1:6] == [f"left line {i}" for i in range(5)]
+    assert order[6:] == [f"right line {i}" for i in range(5)] + ["right line poking in"]

@@ -119,6 +119,15 @@ def test_two_columns_are_read_one_after_the_other():
     )
 
 
+def test_a_line_poking_into_the_gutter_does_not_merge_two_columns():
+    # a stray line of the right column starts 0.7 pt inside the left column's edge on Witney p. 6
+    page = next(page for page in _read("st-mary-witney-social-audit.pdf").pages if page.label == "6")
+    quotes = _quotable(page)
+    assert "The social audit explores the opportunities for St Mary’s to serve the area as a whole." in quotes
+    assert "The Lower Layer SOAs are able to reveal a more detailed picture." in quotes
+    assert not any("explores the The Lower Layer" in q for q in quotes)
+
+
 def test_a_table_row_is_quotable_with_its_column_headers():
     page = _read("2305.03393v1-pg9.pdf").pages[0]
     rows = [s for s in _quotable(page) if "OTSL" in s and "0.965" in s]
