@@ -17,7 +17,7 @@ from functools import lru_cache
 from ingest.errors import ReportAssistantError
 
 from .acronyms import ASKING, asked_acronym, expands
-from .terms import STOPWORDS, TermStats, content_terms, kind_of_name, kinds_named, stem, words
+from .terms import NAME, STOPWORDS, TermStats, content_terms, kind_of_name, kinds_named, stem, words
 
 
 class QuestionError(ReportAssistantError):
@@ -158,10 +158,6 @@ _HAS_DATE = re.compile(
     r"\bmay\s+\d|\d\s+may\b",
     re.I,
 )
-_NAME = re.compile(
-    r"\b(?:[A-Z][\w'’&.-]*[a-z0-9][\w'’&.-]*|[A-Z]{2,}[0-9]*)(?:\s+(?:of|the|and|for|&)?\s*"
-    r"(?:[A-Z][\w'’&.-]*|[A-Z]{2,}[0-9]*))*"
-)
 # "According to X, ..." and "X says ..." name a source, not the answer
 _ATTRIBUTION = re.compile(
     r"^\s*according to [^,]+,|^[^,.;]{0,60}?\b(says|said|reports?|notes?|observes?|argues?|"
@@ -224,7 +220,9 @@ def analyse(question: str, stats: TermStats) -> Intent:
         ),
         None,
     )
-    anchors = [(stem, word) for stem, word in _anchors(question, stats) if asked_terms(question, [stem])]
+    acronym = asked_acronym(question)
+    # "stand for", "short for": how an acronym's meaning is asked for, not what a sentence must hold
+    anchors = [(stem, word) for stem, word in _anchors(question, stats) if not (acronym and stem in ASKING)]
     head_word = _head_word(question, kind)
     head = (content_terms(head_word) or [""])[0]
     return Intent(
@@ -248,7 +246,7 @@ def analyse(question: str, stats: TermStats) -> Intent:
         negated=bool(re.search(r"n't\b|\bnot\b|\bnever\b", question, re.I)),
         author=bool(author),
         work=question[author.end() :] if author else "",
-        acronym=asked_acronym(question),
+        acronym=acronym,
         **_attribute(question),
     )
 
@@ -470,7 +468,7 @@ def _new_name_spans(sentence: str, question_terms: set[str], stats: TermStats) -
     source = _ATTRIBUTION.match(sentence)
     skip = source.end() if source else 0
     out = []
-    for match in _NAME.finditer(sentence, skip):
+    for match in NAME.finditer(sentence, skip):
         name = match.group(0).rstrip(".'’")
         if match.start() == skip and len(name.split()) == 1:
             continue  # a capitalised first word is just the start of the sentence

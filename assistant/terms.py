@@ -69,8 +69,12 @@ _KIND_BY_LAST_WORD = {
     "fund": ("funder",),
     **{mark: ("compani", "firm") for mark in ("ltd", "limit", "plc", "inc", "llp")},
 }
-# a run of capitalised words: "Friends Provident Foundation", "Acme Systems Ltd"
-_CAPITALISED_RUN = re.compile(r"\b[A-Z][\w'’&-]*(?:\s+(?:of|the|and|for|&)?\s*[A-Z][\w'’&.-]*)+")
+# a name: capitalised words, perhaps joined by "of", "the", "and", "for" ("Friends Provident
+# Foundation", "Bank for International Settlements"), or an acronym ("NEF", "LM3")
+NAME = re.compile(
+    r"\b(?:[A-Z][\w'’&.-]*[a-z0-9][\w'’&.-]*|[A-Z]{2,}[0-9]*)(?:\s+(?:of|the|and|for|&)?\s*"
+    r"(?:[A-Z][\w'’&.-]*|[A-Z]{2,}[0-9]*))*"
+)
 
 
 def kind_of_name(name: str) -> tuple[str, ...]:
@@ -79,10 +83,13 @@ def kind_of_name(name: str) -> tuple[str, ...]:
     return _KIND_BY_LAST_WORD.get(stem(words[-1].rstrip(".,").lower()), ()) if words else ()
 
 
+@lru_cache(maxsize=50_000)
 def kinds_named(sentence: str) -> frozenset[str]:
-    """The kinds the sentence's names are of, by their last word: "paid for by Friends Provident
-    Foundation" names a charity and a funder, though neither word is in it."""
-    return frozenset(kind for m in _CAPITALISED_RUN.finditer(sentence) for kind in kind_of_name(m.group(0)))
+    """The kinds the sentence's names of two or more words are of, by their last word: "paid for by
+    Friends Provident Foundation" names a charity and a funder, though neither word is in it.
+    Cached: the same sentences are scored again for every question near them."""
+    names = (m.group(0) for m in NAME.finditer(sentence))
+    return frozenset(kind for name in names if len(name.split()) > 1 for kind in kind_of_name(name))
 
 
 def content_terms(text: str) -> list[str]:

@@ -41,14 +41,14 @@ _TITLE_AND_NAMES = re.compile(r"^[“\"‘'][^”\"’']+[”\"’'][.,]?\s*(.+)
 
 
 def quotable_spans(text: str) -> list[tuple[int, int, bool]]:
-    """Sentences an answer may quote, as (start, end, is_bullet): headings, list markers and
-    every sentence of a paragraph addressed to a model are left out (the claim an injection wants
+    """Sentences an answer may quote, as (start, end, is_bullet): headings, list markers, numbered
+    reference entries and every sentence of a paragraph addressed to a model are left out (the claim an injection wants
     repeated sits beside the instruction, and would otherwise be quoted or accepted as support)."""
-    hostile = _hostile_paragraphs(text) + [m.span() for m in _NUMBERED_REFERENCE.finditer(text)]
+    left_out = _hostile_paragraphs(text) + [m.span() for m in _NUMBERED_REFERENCE.finditer(text)]
     out = []
     for start, end in _split_at_footnote_marks(text, sentence_spans(text)):
         sentence = text[start:end]
-        if _HEADING.match(sentence) or any(low <= start < high for low, high in hostile):
+        if _HEADING.match(sentence) or any(low <= start < high for low, high in left_out):
             continue
         bullet = _BULLET.match(sentence)
         if bullet:
