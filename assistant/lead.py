@@ -53,6 +53,7 @@ _TIME_SPAN = re.compile(
 _RESULT = re.compile(
     r"\b(found|finds|showed|shows|revealed|concluded|reported|enabled|increased|fell|rose)\b|\d\s?%", re.I
 )
+_PREPOSITIONS = frozenset("in of for on at by from to with about during between into over under within".split())
 _WHO_VERB = re.compile(
     r"^\s*who\s+(?!(?:is|are|was|were|do|does|did|has|have|had|will|would|can|could|should|must)\b)"
     r"([a-z]+)",
@@ -65,11 +66,16 @@ def choose_lead(intent: Intent, ranked: list[Evidence], finder: EvidenceFinder, 
     if not ranked:
         return None
     stats = finder.stats
-    # a figure, a date or a name may sit in a sentence that shares fewer words with the question
-    floor = ranked[0].score * (TYPED_LEAD_FLOOR if intent.kind in ("amount", "date", "name") else LEAD_FLOOR)
+    verb = _WHO_VERB.match(question)
+    deed = content_terms(verb.group(1)) if verb else []
+    done_to = _deed_object(question[verb.end() :]) if deed else ""
+    # a figure, a date or a name (who did the deed) may sit in a sentence that shares fewer words
+    # with the question
+    typed = intent.kind in ("amount", "date", "name") or bool(deed)
+    floor = ranked[0].score * (TYPED_LEAD_FLOOR if typed else LEAD_FLOOR)
     fitting = []
     for e in ranked:
-        if e.score < floor or len(fitting) >= LEAD_POOL:
+        if e.score < floor or len(fitting) >= 2 * LEAD_POOL:
             break
         # a caption names a topic and a stored question asks: neither answers (a list's
         # introduction leads to its items)
@@ -82,12 +88,13 @@ def choose_lead(intent: Intent, ranked: list[Evidence], finder: EvidenceFinder, 
     if not fitting:
         return None
     # what answers exactly ("within several days" for "when should ...?", "27,569" for "how many
-    # ...?") leads over what only touches the subject, when a close sentence gives it
-    fitting = [e for e in fitting if _exact(intent, e, finder)] or fitting
+    # ...?", "the funder of the research" for "who funded the research?") leads over what only
+    # touches the subject, when a close sentence gives it; the closest fitting sentences are
+    # searched first, and a few more when none of them does
+    exact = [e for e in fitting if _exact(intent, e, finder, deed, done_to)]
+    fitting = [e for e in exact if e in fitting[:LEAD_POOL]] or exact or fitting[:LEAD_POOL]
     if not _ASKS_WHERE.search(question):  # where a thing is told in the report is no answer to what it is
         fitting = [e for e in fitting if not _NAVIGATION.search(e.quote)] or fitting
-    verb = _WHO_VERB.match(question)
-    deed = content_terms(verb.group(1)) if verb else []
     # a sentence saying what is not there ("gives no page number") answers only a question that asks so
     unasked = 0.0 if intent.negated else NEGATIVE_PENALTY
     return max(
@@ -107,10 +114,34 @@ def _author_line(intent: Intent, e: Evidence, finder: EvidenceFinder) -> bool:
     )
 
 
-def _exact(intent: Intent, e: Evidence, finder: EvidenceFinder) -> bool:
+def _deed_object(rest: str) -> str:
+    """The common noun a "who ...?" question's deed is done to, as a stem: "funded the Keep it Local
+    for Economic Resilience research" → research; "led the pilot in Bristol" → pilot. '' when the
+    deed is done to a name ("published Powerful Communities, Strong Economies"): a document may call
+    a named thing by another word ("the report")."""
+    said = re.findall(r"[\w'’-]+", rest)
+    for i, word in enumerate(said):
+        # a preposition ends the phrase, unless it joins the words of a name ("Local for Economic")
+        inside_name = 0 < i < len(said) - 1 and said[i - 1][:1].isupper() and said[i + 1][:1].isupper()
+        if word.lower() in _PREPOSITIONS and not inside_name:
+            said = said[:i]
+            break
+    if not said or not said[-1].islower():
+        return ""
+    return (content_terms(said[-1]) or [""])[0]
+
+
+def _exact(intent: Intent, e: Evidence, finder: EvidenceFinder, deed: list[str], done_to: str) -> bool:
     sentence = e.quote
     if intent.author:  # a name on the title page, or a sentence that says who wrote it
         return _author_line(intent, e, finder) or bool(AUTHORED.search(sentence))
+    if deed:  # "who funded the research?": who did that deed, to that thing ("the funder of the research")
+        stats = finder.stats
+        return (
+            stats.coverage(deed, e.terms) > 0
+            and bool(new_names(sentence, set(intent.focus), stats))
+            and (not done_to or done_to in e.terms)
+        )
     if intent.when:
         return bool(_TIME_SPAN.search(sentence))
     if intent.kind == "amount" and not intent.duration:

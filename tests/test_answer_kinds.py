@@ -74,6 +74,18 @@ def test_a_charity_asked_for_is_found_by_its_name(corpus_components):
     assert_quotes_on_their_pages(corpus_components, answer)
 
 
+@pytest.mark.parametrize(
+    "question",
+    ["Who funded the Keep it Local for Economic Resilience research?", "Who funded the Keep it Locl reserch?"],
+)
+def test_who_did_a_deed_is_led_by_the_sentence_saying_who_did_it_to_that_thing(corpus_components, question):
+    # "published earlier work funded by Friends Provident Foundation" (in 2013) and "a later phase
+    # funded by Lloyds" name funders too, but of other work than the research asked about
+    answer = corpus_components.assistant.ask(question)
+    assert "Friends Provident Foundation as the funder of the research" in _lines(answer)[0], answer.text
+    assert_quotes_on_their_pages(corpus_components, answer)
+
+
 def test_a_list_runs_over_a_page_break_in_a_pdf(pdf_components):
     answer = pdf_components.assistant.ask("Which attack vectors does the guide list?")
     for vector in (
