@@ -46,6 +46,15 @@ class Answer:
         }
 
 
+def add_line(lines: list[str], line: str, continues: bool = False) -> None:
+    """An answer's next point, or more of the last one: "Page 2 sets out Locality's belief. [1]"
+    goes on with the sentence that states it, so the first line says what was asked."""
+    if continues and lines:
+        lines[-1] += f" {line}"
+    else:
+        lines.append(line)
+
+
 def finish(answer: Answer, checked: list[CheckedSentence], hits: list[Hit], clock: "Clock") -> Answer:
     supported = [c for c in checked if c.supported]
     if not supported:
@@ -58,13 +67,20 @@ def finish(answer: Answer, checked: list[CheckedSentence], hits: list[Hit], cloc
             if citation not in citations:
                 citations.append(citation)
             number = citations.index(citation) + 1
+        continues = bool(item.evidence and item.evidence.continues)
         answer.sentences.append(
             AnswerSentence(
-                item.text, item.supported, number, item.support, repaired=item.repaired, conflict=item.conflict
+                item.text,
+                item.supported,
+                number,
+                item.support,
+                repaired=item.repaired,
+                conflict=item.conflict,
+                continues=continues,
             )
         )
         if item.supported:
-            lines.append(f"{item.text} [{number}]")
+            add_line(lines, f"{item.text} [{number}]", continues)
     answer.text = lines[0] + "".join(f"\n- {line}" for line in lines[1:])
     dropped = len(checked) - len(supported)
     if dropped:

@@ -4,6 +4,7 @@ answer a mark on every sentence saying whether it passed the claim check."""
 
 from __future__ import annotations
 
+from .answer_record import add_line
 from .markdown_text import safe_markdown
 
 REFUSAL_PAGES = " The nearest pages are:"
@@ -28,7 +29,9 @@ def answer_markdown(answer, turn: int) -> str:
     for sentence in answer.sentences:
         text = safe_markdown(sentence.text)
         if sentence.supported:
-            lines.append(("✓ " if generated else "") + f"{text} {cite_link(turn, sentence.citation)}")
+            add_line(
+                lines, ("✓ " if generated else "") + f"{text} {cite_link(turn, sentence.citation)}", sentence.continues
+            )
         elif generated:  # shown struck out, so the reader sees what the check refused
             lines.append(f"✗ ~~{text}~~ _(no support in the report: left out)_")
     body = lines[0] + "".join(f"\n- {line}" for line in lines[1:]) if lines else safe_markdown(answer.text)

@@ -67,6 +67,7 @@ class AnswerSentence:
     support: float
     repaired: bool = False  # a model's near-quote, shown as the stored sentence
     conflict: str | None = None  # why a sentence that read like a stored one was refused
+    continues: bool = False  # shown on the same line as the sentence before
 
     def to_json(self) -> dict:
         data = {
@@ -79,4 +80,6 @@ class AnswerSentence:
             data["repaired"] = True
         if self.conflict:
             data["conflict"] = self.conflict
+        if self.continues:
+            data["continues"] = True
         return data

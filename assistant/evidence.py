@@ -34,6 +34,7 @@ class Evidence:
     terms: frozenset = field(default_factory=frozenset)
     shown: str | None = None  # how an answer shows it, when not as `quote` ("Label: description")
     title_line: bool = False  # a line of a title page ("January 2012"), not a sentence
+    continues: bool = False  # shown on the line before: it says what that line announces
     dense: float = 0.0
     coverage: float = 0.0
     score: float = 0.0

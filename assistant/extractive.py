@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import re
 
@@ -32,6 +33,15 @@ ITEM_ANCHOR_WEIGHT = 0.9  # a list found from one of its items, not its introduc
 COUNT_BONUS = 0.15  # a list of the number of items asked for is preferred
 ITEM_MATCH_WEIGHT = 0.25  # ... and one whose items share the question's words
 HEAD_BONUS = 0.1  # ... and one whose introduction names what the question asks for
+
+# "Page 2 sets out Locality's central belief.", "NEF Consulting names two key barriers.": a sentence
+# that names what is told without telling it (no "that", "as", "how" or colon after its verb), whose
+# next sentence therefore belongs on the same line
+_ANNOUNCES = re.compile(
+    r"\b(sets? out|names?|lists?|describes?|identif(?:y|ies)|outlines?|summari[sz]es?|presents?|"
+    r"introduces?|discusses?|covers?|highlights?)\b(?![^.]*(\b(that|as|how|why|what|which|who)\b|[:;]))[^.]*\.$",
+    re.I,
+)
 
 
 def title_like(quote: str) -> bool:
@@ -209,6 +219,7 @@ def with_continuation(chosen: list[Evidence], finder: EvidenceFinder) -> list[Ev
         or is_intro(following.quote)  # an introduction without its list says nothing
     ):
         return chosen
+    following = dataclasses.replace(following, continues=bool(_ANNOUNCES.search(chosen[0].quote)))
     return chosen[:1] + [following] + chosen[1 : MAX_POINTS - 1]
 
 

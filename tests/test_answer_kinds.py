@@ -86,6 +86,23 @@ def test_who_did_a_deed_is_led_by_the_sentence_saying_who_did_it_to_that_thing(c
     assert_quotes_on_their_pages(corpus_components, answer)
 
 
+def test_a_first_line_that_only_announces_goes_on_with_the_sentence_that_says_it(corpus_components):
+    answer = corpus_components.assistant.ask("What does Locality say it believes, at the start of the summary report?")
+    first = _lines(answer)[0]
+    # one line, two cited sentences: the announcement and what it announces
+    assert first.startswith("Page 2 of the summary report sets out Locality's central belief. [1] "), answer.text
+    assert "Locality holds that the power of communities" in first and first.endswith("[2]"), answer.text
+    assert [s.continues for s in answer.sentences[:3]] == [False, True, False]
+    assert answer.to_json()["sentences"][1]["continues"] is True
+    assert_quotes_on_their_pages(corpus_components, answer)
+
+
+def test_a_first_line_that_says_it_stands_alone_on_its_line(pdf_components):
+    answer = pdf_components.assistant.ask("What is a precursor?")
+    # the next sentence of its paragraph (what an indicator is) is a point of its own, not more of it
+    assert _lines(answer)[0] == "A precursor is a sign that an incident may occur in the future. [1]", answer.text
+
+
 def test_a_list_runs_over_a_page_break_in_a_pdf(pdf_components):
     answer = pdf_components.assistant.ask("Which attack vectors does the guide list?")
     for vector in (

@@ -70,6 +70,21 @@ def test_answer_text_stays_text():
     assert "<img" not in bubble and not re.search(r"(?<!\\)\]\(javascript", bubble)
 
 
+def test_a_sentence_that_continues_its_line_is_shown_on_it():
+    sentences = [
+        AnswerSentence("The report sets out its belief.", True, 1, 1.0),
+        AnswerSentence("Communities can change places.", True, 2, 1.0, continues=True),
+        AnswerSentence("Another point.", True, 3, 1.0),
+    ]
+    answer = Answer(question="q", text="", abstained=False, mode="extractive", sentences=sentences)
+    lines = answer_markdown(answer, 0).splitlines()
+    assert (
+        lines[0]
+        == "The report sets out its belief. [\\[1\\]](#cite-0-1) Communities can change places. [\\[2\\]](#cite-0-2)"
+    )
+    assert lines[1] == "- Another point. [\\[3\\]](#cite-0-3)"
+
+
 def test_pdf_title_comes_from_the_pdf_when_the_manifest_gives_none(make_components):
     source = REAL / "multi_page.pdf"
     if not source.is_file():
