@@ -20,7 +20,7 @@ from .evidence import Evidence, EvidenceFinder
 from .extractive import in_series_order, list_answer, select_sentences, with_continuation, with_parts
 from .lead import choose_lead
 from .lists import PageLists, is_intro
-from .question import Intent, QuestionError, analyse, asked_terms, missing, new_names
+from .question import Intent, QuestionError, analyse, asked_terms, asks_for_one, missing, new_names
 from .retrieval import Hit, HybridRetriever
 from .terms import TermStats, content_terms
 from .versioned import PinnedAssistants, answer_keys, check_version
@@ -275,7 +275,8 @@ class Assistant:
         if intent.acronym:  # the words it stands for answer alone: other uses of it support nothing
             return [lead]
         # a list is asked for, or the sentence that answers best only introduces one
-        if (intent.kind in ("list", "name") and not _WHERE.match(asked)) or is_intro(lead.quote):
+        listed = intent.kind == "list" or (intent.kind == "name" and not asks_for_one(intent))
+        if (listed and not _WHERE.match(asked)) or is_intro(lead.quote):
             items = list_answer(intent, ranked, self.finder, self.lists)
             if len(items) > 1:
                 return items

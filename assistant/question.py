@@ -251,6 +251,12 @@ def analyse(question: str, stats: TermStats) -> Intent:
     )
 
 
+def asks_for_one(intent: Intent) -> bool:
+    """ "Which council ran the workshop?" asks for one name; "which councils ...?" for a list."""
+    word = intent.head_word.lower()
+    return intent.kind == "name" and not intent.count and not (word.endswith("s") or word in ("people", "software"))
+
+
 def _attribute(question: str) -> dict:
     match = _HOLDERS_X.match(question) or _X_OF_HOLDER.match(question)
     holder = [w for w in words(match.group("y")) if w not in _ARTICLES] if match else []

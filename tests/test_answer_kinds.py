@@ -103,6 +103,14 @@ def test_a_first_line_that_says_it_stands_alone_on_its_line(pdf_components):
     assert _lines(answer)[0] == "A precursor is a sign that an incident may occur in the future. [1]", answer.text
 
 
+def test_which_one_asks_for_a_name_not_for_a_list(corpus_components):
+    # "which council?" asks for one: the workshop's list of three aims is no answer to it
+    answer = corpus_components.assistant.ask("Which council ran a workshop with Locality?")
+    lines = _lines(answer)
+    assert "Shropshire Council" in lines[0], answer.text
+    assert not any(line.startswith("The first aim") for line in lines), answer.text
+
+
 def test_a_list_runs_over_a_page_break_in_a_pdf(pdf_components):
     answer = pdf_components.assistant.ask("Which attack vectors does the guide list?")
     for vector in (
