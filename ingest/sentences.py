@@ -54,12 +54,19 @@ def _trim(text: str, start: int, end: int) -> list[tuple[int, int]]:
     return [(start, end)] if end > start else []
 
 
+# a short capitalised word and a stop before a number abbreviates: "Rev. 2", "(Aug. 2012)", "Publ. 800-61"
+_ABBREVIATED_BEFORE_NUMBER = re.compile(r"\b[A-Z][a-z]{0,3}\.$")
+
+
 def _merge_abbreviations(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
     merged: list[tuple[int, int]] = []
     for start, end in spans:
+        before = text[merged[-1][0] : merged[-1][1]] if merged else ""
         if (
             merged
-            and text[merged[-1][0] : merged[-1][1]].endswith(_ABBREVIATIONS)
+            and (
+                before.endswith(_ABBREVIATIONS) or (_ABBREVIATED_BEFORE_NUMBER.search(before) and text[start].isdigit())
+            )
             and "\n" not in text[merged[-1][1] : start]
         ):
             merged[-1] = (merged[-1][0], end)

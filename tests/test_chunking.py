@@ -134,3 +134,16 @@ def test_library_chunks_fit_the_model_with_the_title(tmp_path, make_components, 
     for chunk in stored:
         assert chunk.text == pages[chunk.page_label].text[chunk.char_start : chunk.char_end]
         assert embedder.count_tokens(chunk.embedding_text()) <= limit
+
+
+@pytest.mark.parametrize(
+    "text, sentences",
+    [
+        ("Withdrawal Note NIST SP 800-61 Rev. 2 is withdrawn. It is superseded.", 2),
+        ("Published 79 pages (Aug. 2012) by the institute. See Fig. 3 for more.", 2),
+        ("The mill closed in 2002. 2003 was quieter.", 2),  # a year after a full stop still starts one
+        ("Costs rose by 5%. 12 councils took part.", 2),
+    ],
+)
+def test_a_short_capitalised_abbreviation_before_a_number_ends_no_sentence(text, sentences):
+    assert len(sentence_spans(text)) == sentences, [text[s:e] for s, e in sentence_spans(text)]
