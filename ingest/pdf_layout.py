@@ -21,6 +21,8 @@ _NUMBERISH = re.compile(r"^[\s\d.,%$£€()+\-–/:x]*$")
 MAX_HEADING_WORDS = 14
 OUTLIER_GROUP = 8  # a gutter that one line pokes into is looked for in groups of at least this many items
 MOSTLY_ONE_SIDE = 0.8  # ... and that line must lie this much in one column (a heading over both does not)
+PROSE_WORDS = 4  # median words per line of a column of prose (a table's cells have fewer)
+LINE_OVERLAP = 0.3  # share of its size by which a line's box may overlap the next line's
 
 
 @dataclass
@@ -245,7 +247,8 @@ def reading_order(items: list, style: DocumentStyle) -> list[list]:
 def _columns(group: list, min_channel: float, min_column: float) -> list[list]:
     """The group's columns, split at gutters of white space. A gutter that one line pokes into
     (a stray or outdented line of the next column) still splits, the line going to the column
-    that holds most of it; a line that spans both sides (a heading over two columns) does not."""
+    that holds most of it, or, when it spans both and lies above or below them all (a heading over
+    two columns), as a column of its own read first or last."""
     columns = _split(group, lambda s: (s.x0, s.x1), min_channel, ascending=True)
     if len(columns) > 1 or len(group) < OUTLIER_GROUP:
         return columns if _wide(columns, min_column) else [group]
@@ -259,7 +262,21 @@ def _columns(group: list, min_channel: float, min_column: float) -> list[list]:
             if width > 0 and max(held) >= MOSTLY_ONE_SIDE * width:
                 home.append(outlier)
                 return columns
+            # a line over two columns of prose, set close above or below them all (an opening
+            # line, a heading), is read before or after them; a table's title is not
+            if isinstance(outlier, Span) and all(_prose(c) for c in columns):
+                slack = LINE_OVERLAP * outlier.size
+                if outlier.y0 >= max(s.y1 for s in rest) - slack:
+                    return [[outlier], *columns]
+                if outlier.y1 <= min(s.y0 for s in rest) + slack:
+                    return [*columns, [outlier]]
     return [group]
+
+
+def _prose(column: list) -> bool:
+    """Lines of several words: text, not a table's column of short cells."""
+    rows = span_rows([s for s in column if isinstance(s, Span)])
+    return bool(rows) and statistics.median(sum(s.words for s in row) for row in rows) >= PROSE_WORDS
 
 
 def _wide(columns: list[list], min_column: float) -> bool:
@@ -303,7 +320,11 @@ def page_text(spans: list[Span], style: DocumentStyle, carried: Table | None = N
     spans = [s for s in spans if not _figure_text(s, style)]
     if not spans:
         return "", []
-    tables, rest = find_tables(spans, style)
+    tables, rest = [], []
+    for side in _page_columns(spans, style):  # a table's rows never run on into the next column's text
+        found, left = find_tables(side, style)
+        tables += found
+        rest += left
     if carried is not None and tables:
         first = max(tables, key=lambda t: t.y1)
         opens_page = all(s.y1 <= first.y1 + 1 for s in rest)
@@ -323,6 +344,19 @@ def page_text(spans: list[Span], style: DocumentStyle, carried: Table | None = N
                 lines.append(Line([item]))
         _emit_paragraphs(lines, style, blocks)
     return "\n\n".join(blocks), tables
+
+
+def _page_columns(spans: list[Span], style: DocumentStyle) -> list[list[Span]]:
+    """The page's columns at gutters that run its whole height (the two pages of a spread, or
+    columns no heading crosses), the whole page when there are none. Neighbouring columns of short
+    cells are kept together: they are one table's columns."""
+    groups: list[list[Span]] = []
+    for column in _columns(spans, max(0.5 * style.body_size, 4.0), 3 * style.body_size):
+        if groups and not _prose(groups[-1]) and not _prose(column):
+            groups[-1] = groups[-1] + column
+        else:
+            groups.append(column)
+    return groups
 
 
 def _figure_text(span: Span, style: DocumentStyle) -> bool:

@@ -223,3 +223,65 @@ def test_a_heading_over_two_columns_is_not_taken_for_a_line_poking_into_the_gutt
     assert order[0] == "A heading across both columns"
     assert order[1:6] == [f"left line {i}" for i in range(5)]
     assert order[6:] == [f"right line {i}" for i in range(5)] + ["right line poking in"]
+
+
+def _prose_lines(side: str, x0: float, x1: float, top: float, count: int):
+    from ingest.pdf_spans import Span
+
+    return [
+        Span(f"{side} column line {i} of the prose", x0, top - 14 * i, x1, top + 11 - 14 * i, 11.0, False)
+        for i in range(count)
+    ]
+
+
+def test_a_line_set_close_over_two_columns_of_prose_is_read_before_them():
+    from ingest.pdf_layout import DocumentStyle, reading_order
+    from ingest.pdf_spans import Span
+
+    style = DocumentStyle(body_size=11.0, body_bold=False, line_gap=3.0)
+    # one line gap above the columns, as a paragraph's opening line across both would be
+    opening = Span(
+        "Retailing and the care sectors are major employers across the town.", 34.0, 494.0, 413.0, 505.0, 11.0, False
+    )
+    left, right = _prose_lines("left", 34.0, 219.0, 480.0, 6), _prose_lines("right", 228.0, 413.0, 480.0, 6)
+    order = [s.text for group in reading_order([opening, *left, *right], style) for s in group]
+    assert order == [opening.text] + [s.text for s in left] + [s.text for s in right]
+
+
+def test_a_tables_title_over_its_columns_of_short_cells_is_still_read_by_rows():
+    from ingest.pdf_layout import DocumentStyle, reading_order
+    from ingest.pdf_spans import Span
+
+    style = DocumentStyle(body_size=11.0, body_bold=False, line_gap=3.0)
+    title = Span("Title Description Additional Information", 34.0, 494.0, 413.0, 505.0, 11.0, False)
+    cells = [
+        span
+        for i, (code, name) in enumerate(
+            [("AI", "Asset Identification"), ("ARF", "Asset Results"), ("CCE", "Config Enum")] * 3
+        )
+        for span in (
+            Span(code, 34.0, 480.0 - 14 * i, 60.0, 491.0 - 14 * i, 11.0, False),
+            Span(name, 120.0, 480.0 - 14 * i, 240.0, 491.0 - 14 * i, 11.0, False),
+        )
+    ]
+    groups = reading_order([title, *cells], style)
+    assert len(groups) == 1  # one group, read line by line: each code beside its name
+    order = [s.text for s in groups[0]]
+    assert order[:5] == [title.text, "AI", "Asset Identification", "ARF", "Asset Results"]
+
+
+def test_a_table_on_the_left_page_of_a_spread_does_not_take_in_the_right_pages_text():
+    from ingest.pdf_layout import DocumentStyle, page_text
+    from ingest.pdf_spans import Span
+
+    style = DocumentStyle(body_size=11.0, body_bold=False, line_gap=3.0)
+    wards = [("Central", "78", "2.9"), ("East", "72", "1.5"), ("North", "43", "1.7"), ("South", "79", "2.2")]
+    table = [
+        Span(text, x0, 480.0 - 14 * i, x0 + 40.0, 491.0 - 14 * i, 11.0, False)
+        for i, row in enumerate(wards)
+        for text, x0 in zip(row, (34.0, 150.0, 220.0))
+    ]
+    prose = _prose_lines("right", 430.0, 760.0, 480.0, 4)  # the right-hand page, on the same baselines
+    text, tables = page_text(table + prose, style)
+    assert len(tables) == 1 and [len(row) for row in tables[0].rows] == [3, 3, 3, 3]
+    assert "Central | 78 | 2.9" in text and "right column line 0" not in text.split("Central")[1].split("\n\n")[0]

@@ -128,6 +128,17 @@ def test_a_line_poking_into_the_gutter_does_not_merge_two_columns():
     assert not any("explores the The Lower Layer" in q for q in quotes)
 
 
+def test_a_spread_reads_its_pages_apart_and_its_columns_under_an_opening_line():
+    # Witney p. 15 is a spread: ward tables on the left page, two columns of prose on the right,
+    # under a line across both set one line gap above them
+    page = next(page for page in _read("st-mary-witney-social-audit.pdf").pages if page.label == "15")
+    quotes = _quotable(page)
+    income = "The median (gross) annual income (ONS 2010) of Witney residents was £23,755"
+    assert income + " which is above the UK figure of £21,212." in quotes
+    assert "Witney Central | 78 | 2.9" in page.text  # the left page's table rows, without the right page's words
+    assert not any("There are three major business The median" in q for q in quotes)
+
+
 def test_a_table_row_is_quotable_with_its_column_headers():
     page = _read("2305.03393v1-pg9.pdf").pages[0]
     rows = [s for s in _quotable(page) if "OTSL" in s and "0.965" in s]
