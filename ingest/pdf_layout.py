@@ -8,6 +8,7 @@ inside figures is dropped, and table rows are kept as units that carry their col
 
 from __future__ import annotations
 
+import math
 import re
 import statistics
 from dataclasses import dataclass, field
@@ -22,7 +23,8 @@ MAX_HEADING_WORDS = 14
 OUTLIER_GROUP = 8  # a gutter that one line pokes into is looked for in groups of at least this many items
 MOSTLY_ONE_SIDE = 0.8  # ... and that line must lie this much in one column (a heading over both does not)
 PROSE_WORDS = 4  # median words per line of a column of prose (a table's cells have fewer)
-LINE_OVERLAP = 0.3  # share of its size by which a line's box may overlap the next line's
+COLUMN_LINES = 6  # lines of two columns under (or over) lines across the page, at least
+ACROSS_SEARCH_ITEMS = 400  # ... looked for in groups of at most this many spans
 
 
 @dataclass
@@ -247,8 +249,7 @@ def reading_order(items: list, style: DocumentStyle) -> list[list]:
 def _columns(group: list, min_channel: float, min_column: float) -> list[list]:
     """The group's columns, split at gutters of white space. A gutter that one line pokes into
     (a stray or outdented line of the next column) still splits, the line going to the column
-    that holds most of it, or, when it spans both and lies above or below them all (a heading over
-    two columns), as a column of its own read first or last."""
+    that holds most of it; a line that spans both sides (a heading over two columns) does not."""
     columns = _split(group, lambda s: (s.x0, s.x1), min_channel, ascending=True)
     if len(columns) > 1 or len(group) < OUTLIER_GROUP:
         return columns if _wide(columns, min_column) else [group]
@@ -262,15 +263,34 @@ def _columns(group: list, min_channel: float, min_column: float) -> list[list]:
             if width > 0 and max(held) >= MOSTLY_ONE_SIDE * width:
                 home.append(outlier)
                 return columns
-            # a line over two columns of prose, set close above or below them all (an opening
-            # line, a heading), is read before or after them; a table's title is not
-            if isinstance(outlier, Span) and all(_prose(c) for c in columns):
-                slack = LINE_OVERLAP * outlier.size
-                if outlier.y0 >= max(s.y1 for s in rest) - slack:
-                    return [[outlier], *columns]
-                if outlier.y1 <= min(s.y0 for s in rest) + slack:
-                    return [*columns, [outlier]]
-    return [group]
+    return _across_and_columns(group, min_channel, min_column) or [group]
+
+
+def _across_and_columns(group: list, min_channel: float, min_column: float) -> list[list] | None:
+    """Lines across the page set as close above (or below) two columns of prose as one paragraph
+    is to the next (an opening paragraph, a heading): the lines across are read first (or last),
+    then each column. Without this, a column's lines interleave with the other's. Of the places
+    the page may be cut so, the widest gap between lines is taken: a paragraph's end, not a line
+    of it."""
+    if len(group) > ACROSS_SEARCH_ITEMS or not all(isinstance(s, Span) for s in group):
+        return None
+    rows = span_rows(group)  # top to bottom
+    best, widest = None, -math.inf
+    for first in (True, False):
+        # the columns' block grows a row at a time from the bottom (or top) of the group: once no
+        # gutter runs through it, none runs through a larger one
+        for n in range(COLUMN_LINES, len(rows)):
+            block_rows, across_rows = (rows[-n:], rows[:-n]) if first else (rows[:n], rows[n:])
+            block = [s for row in block_rows for s in row]
+            columns = _split(block, lambda s: (s.x0, s.x1), min_channel, ascending=True)
+            if len(columns) < 2:
+                break
+            across = [s for row in across_rows for s in row]
+            upper, lower = (across, block) if first else (block, across)
+            gap = min(s.y0 for s in upper) - max(s.y1 for s in lower)
+            if gap > widest and _wide(columns, min_column) and all(_prose(c) for c in columns):
+                best, widest = ([across, *columns] if first else [*columns, across]), gap
+    return best
 
 
 def _prose(column: list) -> bool:

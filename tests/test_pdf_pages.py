@@ -248,6 +248,31 @@ def test_a_line_set_close_over_two_columns_of_prose_is_read_before_them():
     assert order == [opening.text] + [s.text for s in left] + [s.text for s in right]
 
 
+def test_a_paragraph_across_two_columns_set_close_above_them_is_read_whole_before_them():
+    from ingest.pdf_layout import DocumentStyle, reading_order
+    from ingest.pdf_spans import Span
+
+    style = DocumentStyle(body_size=11.0, body_bold=False, line_gap=3.0)
+    # three lines across, the last a short one; the columns start one paragraph gap (5 pt) below
+    across = [
+        Span(
+            f"across line {i} of the opening paragraph of the page",
+            34.0,
+            536.0 - 14 * i,
+            413.0,
+            547.0 - 14 * i,
+            11.0,
+            False,
+        )
+        for i in range(2)
+    ] + [Span("its last words.", 34.0, 508.0, 110.0, 519.0, 11.0, False)]
+    left, right = _prose_lines("left", 34.0, 219.0, 492.0, 7), _prose_lines("right", 228.0, 413.0, 492.0, 7)
+    groups = reading_order([*across, *left, *right], style)
+    order = [s.text for group in groups for s in group]
+    assert order == [s.text for s in across] + [s.text for s in left] + [s.text for s in right]
+    assert [s.text for s in groups[0]] == [s.text for s in across]  # the paragraph is not cut before its last line
+
+
 def test_a_tables_title_over_its_columns_of_short_cells_is_still_read_by_rows():
     from ingest.pdf_layout import DocumentStyle, reading_order
     from ingest.pdf_spans import Span

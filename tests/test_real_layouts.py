@@ -139,6 +139,15 @@ def test_a_spread_reads_its_pages_apart_and_its_columns_under_an_opening_line():
     assert not any("There are three major business The median" in q for q in quotes)
 
 
+def test_columns_under_a_paragraph_across_the_page_are_read_one_after_the_other():
+    # Witney p. 25: two narrow-gutter columns one paragraph gap under a paragraph across both
+    page = next(page for page in _read("st-mary-witney-social-audit.pdf").pages if page.label == "25")
+    quotes = _quotable(page)
+    assert "St Mary’s has a number of different spaces which can be used separately." in quotes
+    catering = "A range of catered options for weddings and other occasions would make St Mary’s significantly"
+    assert catering + " more attractive for potential users." in quotes
+
+
 def test_a_table_row_is_quotable_with_its_column_headers():
     page = _read("2305.03393v1-pg9.pdf").pages[0]
     rows = [s for s in _quotable(page) if "OTSL" in s and "0.965" in s]
