@@ -363,7 +363,30 @@ def page_text(spans: list[Span], style: DocumentStyle, carried: Table | None = N
             else:
                 lines.append(Line([item]))
         _emit_paragraphs(lines, style, blocks)
-    return "\n\n".join(blocks), tables
+    return "\n\n".join(_flowing(blocks)), tables
+
+
+# a paragraph that runs on into the next column: it stops mid-sentence, and the next column's
+# first paragraph goes on in lower case ("... for weddings," / "funerals, special church services")
+_STOPS_MID_SENTENCE = re.compile(r"[a-z,]$")
+_GOES_ON = re.compile(r"^[a-z]")
+_NOT_PROSE = re.compile(r"^(#|[-•*]\s|\d{1,2}[.)]\s)|\||\b(https?://|www\.)", re.I)
+
+
+def _flowing(blocks: list[str]) -> list[str]:
+    out: list[str] = []
+    for block in blocks:
+        if (
+            out
+            and _STOPS_MID_SENTENCE.search(out[-1])
+            and _GOES_ON.match(block)
+            and not _NOT_PROSE.search(out[-1])
+            and not _NOT_PROSE.search(block)
+        ):
+            out[-1] += " " + block
+        else:
+            out.append(block)
+    return out
 
 
 def _page_columns(spans: list[Span], style: DocumentStyle) -> list[list[Span]]:

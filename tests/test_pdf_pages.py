@@ -310,3 +310,21 @@ def test_a_table_on_the_left_page_of_a_spread_does_not_take_in_the_right_pages_t
     text, tables = page_text(table + prose, style)
     assert len(tables) == 1 and [len(row) for row in tables[0].rows] == [3, 3, 3, 3]
     assert "Central | 78 | 2.9" in text and "right column line 0" not in text.split("Central")[1].split("\n\n")[0]
+
+
+def test_a_sentence_running_on_into_the_next_column_is_one_paragraph():
+    from ingest.pdf_layout import DocumentStyle, page_text
+    from ingest.pdf_spans import Span
+
+    style = DocumentStyle(body_size=11.0, body_bold=False, line_gap=3.0)
+    left = _prose_lines("left", 34.0, 219.0, 480.0, 5) + [
+        Span("catering is offered for weddings,", 34.0, 410.0, 219.0, 421.0, 11.0, False)
+    ]
+    right = [Span("funerals and other special services.", 228.0, 480.0, 413.0, 491.0, 11.0, False)]
+    right += _prose_lines("right", 228.0, 413.0, 466.0, 5)
+    text, _ = page_text(left + right, style)
+    assert "catering is offered for weddings, funerals and other special services." in text
+    # a paragraph that ends its column with a full stop is not run on into the next
+    ended = left[:-1] + [Span("The left column ends here.", 34.0, 410.0, 219.0, 421.0, 11.0, False)]
+    text, _ = page_text(ended + right, style)
+    assert "The left column ends here.\n\nfunerals and other special services." in text

@@ -146,6 +146,9 @@ def test_columns_under_a_paragraph_across_the_page_are_read_one_after_the_other(
     assert "St Mary’s has a number of different spaces which can be used separately." in quotes
     catering = "A range of catered options for weddings and other occasions would make St Mary’s significantly"
     assert catering + " more attractive for potential users." in quotes
+    # the left column's last sentence runs on at the top of the right column: one sentence, not two pieces
+    kitchen = "The Winchester Room is well used - an upgraded kitchen would allow professional catering to be"
+    assert kitchen + " provided on site for weddings, funerals, special church services and cultural events." in quotes
 
 
 def test_a_table_row_is_quotable_with_its_column_headers():
