@@ -196,6 +196,7 @@ class Intent:
     work: str = ""  # ... of this work ("NEF's original handbook", "the report")
     attribute: str = ""  # "what is the report's ISBN?": the attribute asked for ("ISBN") ...
     holder: list[str] = field(default_factory=list)  # ... and whose it must be (its words: "report")
+    holder_name: str = ""  # ... as the question writes it ("Locality", "the report")
     acronym: str = ""  # "what does CSIRT stand for?": the acronym whose words are asked for
 
 
@@ -262,7 +263,8 @@ def _attribute(question: str) -> dict:
     holder = [w for w in words(match.group("y")) if w not in _ARTICLES] if match else []
     if not holder or len(match.group("x").split()) > 3:
         return {}
-    return {"attribute": match.group("x"), "holder": holder}
+    article = "the " if match.string[: match.start("y")].lower().endswith("the ") else ""
+    return {"attribute": match.group("x"), "holder": holder, "holder_name": article + match.group("y")}
 
 
 def _wrote_it(intent: Intent, sentence: str) -> bool:
@@ -280,7 +282,8 @@ def other_holder(intent: Intent, sentence: str) -> bool:
     for Locality's. An attribute given without a holder is not refused here."""
     if not intent.attribute:
         return False
-    x = r"\s+".join(re.escape(w) + r"\w*" for w in intent.attribute.split())
+    # a title is often written with capitals ("Chief Executive of ..."): the attribute's words match in any case
+    x = "(?i:" + r"\s+".join(re.escape(w) + r"\w*" for w in intent.attribute.split()) + ")"
     holders = [
         m.group("n")
         for pattern in (
@@ -426,7 +429,7 @@ def missing(intent: Intent, sentence: str, context: str, stats: TermStats, dense
     sentence_terms = set(content_terms(sentence))
     known = sentence_terms | set(content_terms(context)) | kinds_named(sentence)  # a "... Foundation" is a charity
     if other_holder(intent, sentence):
-        return f"the {intent.attribute} of {' '.join(intent.holder)}"
+        return f"the {intent.attribute} of {intent.holder_name}"
     if intent.acronym and not expands(intent.acronym, sentence):
         return f"what {intent.acronym} stands for"
     if intent.author and not (AUTHORED.search(sentence) or PERSON.match(sentence) or _wrote_it(intent, sentence)):

@@ -215,6 +215,7 @@ def test_how_long_is_answered_by_a_span_and_may_is_not_a_month():
         # another holder's attribute does not answer: a named title before "(ISBN", "X of Name", "Name's X"
         ("What is the report's ISBN?", 'Earlier work was titled "Mapping Economic Resilience" (ISBN 978-1-9).', True),
         ("Who is the chief executive of Locality?", "Jo Bloggs, chief executive of Halifax Trust, spoke.", True),
+        ("Who is the chief executive of Locality?", "Jo Bloggs, Chief Executive of Halifax Trust, spoke.", True),
         ("What is the population of Witney?", "Oxford's population is 150,000.", True),
         # the holder asked for, or an attribute given without a holder, may answer
         ("Who is the chief executive of Locality?", "Tony Armstrong, Locality's chief executive, spoke.", False),
@@ -228,6 +229,15 @@ def test_an_attribute_of_another_holder_does_not_answer(question, sentence, refu
 
     assert other_holder(analyse(question, STATS), sentence) is refused
     assert missing(analyse(question, STATS), sentence, "", STATS, 0.9).startswith("the ") is refused
+
+
+def test_a_refusal_names_the_holder_as_the_question_does():
+    intent = analyse("What is the report's ISBN?", STATS)
+    assert missing(intent, 'Other work was titled "Mapping" (ISBN 978-1).', "", STATS) == "the ISBN of the report"
+    intent = analyse("Who is the chief executive of Locality?", STATS)
+    assert missing(intent, "Jo Bloggs, Chief Executive of Halifax Trust, spoke.", "", STATS) == (
+        "the chief executive of Locality"
+    )
 
 
 def test_a_figure_is_an_amount_in_digits_not_a_vague_share():
