@@ -13,7 +13,7 @@ from ingest.quotable import quotable_spans
 
 from .claims import NameUsage
 from .retrieval import Hit, HybridRetriever
-from .terms import TermStats, content_terms, kinds_named
+from .terms import TermStats, content_terms, implied_terms
 
 
 @dataclass
@@ -155,7 +155,7 @@ class EvidenceFinder:
         for item, similarity in zip(evidence, dense):
             item.dense = float(similarity)
             # a "... Foundation" it names is the charity a question asks for
-            terms = item.terms | kinds_named(item.quote)
+            terms = item.terms | implied_terms(item.quote)
             item.coverage = self.stats.coverage(question_terms, terms)
             # the question's words found only in the sentence's section or paragraph count for part:
             # "The meeting should be held within several days" under "3.4.1 Lessons Learned"

@@ -17,7 +17,7 @@ from functools import lru_cache
 from ingest.errors import ReportAssistantError
 
 from .acronyms import ASKING, asked_acronym, expands
-from .terms import NAME, STOPWORDS, TermStats, content_terms, kind_of_name, kinds_named, stem, words
+from .terms import NAME, STOPWORDS, TermStats, content_terms, implied_terms, kind_of_name, stem, words
 
 
 class QuestionError(ReportAssistantError):
@@ -427,7 +427,7 @@ def missing(intent: Intent, sentence: str, context: str, stats: TermStats, dense
     """What this sentence lacks to lead the answer ('' when nothing): a name the question is about,
     or the amount, date or names it asks for."""
     sentence_terms = set(content_terms(sentence))
-    known = sentence_terms | set(content_terms(context)) | kinds_named(sentence)  # a "... Foundation" is a charity
+    known = sentence_terms | set(content_terms(context)) | implied_terms(sentence)  # a "... Foundation" is a charity
     if other_holder(intent, sentence):
         return f"the {intent.attribute} of {intent.holder_name}"
     if intent.acronym and not expands(intent.acronym, sentence):

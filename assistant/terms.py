@@ -83,13 +83,20 @@ def kind_of_name(name: str) -> tuple[str, ...]:
     return _KIND_BY_LAST_WORD.get(stem(words[-1].rstrip(".,").lower()), ()) if words else ()
 
 
+# words that mean others they do not write: a population is the people who live in a place (stems)
+_MEANS = {"popul": ("peopl", "live", "resid", "inhabit")}
+
+
 @lru_cache(maxsize=50_000)
-def kinds_named(sentence: str) -> frozenset[str]:
-    """The kinds the sentence's names of two or more words are of, by their last word: "paid for by
-    Friends Provident Foundation" names a charity and a funder, though neither word is in it.
+def implied_terms(sentence: str) -> frozenset[str]:
+    """Terms a sentence says without writing them: the kinds its names of two or more words are of,
+    by their last word ("paid for by Friends Provident Foundation" names a charity and a funder),
+    and what its words mean ("Witney's population ..." is about the people who live there).
     Cached: the same sentences are scored again for every question near them."""
     names = (m.group(0) for m in NAME.finditer(sentence))
-    return frozenset(kind for name in names if len(name.split()) > 1 for kind in kind_of_name(name))
+    kinds = {kind for name in names if len(name.split()) > 1 for kind in kind_of_name(name)}
+    meant = {term for word in content_terms(sentence) for term in _MEANS.get(word, ())}
+    return frozenset(kinds | meant)
 
 
 def content_terms(text: str) -> list[str]:

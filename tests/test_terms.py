@@ -52,16 +52,18 @@ def test_corrections_have_a_ceiling():
     assert STATS.correct(unknown) == unknown  # looked up at most MAX_CORRECTIONS times
 
 
-def test_a_name_says_its_kind_by_its_last_word():
-    from assistant.terms import kinds_named
+def test_a_name_says_its_kind_by_its_last_word_and_a_population_its_people():
+    from assistant.terms import implied_terms
 
-    assert kinds_named("The study was paid for by Friends Provident Foundation, into local spending.") == {
+    assert implied_terms("The study was paid for by Friends Provident Foundation, into local spending.") == {
         "chariti",
         "funder",
     }
-    assert kinds_named("Acme Systems Ltd supplies the software.") == {"compani", "firm"}
-    assert kinds_named("Shropshire Council worked with Wem Town Hall.") == frozenset()
-    assert kinds_named("the foundation of a resilient economy") == frozenset()  # a word, not a name
+    assert implied_terms("Acme Systems Ltd supplies the software.") == {"compani", "firm"}
+    assert implied_terms("Shropshire Council worked with Wem Town Hall.") == frozenset()
+    assert implied_terms("the foundation of a resilient economy") == frozenset()  # a word, not a name
+    # a population is the people who live in a place
+    assert {"peopl", "live"} <= implied_terms("Witney’s population has more than quadrupled since 1951.")
 
 
 def test_american_and_british_spellings_are_one_word_and_an_organ_is_no_organisation():
