@@ -198,6 +198,7 @@ class Intent:
     holder: list[str] = field(default_factory=list)  # ... and whose it must be (its words: "report")
     holder_name: str = ""  # ... as the question writes it ("Locality", "the report")
     acronym: str = ""  # "what does CSIRT stand for?": the acronym whose words are asked for
+    question: str = ""  # the question as asked
 
 
 def analyse(question: str, stats: TermStats) -> Intent:
@@ -248,8 +249,20 @@ def analyse(question: str, stats: TermStats) -> Intent:
         author=bool(author),
         work=question[author.end() :] if author else "",
         acronym=acronym,
+        question=question,
         **_attribute(question),
     )
+
+
+def _as_asked(words: list[str], question: str) -> list[str]:
+    """Words the question writes side by side are one name: "West Oxfordshire", not "West or Oxfordshire"."""
+    out: list[str] = []
+    for word in words:
+        if out and f"{out[-1]} {word}" in question:
+            out[-1] += f" {word}"
+        else:
+            out.append(word)
+    return out
 
 
 def asks_for_one(intent: Intent) -> bool:
@@ -436,7 +449,7 @@ def missing(intent: Intent, sentence: str, context: str, stats: TermStats, dense
         return "an author's name"
     absent = [word for stem, word in zip(intent.anchors, intent.anchor_words) if not _found(stem, known)]
     if absent:
-        return f"any mention of {' or '.join(absent)}"
+        return f"any mention of {' or '.join(_as_asked(absent, intent.question))}"
     rest = [t for t in intent.focus if t not in intent.anchors]
     about = stats.coverage(rest, {t for t in rest if _found(t, known)}) if rest else 1.0
     close = dense >= TYPED_DENSE

@@ -82,6 +82,13 @@ def test_a_date_needs_a_date():
     assert not gives_answer(intent, "The report was published by Locality.", "", STATS)
 
 
+def test_a_refusal_names_an_absent_name_as_the_question_writes_it():
+    intent = analyse("How many jobs were enabled in Great Tew and in Brazil?", STATS)
+    assert missing(intent, "The pilot areas were Bradford and Bristol.", "", STATS) == (
+        "any mention of Great Tew or Brazil"
+    )
+
+
 def test_an_anchor_may_be_found_in_the_title_or_section():
     intent = analyse("What did the Dorset pilot find?", STATS)
     sentence = "The pilot found that councils valued local suppliers."
