@@ -154,7 +154,7 @@ class EvidenceFinder:
         dense = _title_pages_as_one(evidence, vectors @ query_vector)
         for item, similarity in zip(evidence, dense):
             item.dense = float(similarity)
-            # a "... Foundation" it names is the charity a question asks for
+            # what it says without writing it: a "... Foundation" is a charity, a population people living
             terms = item.terms | implied_terms(item.quote)
             item.coverage = self.stats.coverage(question_terms, terms)
             # the question's words found only in the sentence's section or paragraph count for part:

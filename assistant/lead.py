@@ -12,6 +12,7 @@ question is put that way.
 
 from __future__ import annotations
 
+import itertools
 import re
 
 from .evidence import Evidence, EvidenceFinder
@@ -73,26 +74,28 @@ def choose_lead(intent: Intent, ranked: list[Evidence], finder: EvidenceFinder, 
     # with the question
     typed = intent.kind in ("amount", "date", "name") or bool(deed)
     floor = ranked[0].score * (TYPED_LEAD_FLOOR if typed else LEAD_FLOOR)
-    fitting = []
-    for e in ranked:
-        if e.score < floor or len(fitting) >= 2 * LEAD_POOL:
-            break
+
+    def fits(e: Evidence) -> bool:
         # a caption names a topic and a stored question asks: neither answers (a list's
         # introduction leads to its items)
-        if (
+        return (
             (not title_like(e.quote) or (intent.author and _author_line(intent, e, finder)))
             and not asks(e.quote)
             and gives_answer(intent, e.quote, finder.context(e), stats, e.dense)
-        ):
-            fitting.append(e)
+        )
+
+    candidates = filter(fits, itertools.takewhile(lambda e: e.score >= floor, ranked))
+    fitting = list(itertools.islice(candidates, LEAD_POOL))
     if not fitting:
         return None
     # what answers exactly ("within several days" for "when should ...?", "27,569" for "how many
     # ...?", "the funder of the research" for "who funded the research?") leads over what only
     # touches the subject, when a close sentence gives it; the closest fitting sentences are
-    # searched first, and a few more when none of them does
+    # searched first, and as many more when none of them does
     exact = [e for e in fitting if _exact(intent, e, finder, deed, done_to)]
-    fitting = [e for e in exact if e in fitting[:LEAD_POOL]] or exact or fitting[:LEAD_POOL]
+    if not exact:
+        exact = [e for e in itertools.islice(candidates, LEAD_POOL) if _exact(intent, e, finder, deed, done_to)]
+    fitting = exact or fitting
     if not _ASKS_WHERE.search(question):  # where a thing is told in the report is no answer to what it is
         fitting = [e for e in fitting if not _NAVIGATION.search(e.quote)] or fitting
     # a sentence saying what is not there ("gives no page number") answers only a question that asks so
@@ -137,11 +140,7 @@ def _exact(intent: Intent, e: Evidence, finder: EvidenceFinder, deed: list[str],
         return _author_line(intent, e, finder) or bool(AUTHORED.search(sentence))
     if deed:  # "who funded the research?": who did that deed, to that thing ("the funder of the research")
         stats = finder.stats
-        return (
-            stats.coverage(deed, e.terms) > 0
-            and bool(new_names(sentence, set(intent.focus), stats))
-            and (not done_to or done_to in e.terms)
-        )
+        return _did(deed, e, stats) and _names_someone(intent, e, stats) and (not done_to or done_to in e.terms)
     if intent.when:
         return bool(_TIME_SPAN.search(sentence))
     if intent.kind == "amount" and not intent.duration:
@@ -164,10 +163,17 @@ def _preference(intent: Intent, e: Evidence, deed: list[str], stats) -> float:
     if intent.finding:
         return CUE_BONUS * bool(_RESULT.search(e.quote))
     if intent.who:
-        named = bool(new_names(e.quote, set(intent.focus), stats))
-        did = bool(deed) and stats.coverage(deed, e.terms) > 0
-        return NAME_BONUS * named + VERB_BONUS * did
+        return NAME_BONUS * _names_someone(intent, e, stats) + VERB_BONUS * _did(deed, e, stats)
     return 0.0
+
+
+def _names_someone(intent: Intent, e: Evidence, stats) -> bool:
+    return bool(new_names(e.quote, set(intent.focus), stats))
+
+
+def _did(deed: list[str], e: Evidence, stats) -> bool:
+    """Whether the sentence has the deed a "who ...?" question asks about ("funded", or "funder")."""
+    return bool(deed) and stats.coverage(deed, e.terms) > 0
 
 
 def _items_in(sentence: str) -> int:

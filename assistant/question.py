@@ -440,7 +440,7 @@ def missing(intent: Intent, sentence: str, context: str, stats: TermStats, dense
     """What this sentence lacks to lead the answer ('' when nothing): a name the question is about,
     or the amount, date or names it asks for."""
     sentence_terms = set(content_terms(sentence))
-    known = sentence_terms | set(content_terms(context)) | implied_terms(sentence)  # a "... Foundation" is a charity
+    known = sentence_terms | set(content_terms(context)) | implied_terms(sentence)  # what it says without writing
     if other_holder(intent, sentence):
         return f"the {intent.attribute} of {intent.holder_name}"
     if intent.acronym and not expands(intent.acronym, sentence):

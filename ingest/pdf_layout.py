@@ -224,8 +224,7 @@ def reading_order(items: list, style: DocumentStyle) -> list[list]:
     """Groups of items (spans or tables) in reading order: columns left to right, bands top to
     bottom, recursively."""
     leaves: list[list] = []
-    min_channel = max(0.5 * style.body_size, 4.0)
-    min_column = 3 * style.body_size
+    min_channel, min_column = _gutter_sizes(style)
     min_band = style.line_gap + 0.35 * style.body_size
 
     def cut(group: list) -> None:
@@ -246,16 +245,25 @@ def reading_order(items: list, style: DocumentStyle) -> list[list]:
     return leaves
 
 
+def _gutter_sizes(style: DocumentStyle) -> tuple[float, float]:
+    """The narrowest white channel that divides columns, and the narrowest column."""
+    return max(0.5 * style.body_size, 4.0), 3 * style.body_size
+
+
+def _side_by_side(items: list, min_channel: float) -> list[list]:
+    return _split(items, lambda s: (s.x0, s.x1), min_channel, ascending=True)
+
+
 def _columns(group: list, min_channel: float, min_column: float) -> list[list]:
     """The group's columns, split at gutters of white space. A gutter that one line pokes into
     (a stray or outdented line of the next column) still splits, the line going to the column
     that holds most of it; a line that spans both sides (a heading over two columns) does not."""
-    columns = _split(group, lambda s: (s.x0, s.x1), min_channel, ascending=True)
+    columns = _side_by_side(group, min_channel)
     if len(columns) > 1 or len(group) < OUTLIER_GROUP:
         return columns if _wide(columns, min_column) else [group]
     for outlier in _bridging(group, min_channel):
         rest = [s for s in group if s is not outlier]
-        columns = _split(rest, lambda s: (s.x0, s.x1), min_channel, ascending=True)
+        columns = _side_by_side(rest, min_channel)
         if len(columns) > 1 and _wide(columns, min_column):
             width = outlier.x1 - outlier.x0
             held = [min(outlier.x1, max(s.x1 for s in c)) - max(outlier.x0, min(s.x0 for s in c)) for c in columns]
@@ -282,7 +290,7 @@ def _across_and_columns(group: list, min_channel: float, min_column: float) -> l
         for n in range(COLUMN_LINES, len(rows)):
             block_rows, across_rows = (rows[-n:], rows[:-n]) if first else (rows[:n], rows[n:])
             block = [s for row in block_rows for s in row]
-            columns = _split(block, lambda s: (s.x0, s.x1), min_channel, ascending=True)
+            columns = _side_by_side(block, min_channel)
             if len(columns) < 2:
                 break
             across = [s for row in across_rows for s in row]
@@ -394,7 +402,7 @@ def _page_columns(spans: list[Span], style: DocumentStyle) -> list[list[Span]]:
     columns no heading crosses), the whole page when there are none. Neighbouring columns of short
     cells are kept together: they are one table's columns."""
     groups: list[list[Span]] = []
-    for column in _columns(spans, max(0.5 * style.body_size, 4.0), 3 * style.body_size):
+    for column in _columns(spans, *_gutter_sizes(style)):
         if groups and not _prose(groups[-1]) and not _prose(column):
             groups[-1] = groups[-1] + column
         else:
