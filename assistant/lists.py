@@ -45,7 +45,7 @@ _NUMBERS = {
         "thirteen fourteen fifteen sixteen seventeen eighteen nineteen twenty".split()
     )
 }
-_COUNTED = re.compile(r"\b(%s|\d{1,2})\s+(?:[\w-]+\s+){0,3}?[\w-]+s\b" % "|".join(_NUMBERS), re.I)
+_COUNTED = re.compile(r"\b(%s|\d{1,2})\s+(?:[\w-]+\s+){0,3}?([\w-]+s)\b" % "|".join(_NUMBERS), re.I)
 
 
 @dataclass(frozen=True)
@@ -125,12 +125,21 @@ def _classify(text: str, start: int, end: int, kind: str, marker: str) -> Block:
 
 def counted(sentence: str) -> int | None:
     """How many items a sentence announces ("any of three staffing models:" → 3), 2 to 20."""
+    return next((number for number, _ in _counts(sentence)), None)
+
+
+def counted_noun(sentence: str) -> str:
+    """What a sentence counts ("three community anchor organisations took part" → 'organisations'),
+    or ''."""
+    return next((noun for _, noun in _counts(sentence)), "")
+
+
+def _counts(sentence: str):
     for match in _COUNTED.finditer(sentence):
         word = match.group(1).lower()
         number = _NUMBERS.get(word) if not word.isdigit() else int(word)
         if number and 2 <= number <= 20:
-            return number
-    return None
+            yield number, match.group(2)
 
 
 def is_intro(sentence: str) -> bool:

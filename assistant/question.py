@@ -67,14 +67,17 @@ _DATE_QUESTION = re.compile(
     re.I,
 )
 # "which organisations ...?", "what countries ...?": the answer names them
+_KIND_NOUNS = (
+    r"(?:organi[sz]ations?|groups?|partners?|councils?|places?|areas?|countries|country|companies|"
+    r"company|people|persons?|authors?|charit(?:y|ies)|bodies|body|agenc(?:y|ies)|institutions?|firms?|banks?|towns?|"
+    r"cities|city|members?|funders?|anchors?|products?|vendors?|tools?|departments?|regions?|universities|"
+    r"schools?|churches|providers?|architects?|designers?|consultants?|contractors?|suppliers?|publishers?|"
+    r"manufacturers?|platforms?|software|brands?)"
+)
 _NAME_QUESTION = re.compile(
     r"^\s*(which|what|name the|list the|who (?:are|were|was|is) (?:the|its|their|his|her)?)\s+"
     r"(?!(?:did|do|does|is|are|was|were|has|have|had|can|could|will|would|"
-    r"should)\b)(\w+\s+)?(organi[sz]ations?|groups?|partners?|councils?|places?|areas?|countries|country|companies|"
-    r"company|people|persons?|authors?|charit(y|ies)|bodies|body|agenc(y|ies)|institutions?|firms?|banks?|towns?|"
-    r"cities|city|members?|funders?|anchors?|products?|vendors?|tools?|departments?|regions?|universities|"
-    r"schools?|churches|providers?|architects?|designers?|consultants?|contractors?|suppliers?|publishers?|"
-    r"manufacturers?|platforms?|software|brands?)\b",
+    rf"should)\b)(\w+\s+)?(?P<kind>{_KIND_NOUNS})(?:\s+(?P<then>{_KIND_NOUNS}))?\b",
     re.I,
 )
 _REASON_QUESTION = re.compile(
@@ -161,7 +164,8 @@ _HAS_DATE = re.compile(
 # "According to X, ..." and "X says ..." name a source, not the answer
 _ATTRIBUTION = re.compile(
     r"^\s*according to [^,]+,|^[^,.;]{0,60}?\b(says|said|reports?|notes?|observes?|argues?|"
-    r"writes?|explains?|describes?|states?|gives?|finds?|found|concludes?|recommends?)\b",
+    r"writes?|explains?|describes?|states?|gives?|finds?|found|concludes?|recommends?|adds?|added|"
+    r"suggests?|claims?|warns?|stresses|emphasi[sz]es|admits?|acknowledges?|insists?|points? out)\b",
     re.I,
 )
 ANCHOR_SHARE = 0.2  # a question's name in more than this share of chunks is the library's subject, not a focus
@@ -337,8 +341,8 @@ def _head_word(question: str, kind: str) -> str:
     ..." → penalty; "what benefit of outsourcing ..." → benefit). Amounts and dates are checked
     by their own rules."""
     if kind == "name":
-        match = _NAME_QUESTION.search(question)
-        return match.group(3) if match else ""
+        match = _NAME_QUESTION.search(question)  # "which anchor organisations" asks for organisations
+        return (match.group("then") or match.group("kind")) if match else ""
     if kind in ("amount", "date"):
         return ""
     match = _WHAT_X.search(question) or _THE_X.search(question)
@@ -480,6 +484,19 @@ def names_asked_for(intent: Intent, sentence: str, stats: TermStats) -> list[str
     return [n[0] for n in spans if not intent.head or _of_kind(sentence, n, intent.head)]
 
 
+def lists_kind_asked(intent: Intent, intro: str, items: list[str], stats: TermStats, noun: str) -> bool:
+    """Whether a list answers a "which councils ...?" question by its kind: its introduction counts
+    the thing asked for (`noun`, "three anchor organisations" are no councils) or names it, or most
+    of its items name one. Other questions take any list."""
+    if intent.kind != "name" or not intent.head:
+        return True
+    if noun:
+        return _found(intent.head, set(content_terms(noun)))
+    if intro.rstrip().endswith(":") and _found(intent.head, set(content_terms(intro))):
+        return True
+    return 2 * sum(bool(names_asked_for(intent, item, stats)) for item in items) >= len(items)
+
+
 def new_names(sentence: str, question_terms: set[str], stats: TermStats) -> list[str]:
     """Names in a sentence other than its source's, the question's own and the library's subject
     (a name most chunks use, like the report's own title)."""
@@ -502,6 +519,7 @@ def _new_name_spans(sentence: str, question_terms: set[str], stats: TermStats) -
 
 
 _LINK = frozenset("is was are were as include includes including such namely like called named e.g.".split())
+_CLAUSE = frozenset("that which who whom whether because if when while although".split())
 KIND_NEAR = 3  # words between a name and the noun it is one of
 KIND_LINKED = 8  # ... when a link ("was one of the", "such as") joins them
 
@@ -520,6 +538,8 @@ def _of_kind(sentence: str, name: tuple[str, int, int], head: str) -> bool:
         if first <= i <= last or not _found(head, set(content_terms(token))):
             continue
         between = [w.lower().strip(",;:()") for _, w in (tokens[last + 1 : i] if i > last else tokens[i + 1 : first])]
+        if _CLAUSE & set(between):
+            continue  # "NEF Consulting is that councils are sceptical": another clause's subject
         if len(between) <= KIND_NEAR or (len(between) <= KIND_LINKED and _LINK & set(between)):
             return True
     return False

@@ -111,6 +111,22 @@ def test_which_one_asks_for_a_name_not_for_a_list(corpus_components):
     assert not any(line.startswith("The first aim") for line in lines), answer.text
 
 
+def test_which_councils_is_not_answered_by_a_list_of_other_things(corpus_components):
+    # "three community anchor organisations took part" introduces organisations, not councils, and a
+    # page of separate facts (later publications) is no list of councils either
+    for question in ("Which councils took part in the project?", "Which councils piloted the research?"):
+        answer = corpus_components.assistant.ask(question)
+        lines = _lines(answer)
+        assert not any("one of the three Shropshire anchor organisations" in line for line in lines), answer.text
+        assert not any("Keep it Local guides" in line for line in lines), answer.text
+    answer = corpus_components.assistant.ask("Which councils were the first to join the Keep it Local Network?")
+    assert "named the councils that were first to sign up" in _lines(answer)[0], answer.text
+    # a list of the kind asked for still answers: "which three anchor organisations" asks for organisations
+    answer = corpus_components.assistant.ask("Which three anchor organisations did Shropshire work with?")
+    for name in ("Wem Town Hall", "Cleobury Country Centre", "Severn Centre"):
+        assert name in answer.text, answer.text
+
+
 def test_a_list_runs_over_a_page_break_in_a_pdf(pdf_components):
     answer = pdf_components.assistant.ask("Which attack vectors does the guide list?")
     for vector in (

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from assistant.lists import PageLists, blocks, counted, is_intro
+from assistant.lists import PageLists, blocks, counted, counted_noun, is_intro
 
 STAFFING = """Incident response teams can also use any of three staffing models:
 
@@ -166,6 +166,8 @@ def test_counts_and_introductions():
     assert counted("Incident response teams can also use any of three staffing models:") == 3
     assert counted("The Neighbourhood Action Group consulted 330 local residents") is None  # not a list's size
     assert counted("In 2014 Locality published a report on diseconomies") is None
+    assert counted_noun("According to the council, three community anchor organisations took part.") == "organisations"
+    assert counted_noun("The Neighbourhood Action Group consulted 330 local residents") == ""
     assert is_intro("A detailed log should be kept, including the following:")
     assert is_intro("Great Places lists the seven characteristics as follows.")
     assert not is_intro("The attack vectors are not intended to be definitive.")

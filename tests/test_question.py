@@ -189,6 +189,17 @@ def test_which_vendor_needs_a_name_given_as_a_vendor():
     )  # a name, but of tools
 
 
+def test_a_name_is_of_the_kind_beside_it_not_of_another_clause():
+    councils = analyse("Which councils took part in the project?", STATS)
+    sentence = "The first barrier named by NEF Consulting is that councils took part in the project reluctantly."
+    assert not gives_answer(councils, sentence, "", STATS)  # "councils" is the next clause's subject
+    assert gives_answer(councils, "Bradford and Calderdale councils took part in the project.", "", STATS)
+    # a source that "adds" something is a source, not an answer
+    added = "Shropshire Council adds that councils took part in the project with enthusiasm."
+    assert not gives_answer(councils, added, "", STATS)
+    assert analyse("Which three anchor organisations took part?", STATS).head_word == "organisations"
+
+
 def test_a_name_may_say_its_kind_by_its_last_word():
     stats = TermStats(LIBRARY, dictionary=STATS.dictionary | {"charity", "paid"})
     charity = analyse("Which charity paid for the project?", stats)
