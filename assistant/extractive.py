@@ -10,7 +10,7 @@ import numpy as np
 
 from .evidence import Evidence, EvidenceFinder
 from .lists import PageLists, counted, counted_noun, is_intro
-from .question import Intent, lists_kind_asked
+from .question import Intent, list_fits
 from .terms import content_terms
 
 MAX_POINTS = 6
@@ -172,7 +172,7 @@ def list_answer(intent: Intent, ranked: list[Evidence], finder: EvidenceFinder, 
             )
             if e
         ]
-        if not lists_kind_asked(intent, intro, [e.quote for e in evidence], finder.stats, counted_noun(intro)):
+        if not list_fits(intent, intro, [e.quote for e in evidence], finder.stats, counted_noun(intro)):
             continue
         # the items themselves should be about what was asked, not merely follow a close sentence
         score += ITEM_MATCH_WEIGHT * sum(finder.stats.coverage(intent.focus, e.terms) for e in evidence) / len(items)

@@ -484,17 +484,22 @@ def names_asked_for(intent: Intent, sentence: str, stats: TermStats) -> list[str
     return [n[0] for n in spans if not intent.head or _of_kind(sentence, n, intent.head)]
 
 
-def lists_kind_asked(intent: Intent, intro: str, items: list[str], stats: TermStats, noun: str) -> bool:
-    """Whether a list answers a "which councils ...?" question by its kind: its introduction counts
-    the thing asked for (`noun`, "three anchor organisations" are no councils) or names it, or most
-    of its items name one. Other questions take any list."""
-    if intent.kind != "name" or not intent.head:
+def list_fits(intent: Intent, intro: str, items: list[str], stats: TermStats, noun: str) -> bool:
+    """Whether a list is of what the question asks for. "Which councils ...?": its introduction counts
+    the thing asked for (`noun`: "three anchor organisations" are no councils) or names it, or most of
+    its items name one. "What are the barriers ...?": a run of bullets that nothing introduces (a page
+    of separate points) must speak of barriers in its items."""
+    if not intent.head:
         return True
-    if noun:
-        return _found(intent.head, set(content_terms(noun)))
-    if intro.rstrip().endswith(":") and _found(intent.head, set(content_terms(intro))):
-        return True
-    return 2 * sum(bool(names_asked_for(intent, item, stats)) for item in items) >= len(items)
+    if intent.kind == "name":
+        if noun:
+            return _found(intent.head, set(content_terms(noun)))
+        if intro.rstrip().endswith(":") and _found(intent.head, set(content_terms(intro))):
+            return True
+        return 2 * sum(bool(names_asked_for(intent, item, stats)) for item in items) >= len(items)
+    if intent.kind == "list" and not noun and not intro.rstrip().endswith(":"):
+        return any(_found(intent.head, set(content_terms(text))) for text in [intro, *items])
+    return True
 
 
 def new_names(sentence: str, question_terms: set[str], stats: TermStats) -> list[str]:

@@ -119,6 +119,9 @@ def test_which_councils_is_not_answered_by_a_list_of_other_things(corpus_compone
         lines = _lines(answer)
         assert not any("one of the three Shropshire anchor organisations" in line for line in lines), answer.text
         assert not any("Keep it Local guides" in line for line in lines), answer.text
+    # "what are the barriers ...?": a page of separate bullets that never speak of barriers is no list of them
+    answer = corpus_components.assistant.ask("What are the barriers to keeping it local?")
+    assert not any("Keep it Local guides" in line for line in _lines(answer)), answer.text
     answer = corpus_components.assistant.ask("Which councils were the first to join the Keep it Local Network?")
     assert "named the councils that were first to sign up" in _lines(answer)[0], answer.text
     # a list of the kind asked for still answers: "which three anchor organisations" asks for organisations
