@@ -274,13 +274,19 @@ class Assistant:
         """The extractive answer: the items of the list asked for, or the lead and its support."""
         if intent.acronym:  # the words it stands for answer alone: other uses of it support nothing
             return [lead]
-        # a list is asked for, or the sentence that answers best only introduces one
         listed = intent.kind == "list" or (intent.kind == "name" and not asks_for_one(intent))
-        if (listed and not _WHERE.match(asked)) or is_intro(lead.quote):
+        if listed and not _WHERE.match(asked):
             items = list_answer(intent, ranked, self.finder, self.lists)
             if len(items) > 1:
                 return items
-        if is_intro(lead.quote):  # its list was not found: the next sentence that answers leads
+        if is_intro(lead.quote):
+            # the sentence that answers best introduces a list: its items answer, but to "what is
+            # the Neighbourhood Action Group?" they are only a list it made, so the introduction,
+            # which says what they are, comes first
+            items = self._items_introduced(lead) if intent.defined else list_answer(intent, ranked, self.finder, self.lists)
+            if len(items) > 1:
+                return [lead] + items if intent.defined else items
+            # its list was not found: the next sentence that answers leads
             lead = choose_lead(intent, [e for e in ranked if not is_intro(e.quote)], self.finder, asked) or lead
         sequence = self.lists.sequence_after(lead.doc_key, lead.page_index, lead.start)
         if sequence:  # "... has a number of challenges. Firstly, ... Secondly, ...": the points are the answer
@@ -294,6 +300,14 @@ class Assistant:
             ]
         chosen = select_sentences(ranked, self.finder, lead=lead, reasons=intent.kind == "reason")
         return in_series_order(with_parts(with_continuation(chosen, self.finder), ranked, asked, self.finder), asked)
+
+    def _items_introduced(self, intro: Evidence) -> list[Evidence]:
+        _, items = self.lists.list_at(intro.doc_key, intro.page_index, intro.start, None)
+        spans = (
+            self.finder.span_evidence(intro.doc_key, i.page_index, i.start, i.end, intro.hit_rank, i.shown)
+            for i in items
+        )
+        return [e for e in spans if e]
 
     def _locate_quotes(self, citations: list[Citation]) -> list[Citation]:
         """Citations of PDF pages gain the boxes of their quote on the page ([] when it cannot be

@@ -17,7 +17,17 @@ import re
 
 from .evidence import Evidence, EvidenceFinder
 from .extractive import asks, title_like
-from .question import AUTHORED, PERSON, Intent, gives_answer, gives_figure, names_asked_for, new_names, reason_given
+from .question import (
+    AUTHORED,
+    PERSON,
+    Intent,
+    defines,
+    gives_answer,
+    gives_figure,
+    names_asked_for,
+    new_names,
+    reason_given,
+)
 from .terms import content_terms
 
 LEAD_POOL = 12  # sentences considered for the first line (the best ones that give what is asked)
@@ -141,6 +151,8 @@ def _exact(intent: Intent, e: Evidence, finder: EvidenceFinder, deed: list[str],
     if deed:  # "who funded the research?": who did that deed, to that thing ("the funder of the research")
         stats = finder.stats
         return _did(deed, e, stats) and _names_someone(intent, e, stats) and (not done_to or done_to in e.terms)
+    if intent.defined:  # "what is an incident?": "an incident is a violation of ..."
+        return defines(intent.defined, sentence)
     if intent.when:
         return bool(_TIME_SPAN.search(sentence))
     if intent.kind == "amount" and not intent.duration:

@@ -202,6 +202,7 @@ class Intent:
     holder: list[str] = field(default_factory=list)  # ... and whose it must be (its words: "report")
     holder_name: str = ""  # ... as the question writes it ("Locality", "the report")
     acronym: str = ""  # "what does CSIRT stand for?": the acronym whose words are asked for
+    defined: str = ""  # "what is an incident?": the thing whose definition is asked for, as written
     question: str = ""  # the question as asked
 
 
@@ -253,8 +254,35 @@ def analyse(question: str, stats: TermStats) -> Intent:
         author=bool(author),
         work=question[author.end() :] if author else "",
         acronym=acronym,
+        defined=_defined(question) if kind == "fact" and not acronym else "",
         question=question,
         **_attribute(question),
+    )
+
+
+# "What is an incident?", "What are precursors?": what the thing is, is asked
+_DEFINITION_QUESTION = re.compile(r"^\s*what\s+(?:is|are)\s+(?:an?\s+|the\s+)?([^?]{1,60}?)\s*\??\s*$", re.I)
+_DEFINING = r"(?:\s*\([^)]{1,60}\))?\s*(?::\s|(?:is|are)\s+(?:an?|the|any|one|defined as|described as|generally|usually|typically)\b|means\b|refers?\s+to\b|stands?\s+for\b)"
+
+
+def _defined(question: str) -> str:
+    match = _DEFINITION_QUESTION.match(question)
+    said = match.group(1).split() if match else []
+    # a term, not "the report about" nor "the median income in Witney" (a figure of a place)
+    if not said or len(said) > 5 or any(w.lower() in STOPWORDS for w in said):
+        return ""
+    return " ".join(said)
+
+
+def defines(defined: str, sentence: str) -> bool:
+    """Whether a sentence says what a thing is: "In general, an incident is a violation of ...",
+    "Computer Security Incident Response Team (CSIRT): A capability set up ...", "X means ..."."""
+    words = [re.escape(w) for w in defined.split()]
+    words[-1] = words[-1][:-1] + "s?" if words[-1].endswith("s") else words[-1] + "s?"
+    thing = r"\s+".join(words)
+    return bool(
+        re.search(rf"(?<![\w-]){thing}{_DEFINING}", sentence, re.I)
+        or re.search(rf"\({thing}\)\s*(?::|is\b|are\b|means\b)", sentence, re.I)
     )
 
 

@@ -130,6 +130,20 @@ def test_which_councils_is_not_answered_by_a_list_of_other_things(corpus_compone
         assert name in answer.text, answer.text
 
 
+@pytest.mark.parametrize(
+    "question, first",
+    [
+        # "Incident handling is the process ..." is about handling, not what an incident is
+        ("What is an incident?", "incident is a violation"),
+        # the glossary's entry, not "This model can be thought of as a CSIRT for CSIRTs."
+        ("What is a CSIRT?", "Computer Security Incident Response Team (CSIRT): A capability"),
+    ],
+)
+def test_what_a_thing_is_is_led_by_the_sentence_that_says_what_it_is(pdf_components, question, first):
+    answer = pdf_components.assistant.ask(question)
+    assert first in _lines(answer)[0], answer.text
+
+
 def test_a_list_runs_over_a_page_break_in_a_pdf(pdf_components):
     answer = pdf_components.assistant.ask("Which attack vectors does the guide list?")
     for vector in (
@@ -221,6 +235,34 @@ The trust's volunteers raised money for new radios and ran boat trips for local 
 
 The trust plans to repair the sea wall and to train more volunteers in first aid.
 """
+
+
+FORUM_REPORT = """<!-- page 1 -->
+# Riverside in 2020
+
+The Riverside Forum consulted 240 local residents in May 2020 and their top priorities were:
+
+- Speeding on the bridge road
+- Parking near the school
+- Litter along the towpath
+
+The forum meets monthly in the library and reports to the town council.
+"""
+
+
+def test_what_a_thing_is_keeps_the_sentence_that_introduces_its_list(make_components, tmp_path):
+    # the priorities are a list the forum made, not what the forum is: the sentence that says
+    # what they are comes first, then the items
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "riverside.md").write_text(FORUM_REPORT, encoding="utf-8")
+    components = make_components()
+    assert [r.status for r in components.library.ingest([tmp_path / "docs"])] == ["new"]
+    lines = _lines(components.assistant.ask("What is the Riverside Forum?"))
+    assert lines[0].startswith("The Riverside Forum consulted 240 local residents"), lines
+    assert any("Speeding on the bridge road" in line for line in lines[1:]), lines
+    # asked for the priorities, the items answer on their own
+    lines = _lines(components.assistant.ask("What were the top priorities of the residents the forum consulted?"))
+    assert "Speeding on the bridge road" in lines[0], lines
 
 
 def test_a_date_on_the_title_page_answers_when_the_document_was_produced(make_components, tmp_path):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from assistant.acronyms import asked_acronym, expands
-from assistant.question import analyse, asked_for, gives_answer, missing, new_names
+from assistant.question import analyse, asked_for, defines, gives_answer, missing, new_names
 from assistant.terms import TermStats
 
 LIBRARY = [
@@ -327,3 +327,14 @@ def test_spelling_out_is_checked_near_the_acronym_and_stays_fast_on_long_sentenc
     filler = " ".join(["and of the"] * 2000)
     assert expands("CSIRT", f"{filler} Computer Security Incident Response Team (CSIRT) was set up.")
     assert not expands("CSIRT", f"Computer Security Incident Response Team {filler} (CSIRT) was set up.")
+
+
+def test_what_is_asks_for_what_a_thing_is():
+    assert analyse("What is an incident?", STATS).defined == "incident"
+    assert analyse("What is the report about?", STATS).defined == ""  # asks for its subject
+    assert analyse("What is the median income in Witney?", STATS).defined == ""  # an amount
+    assert defines("incident", "In general, an incident is a violation of computer security policies.")
+    assert defines("precursors", "A precursor is a sign that an incident may occur in the future.")
+    assert defines("CSIRT", "Computer Security Incident Response Team (CSIRT): A capability set up for it.")
+    assert not defines("incident", "Incident handling is the process of detecting and analyzing incidents.")
+    assert not defines("incident", "The incident was reported to the police within an hour.")
