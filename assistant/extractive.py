@@ -48,11 +48,23 @@ def title_like(quote: str) -> bool:
     """A caption or title ("Incident Response Life Cycle (Detection and Analysis)"): a few
     capitalised words with no sentence ending. It names a thing; it does not answer."""
     words = [w for w in quote.split() if w[:1].isalpha()]
-    if quote.rstrip().endswith((".", "!", "?", ":", ";")) or len(words) > 10 or not words:
+    if quote.rstrip().endswith((".", "!", "?", ":", ";")) or not words:
+        return False
+    if len(words) > 10 and any(w.islower() and len(w) > 3 for w in words):
         return False
     if re.search(r"[\d|,:]", quote):  # a table row, a date line or "Name, Role, Organisation" says something
         return False
+    if not any(w.islower() and len(w) > 3 for w in words):  # "CCIPS CERIAS CERT CIO CIRC ...": a run of labels
+        return True
     return sum(w[0].isupper() for w in words if len(w) > 3) >= 0.8 * max(1, sum(len(w) > 3 for w in words))
+
+
+# "See http://www.cert.org/csirts/ for more information.": where to read more, not a point
+_POINTER = re.compile(r"^(see|for (more|further) (information|details)|further (information|details))\b", re.I)
+
+
+def points_elsewhere(quote: str) -> bool:
+    return bool(_POINTER.match(quote))
 
 
 def asks(quote: str) -> bool:
@@ -87,6 +99,7 @@ def select_sentences(
             or title_like(item.quote)
             or is_intro(item.quote)
             or asks(item.quote)
+            or points_elsewhere(item.quote)
             or item.title_line  # a title page's line is no sentence of support
         ) and item is not lead:
             continue  # an introduction without its list says nothing

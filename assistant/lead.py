@@ -16,7 +16,7 @@ import itertools
 import re
 
 from .evidence import Evidence, EvidenceFinder
-from .extractive import asks, title_like
+from .extractive import asks, points_elsewhere, title_like
 from .question import (
     AUTHORED,
     PERSON,
@@ -91,6 +91,7 @@ def choose_lead(intent: Intent, ranked: list[Evidence], finder: EvidenceFinder, 
         return (
             (not title_like(e.quote) or (intent.author and _author_line(intent, e, finder)))
             and not asks(e.quote)
+            and not points_elsewhere(e.quote)
             and gives_answer(intent, e.quote, finder.context(e), stats, e.dense)
         )
 

@@ -154,6 +154,17 @@ def test_captions_and_titles_never_lead_an_answer():
     assert not title_like("Councils are reluctant to let go of their roles")
     assert not title_like("Publication Date | NIST Special Publication 800-61: August 2012")
     assert not title_like("Jane Smith, Head of Tax, Haleon")
+    # a glossary's column of acronyms, however long, is no sentence
+    assert title_like("CCIPS CERIAS CERT® /CC CIO CIRC CIRC CIRT CISO CSIRC CSIRT DDoS DHS DNS DoS FAQ FBI FIPS")
+    assert not title_like("The CSIRT and the CIO should agree the SLA with the ISP and the MSSP before any DDoS")
+
+
+def test_a_pointer_to_read_more_is_no_point_of_an_answer():
+    from assistant.extractive import points_elsewhere
+
+    assert points_elsewhere("See http://www.cert.org/csirts/csirt_faq.html for more information.")
+    assert points_elsewhere("For more information on forensics, see SP 800-86.")
+    assert not points_elsewhere("Seeing the logs helps handlers find the attack.")
 
 
 def test_a_sum_of_money_is_asked_for_by_cost_and_spend_not_by_a_count():
