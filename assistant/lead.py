@@ -46,8 +46,14 @@ _NEGATIVE = re.compile(
     r"\bno (text|detail|details|information|page|figures?|record)\b",
     re.I,
 )
-# "The section on the framework runs from page 6 to page 10": where something is, not what it says
-_NAVIGATION = re.compile(r"\b(starts?|begins?|runs?|appears?|is set out|are set out)\b.{0,60}\bpages?\s+\d", re.I)
+# "The section on the framework runs from page 6 to page 10" and
+# "Section 3.2.4 discusses the value of centralized logging": where something is told, not what it says
+_NAVIGATION = re.compile(
+    r"\b(starts?|begins?|runs?|appears?|is set out|are set out)\b.{0,60}\bpages?\s+\d|"
+    r"^(section|chapter|appendix|part)\s+[\w.-]+\s+(discusses|describes|covers|explains|presents|provides|"
+    r"contains|lists|addresses|examines|outlines)\b",
+    re.I,
+)
 _ASKS_WHERE = re.compile(r"\b(pages?|where|starts?|begins?|chapters?|sections?|appendix)\b", re.I)
 _SPECIFIC_DATE = re.compile(
     r"\b(january|february|march|april|june|july|august|september|october|november|"

@@ -455,10 +455,28 @@ def _same_word(term: str, k: str) -> bool:
     )
 
 
+# "What does the social audit say about young people?": the document asked is not the subject
+_DOCUMENT_FRAME = re.compile(
+    r"\b(?:what|how)\s+(?:does|do|did)\s+((?:the|this|that|its|their)\s+(?:[\w'’-]+\s+){0,3}?"
+    r"(?:report|guide|audit|document|publication|paper|study|survey|review|summary|strategy|plan|"
+    r"handbook|framework|toolkit|briefing))\s+(?:say|tell\s+us|state|write|mention|conclude|"
+    r"recommend|report|find)\s+(?:about|on|regarding|of)\b",
+    re.I,
+)
+
+
 def asked_terms(question: str, terms: list[str]) -> list[str]:
-    """The question's content terms without the words that only say how it asks for an acronym's
-    meaning ("stand for", "short for")."""
-    return [t for t in terms if t not in ASKING] if asked_acronym(question) else terms
+    """The question's content terms without the words that only say how it asks: for an acronym's
+    meaning ("stand for", "short for"), or which document to ask ("what does the guide say about
+    logging?" asks about logging; a name in it, "the Ideas Alliance review", stays)."""
+    if asked_acronym(question):
+        terms = [t for t in terms if t not in ASKING]
+    frame = _DOCUMENT_FRAME.search(question)
+    if frame:
+        framing = {t for w in frame.group(1).split() if w.islower() for t in content_terms(w)}
+        kept = [t for t in terms if t not in framing]
+        terms = kept or terms
+    return terms
 
 
 def gives_answer(intent: Intent, sentence: str, context: str, stats: TermStats, dense: float = 0.0) -> bool:

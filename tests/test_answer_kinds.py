@@ -144,6 +144,18 @@ def test_what_a_thing_is_is_led_by_the_sentence_that_says_what_it_is(pdf_compone
     assert first in _lines(answer)[0], answer.text
 
 
+def test_what_the_guide_says_about_a_thing_is_about_that_thing(pdf_components):
+    # "guide" is the document asked, not the subject: the reference list of other NIST guides is no answer
+    answer = pdf_components.assistant.ask("What does the guide say about logging?")
+    lines = _lines(answer)
+    assert not any("Guide to Malware Incident Prevention" in line for line in lines), answer.text
+    assert sum("log" in line.lower() for line in lines) >= 3, answer.text
+    # where it is discussed is no first line, unless where is asked
+    assert not lines[0].startswith("Section 3.2.4 discusses"), answer.text
+    where = pdf_components.assistant.ask("Where does the guide discuss centralized logging?")
+    assert _lines(where)[0].startswith("Section 3.2.4 discusses the value of centralized logging."), where.text
+
+
 def test_a_list_runs_over_a_page_break_in_a_pdf(pdf_components):
     answer = pdf_components.assistant.ask("Which attack vectors does the guide list?")
     for vector in (

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from assistant.acronyms import asked_acronym, expands
-from assistant.question import analyse, asked_for, defines, gives_answer, missing, new_names
+from assistant.question import analyse, asked_for, asked_terms, defines, gives_answer, missing, new_names
 from assistant.terms import TermStats
 
 LIBRARY = [
@@ -349,3 +349,18 @@ def test_what_is_asks_for_what_a_thing_is():
     assert defines("CSIRT", "Computer Security Incident Response Team (CSIRT): A capability set up for it.")
     assert not defines("incident", "Incident handling is the process of detecting and analyzing incidents.")
     assert not defines("incident", "The incident was reported to the police within an hour.")
+
+
+def test_which_document_is_asked_is_not_what_is_asked_about():
+    from assistant.terms import content_terms
+
+    def asked(question):
+        return asked_terms(question, content_terms(question))
+
+    assert asked("What does the guide say about logging?") == ["log"]
+    assert asked("What does the social audit say about young people?") == ["young", "peopl"]
+    # a name in the frame says whose document it is, and stays
+    assert asked("What does the Ideas Alliance review say about social value?") == [
+        "idea", "allianc", "social", "valu"
+    ]
+    assert asked("What does Locality say about social value?") == ["local", "social", "valu"]
