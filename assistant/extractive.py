@@ -44,6 +44,11 @@ _ANNOUNCES = re.compile(
 )
 
 
+def contact_line(quote: str) -> bool:
+    """ "Tax Operate Leader, Deloitte Tax LLP jd@deloitte.com": who to contact, not what the report says."""
+    return bool(re.search(r"\S@\w[\w-]*\.\w", quote))
+
+
 def title_like(quote: str) -> bool:
     """A caption or title ("Incident Response Life Cycle (Detection and Analysis)"): a few
     capitalised words with no sentence ending. It names a thing; it does not answer."""
@@ -52,6 +57,8 @@ def title_like(quote: str) -> bool:
         return False
     if len(words) > 10 and any(w.islower() and len(w) > 3 for w in words):
         return False
+    if contact_line(quote):
+        return True
     if re.search(r"[\d|,:]", quote):  # a table row, a date line or "Name, Role, Organisation" says something
         return False
     if not any(w.islower() and len(w) > 3 for w in words):  # "CCIPS CERIAS CERT CIO CIRC ...": a run of labels
@@ -88,6 +95,9 @@ def select_sentences(
     chosen_vectors: list[np.ndarray] = []
     if lead is not None and lead.title_line:
         return [lead]  # a title page's line ("January 2012") answers alone: no sentence around it adds to it
+    if lead is not None and contact_line(lead.quote):  # who to contact: the other contacts, not prose
+        contacts = [lead] + [e for e in ranked if e is not lead and contact_line(e.quote)][: MAX_POINTS - 1]
+        return [_with_name(e, finder) for e in contacts]
     if lead is not None:
         ranked = [lead] + [e for e in ranked if e is not lead]
     for item in ranked:
@@ -119,6 +129,15 @@ def select_sentences(
         chosen.append(item)
         chosen_vectors.append(vector)
     return chosen
+
+
+def _with_name(contact: Evidence, finder: EvidenceFinder) -> Evidence:
+    """A contact line shown with the name on the line above it ("Emily VanVleet, Tax Operate Leader ...")."""
+    above = finder.page_text(contact.doc_key, contact.page_index)[: contact.start].strip().splitlines()
+    name = " ".join(above[-1].lstrip("#").split()) if above else ""  # a name set as a heading, too
+    if not (2 <= len(name.split()) <= 4 and title_like(name) and not contact_line(name)):
+        return contact
+    return dataclasses.replace(contact, shown=f"{name}, {contact.quote}")
 
 
 def same_words(a: Evidence, b: Evidence) -> bool:
@@ -185,6 +204,8 @@ def list_answer(intent: Intent, ranked: list[Evidence], finder: EvidenceFinder, 
             )
             if e
         ]
+        if any(contact_line(e.quote) for e in evidence):
+            continue  # a contacts page is no list of what was asked
         if not list_fits(intent, intro, [e.quote for e in evidence], finder.stats, counted_noun(intro)):
             continue
         # the items themselves should be about what was asked, not merely follow a close sentence

@@ -16,7 +16,7 @@ import itertools
 import re
 
 from .evidence import Evidence, EvidenceFinder
-from .extractive import asks, points_elsewhere, title_like
+from .extractive import asks, contact_line, points_elsewhere, title_like
 from .question import (
     AUTHORED,
     PERSON,
@@ -54,6 +54,7 @@ _NAVIGATION = re.compile(
     r"contains|lists|addresses|examines|outlines)\b",
     re.I,
 )
+_ASKS_CONTACT = re.compile(r"\b(contact|e-?mail|get in touch)\b", re.I)
 _ASKS_WHERE = re.compile(r"\b(pages?|where|starts?|begins?|chapters?|sections?|appendix)\b", re.I)
 _SPECIFIC_DATE = re.compile(
     r"\b(january|february|march|april|june|july|august|september|october|november|"
@@ -89,13 +90,18 @@ def choose_lead(intent: Intent, ranked: list[Evidence], finder: EvidenceFinder, 
     # a figure, a date or a name (who did the deed) may sit in a sentence that shares fewer words
     # with the question
     typed = intent.kind in ("amount", "date", "name") or bool(deed)
+    asks_contact = bool(_ASKS_CONTACT.search(question))  # a contacts page answers only this
     floor = ranked[0].score * (TYPED_LEAD_FLOOR if typed else LEAD_FLOOR)
 
     def fits(e: Evidence) -> bool:
         # a caption names a topic and a stored question asks: neither answers (a list's
         # introduction leads to its items)
         return (
-            (not title_like(e.quote) or (intent.author and _author_line(intent, e, finder)))
+            (
+                not title_like(e.quote)
+                or (intent.author and _author_line(intent, e, finder))
+                or (asks_contact and contact_line(e.quote))
+            )
             and not asks(e.quote)
             and not points_elsewhere(e.quote)
             and gives_answer(intent, e.quote, finder.context(e), stats, e.dense)

@@ -87,7 +87,9 @@ _LIST_QUESTION = re.compile(
     rf"\b(what|which|who) (are|were)\b|\blist\b|\bname the\b|\b({'|'.join(_COUNT)}|\d{{1,2}}) (\w+ )?(\w+s)\b|"
     r"\bkinds? of\b|\btypes? of\b|\bways?\b|\bsteps\b|\bphases\b|\bstages\b|"
     # "what staffing models can ...", "which attack vectors does ...": a plural thing asked for
-    r"^\s*(what|which)\s+(?:[\w-]+\s+){0,3}?[\w-]*[^siu\W]s\s+(do|does|did|are|were|can|could|should|must|will|"
+    # ("what should tax leaders do?" asks what they should do: its subject follows the verb)
+    r"^\s*(what|which)\s+(?!(?:should|must|can|could|will|would|do|does|did|might|may|shall)\b)"
+    r"(?:[\w-]+\s+){0,3}?[\w-]*[^siu\W]s\s+(do|does|did|are|were|can|could|should|must|will|"
     r"would|have|has|is|was)\b",
     re.I,
 )

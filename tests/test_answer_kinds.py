@@ -7,6 +7,7 @@ the PDF tests are skipped when ../shared/real-pdfs/ is absent."""
 
 from __future__ import annotations
 
+import re
 import shutil
 
 import pytest
@@ -154,6 +155,17 @@ def test_what_the_guide_says_about_a_thing_is_about_that_thing(pdf_components):
     assert not lines[0].startswith("Section 3.2.4 discusses"), answer.text
     where = pdf_components.assistant.ask("Where does the guide discuss centralized logging?")
     assert _lines(where)[0].startswith("Section 3.2.4 discusses the value of centralized logging."), where.text
+
+
+def test_a_contacts_page_answers_who_to_contact_and_nothing_else(pdf_components):
+    answer = pdf_components.assistant.ask("What should tax leaders do?")
+    assert not any("@" in line for line in _lines(answer)), answer.text
+    answer = pdf_components.assistant.ask("Who can I contact about the tax report?")
+    lines = _lines(answer)
+    assert lines and all("@deloitte" in line for line in lines), answer.text
+    # each contact with the name set above it on the page; the citation keeps the page's own line
+    assert all(re.match(r"(- )?[A-Z][a-z]+ [A-Z][\w ]+, ", line) for line in lines), answer.text
+    assert all("@deloitte" in c.quote for c in answer.citations)
 
 
 def test_a_list_runs_over_a_page_break_in_a_pdf(pdf_components):

@@ -49,6 +49,8 @@ STATS = TermStats(
         ("What are the three routes by which organisations contribute?", "list"),
         ("What did councils and community organisations do together?", "fact"),
         ("Why does the report think social value matters?", "reason"),  # 'value' is not an amount
+        ("What staffing models can a team use?", "list"),
+        ("What should tax leaders do?", "fact"),  # what they should do, not a list of leaders
     ],
 )
 def test_kind_of_question(question, kind):
