@@ -23,6 +23,7 @@ from .question import (
     Intent,
     defines,
     gives_answer,
+    gives_count,
     gives_figure,
     names_asked_for,
     new_names,
@@ -54,6 +55,7 @@ _NAVIGATION = re.compile(
     r"contains|lists|addresses|examines|outlines)\b",
     re.I,
 )
+_HOW_MANY = re.compile(r"\bhow many\b", re.I)
 _ASKS_CONTACT = re.compile(r"\b(contact|e-?mail|get in touch)\b", re.I)
 _ASKS_WHERE = re.compile(r"\b(pages?|where|starts?|begins?|chapters?|sections?|appendix)\b", re.I)
 _SPECIFIC_DATE = re.compile(
@@ -185,6 +187,9 @@ def _preference(intent: Intent, e: Evidence, deed: list[str], stats) -> float:
         return CUE_BONUS * reason_given(e.quote, intent)
     if intent.when:
         return CUE_BONUS * bool(_TIME_SPAN.search(e.quote))
+    if intent.kind == "amount" and _HOW_MANY.search(intent.question):
+        # "how many people were surveyed?" is answered by a count, rather than by a share of them
+        return CUE_BONUS * gives_count(e.quote)
     if intent.finding:
         return CUE_BONUS * bool(_RESULT.search(e.quote))
     if intent.who:

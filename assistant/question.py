@@ -350,6 +350,20 @@ def gives_figure(sentence: str) -> bool:
     return bool(re.search(r"\d", _NOT_AN_AMOUNT.sub(" ", sentence)))
 
 
+# a count: a number that is no share ("78%"), no sum ("£23,755", "US$750M") and no part of a code;
+# its thousands and decimals are joined first, so that "2,000" is no year and "12.5" no footnote mark
+_COUNT_FIGURE = re.compile(
+    r"(?<![\w$£€.,/\u2009\u2024-])\d+(?:\u2009\d{3})*(?:\u2024\d+)?(?![\w%/\u2009\u2024-]|[.,]\d|\s*(?:%|per ?cent|percent))"
+)
+
+
+def gives_count(sentence: str) -> bool:
+    """Whether a sentence gives a count ("300 senior tax leaders") for "how many ...?", not only a
+    share of them ("78% of respondents")."""
+    grouped = re.sub(r"(?<=\d)\.(?=\d)", "\u2024", re.sub(r"(?<=\d),(?=\d{3}\b)", "\u2009", sentence))
+    return bool(_COUNT_FIGURE.search(_NOT_AN_AMOUNT.sub(" ", grouped)))
+
+
 def reason_given(sentence: str, intent: Intent) -> bool:
     """Whether a sentence gives a cause or a reason ("due to", "because", "as a result"); for a
     'why not' question a condition ("would ... if") is one too."""

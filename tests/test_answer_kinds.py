@@ -168,6 +168,12 @@ def test_a_contacts_page_answers_who_to_contact_and_nothing_else(pdf_components)
     assert all("@deloitte" in c.quote for c in answer.citations)
 
 
+def test_how_many_is_led_by_a_count_not_a_share(pdf_components):
+    # "78% respondents in 2023 said ..." is a share of them; the count is in the survey's description
+    answer = pdf_components.assistant.ask("How many people were surveyed for the tax technology report?")
+    assert "surveyed 300" in _lines(answer)[0], answer.text
+
+
 def test_a_list_runs_over_a_page_break_in_a_pdf(pdf_components):
     answer = pdf_components.assistant.ask("Which attack vectors does the guide list?")
     for vector in (

@@ -5,7 +5,16 @@ from __future__ import annotations
 import pytest
 
 from assistant.acronyms import asked_acronym, expands
-from assistant.question import analyse, asked_for, asked_terms, defines, gives_answer, missing, new_names
+from assistant.question import (
+    analyse,
+    asked_for,
+    asked_terms,
+    defines,
+    gives_answer,
+    gives_count,
+    missing,
+    new_names,
+)
 from assistant.terms import TermStats
 
 LIBRARY = [
@@ -366,3 +375,12 @@ def test_which_document_is_asked_is_not_what_is_asked_about():
         "idea", "allianc", "social", "valu"
     ]
     assert asked("What does Locality say about social value?") == ["local", "social", "valu"]
+
+
+def test_a_count_is_a_number_of_things_not_a_share_a_sum_or_a_year():
+    assert gives_count("Deloitte surveyed 300 senior tax leaders.")
+    assert gives_count("The YouGov poll asked more than 2,000 adults.")  # not the year 2000
+    assert gives_count("Its population grew to 27,569 by 2011.")
+    assert not gives_count("78% of respondents said so in 2023.")
+    assert not gives_count("Median income was £23,755 and 12.5 percent rent.")
+    assert not gives_count("See NIST SP 800-61 for the guide.")
