@@ -259,6 +259,8 @@ def _columns(group: list, min_channel: float, min_column: float) -> list[list]:
     (a stray or outdented line of the next column) still splits, the line going to the column
     that holds most of it; a line that spans both sides (a heading over two columns) does not."""
     columns = _side_by_side(group, min_channel)
+    if len(columns) > 1 and not _wide(columns, min_column):
+        columns = _beside_prose(columns, min_column)
     if len(columns) > 1 or len(group) < OUTLIER_GROUP:
         return columns if _wide(columns, min_column) else [group]
     for outlier in _bridging(group, min_channel):
@@ -272,6 +274,24 @@ def _columns(group: list, min_channel: float, min_column: float) -> list[list]:
                 home.append(outlier)
                 return columns
     return _across_and_columns(group, min_channel, min_column) or [group]
+
+
+def _beside_prose(columns: list[list], min_column: float) -> list[list]:
+    """A column of prose beside a figure whose labels stand in narrow columns of their own (a chart's
+    "Industry" over its ring): each narrow column joins its nearer neighbour, so the prose is still
+    read apart from the figure. Without a column of prose, of several lines, nothing joins: a table's
+    narrow columns stay one table."""
+    if not any(_prose(c) and _wide([c], min_column) and len(span_rows(c)) >= COLUMN_LINES for c in columns):
+        return columns
+    columns = [list(c) for c in columns]
+    while len(columns) > 1 and not _wide(columns, min_column):
+        i = next(i for i, c in enumerate(columns) if not _wide([c], min_column))
+        left = min(s.x0 for s in columns[i]) - max(s.x1 for s in columns[i - 1]) if i > 0 else math.inf
+        right = min(s.x0 for s in columns[i + 1]) - max(s.x1 for s in columns[i]) if i + 1 < len(columns) else math.inf
+        j = i - 1 if left <= right else i + 1
+        a, b = sorted((i, j))
+        columns[a : b + 1] = [columns[a] + columns[b]]
+    return columns
 
 
 def _across_and_columns(group: list, min_channel: float, min_column: float) -> list[list] | None:

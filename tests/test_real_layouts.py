@@ -139,6 +139,19 @@ def test_a_spread_reads_its_pages_apart_and_its_columns_under_an_opening_line():
     assert not any("There are three major business The median" in q for q in quotes)
 
 
+def test_a_column_of_prose_beside_a_chart_is_read_apart_from_the_chart_labels():
+    # Deloitte p. 15: the survey's description in a narrow column, Figure 8's bar and ring charts
+    # beside it; one chart's heading ("Industry") stands in a narrow column of its own
+    page = next(page for page in _read("deloitte-tax-technology-2023.pdf").pages if page.label == "15")
+    quotes = _quotable(page)
+    assert (
+        "Deloitte surveyed 300 senior tax and finance leaders at companies across a range of industries, "
+        "sizes, and regions to understand their future vision for the tax function and how they plan to "
+        "achieve that vision."
+    ) in quotes
+    assert not any("US$750M" in q and "surveyed" in q for q in quotes)
+
+
 def test_columns_under_a_paragraph_across_the_page_are_read_one_after_the_other():
     # Witney p. 25: two narrow-gutter columns one paragraph gap under a paragraph across both
     page = next(page for page in _read("st-mary-witney-social-audit.pdf").pages if page.label == "25")
