@@ -20,7 +20,7 @@ import numpy as np
 from .changes import compare
 from .disk import STORE_MIN_FREE_MB, DiskFull, file_sha256, free_mb, is_disk_full, no_space, printable, space_needed
 from .errors import ReportAssistantError
-from .loaders import load_document
+from .loaders import READING, load_document
 from .manifest import FileEntry, entries_for
 from .pages import DocumentError, Limits, LoadedDocument
 from .registry import DocumentRecord, Registry
@@ -193,7 +193,8 @@ class Library(KeptVersions, Repair):
             for v in (old.versions() if old else [])
             if v.file_sha256 == file_sha and v.kind == entry.kind and (v.title == entry.title or not entry.titled)
         ]
-        if not issues and any(v.version == old.version for v in same_file):
+        read_before = old is not None and old.reading < READING  # by older reading rules: read it again
+        if not issues and not read_before and any(v.version == old.version for v in same_file):
             return IngestResult(str(entry.path), entry.doc_id, "unchanged", old.pages, old.chunks)
         kept = [v for v in same_file if v.version != old.version and not self._issues(v)]
         if kept:  # a kept version of this very file: it becomes live again, nothing is embedded
@@ -213,9 +214,13 @@ class Library(KeptVersions, Repair):
             and old.title == entry.title
             and old.kind == entry.kind
         ):
-            old.file_sha256, old.source = file_sha, str(entry.path.resolve())
+            old.file_sha256, old.source, old.reading = file_sha, str(entry.path.resolve()), READING
             self._commit(records | {old.id: old})
             return IngestResult(str(entry.path), entry.doc_id, "unchanged", old.pages, old.chunks)
+        if read_before and any(v.version == old.version for v in same_file):
+            # the same file reads as other text now: the new reading replaces the old, which is no
+            # version of its own (it would answer "what changed?" with reading differences)
+            issues = issues + ["read again by newer reading rules"]
         return self._add_version(entry, loaded, file_sha, old, issues, progress)
 
     def _add_version(

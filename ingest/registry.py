@@ -37,6 +37,7 @@ class DocumentRecord:
     page_hashes: dict[str, str] = field(default_factory=dict)
     previous: list[DocumentRecord] = field(default_factory=list)  # kept versions other than this live one
     last_version: int = 0  # the highest version number given so far: a forgotten number is never reused
+    reading: int = 0  # the edition of the reading rules that made its text (ingest/loaders.py READING)
 
     @property
     def doc_key(self) -> str:
@@ -154,7 +155,7 @@ def _to_json(record: DocumentRecord) -> dict:
 
 _HISTORY_FIELDS = ("previous", "last_version")
 _RECORD_FIELDS = {f.name for f in fields(DocumentRecord)}
-_REQUIRED_FIELDS = {f.name for f in fields(DocumentRecord) if f.name not in ("page_hashes", *_HISTORY_FIELDS)}
+_REQUIRED_FIELDS = {f.name for f in fields(DocumentRecord) if f.name not in ("page_hashes", "reading", *_HISTORY_FIELDS)}
 
 
 def parse(raw: bytes) -> dict[str, DocumentRecord]:
@@ -195,6 +196,7 @@ def _record(doc_id: str, record, allowed: set[str]) -> DocumentRecord:
         all(isinstance(record[k], str) for k in _REQUIRED_FIELDS - {"version", "pages", "chunks"})
         and all(isinstance(record[k], int) for k in ("version", "pages", "chunks"))
         and isinstance(record.get("page_hashes", {}), dict)
+        and isinstance(record.get("reading", 0), int)
         and record["id"] == doc_id
     )
     if not types_ok:

@@ -14,6 +14,7 @@ from typing import Callable
 import numpy as np
 
 from .chunking import Chunk, chunk_pages, context_line
+from .loaders import READING
 from .manifest import FileEntry
 from .pages import DocumentError, LoadedDocument
 from .quotable import quotable_spans
@@ -77,6 +78,7 @@ def write_version(
         source=str(entry.path.resolve()),
         stored_file=stored.name,
         page_hashes=loaded.page_hashes(),
+        reading=READING,
     )
 
 

@@ -11,7 +11,7 @@ import pytest
 from conftest import assert_store_holds_kept_versions, kept_files
 
 from ingest.library import LibraryBusy
-from ingest.loaders import load_document
+from ingest.loaders import READING, load_document
 from ingest.sentences import sentence_spans
 
 
@@ -149,6 +149,35 @@ def test_same_text_in_new_bytes_is_unchanged_and_keeps_an_absolute_source(
     results = components.library.ingest([other], prune=True)
     assert [(r.doc_id, r.status) for r in results] == [("other", "new")]
     assert set(components.registry.load()) == {"notes", "other"}
+
+
+def test_a_document_read_by_older_reading_rules_is_read_again(tmp_path, make_components, embed_counter):
+    # a library ingested before a reading fix (a layout now read column by column) must not keep the
+    # old reading of an unchanged file: its next ingest reads the file again
+    path = _write_doc(tmp_path / "docs", "plan.md", {"1": "Alpha says one thing.", "2": "Beta says another."})
+    components = make_components()
+    [first] = components.library.ingest([path])
+    assert components.registry.load()["plan"].reading == READING
+
+    # an older edition read the same text: the record is stamped, nothing is embedded again
+    records = components.registry.load()
+    records["plan"].reading = READING - 1
+    components.registry.save(records)
+    embed_counter.reset()
+    [again] = components.library.ingest([path])
+    assert (again.status, embed_counter.calls) == ("unchanged", 0)
+    record = components.registry.load()["plan"]
+    assert (record.version, record.reading) == (1, READING)
+
+    # an older edition read it as other text: the new reading replaces it, not kept as a version
+    records = components.registry.load()
+    records["plan"].reading, records["plan"].sha256 = READING - 1, "0" * 64
+    components.registry.save(records)
+    [reread] = components.library.ingest([path])
+    assert reread.status == "updated" and "read again by newer reading rules" in reread.detail, reread.detail
+    records = _store_matches_registry(components)
+    assert (records["plan"].version, records["plan"].reading, records["plan"].previous) == (2, READING, [])
+    assert components.library.ingest([path])[0].status == "unchanged"
 
 
 def test_title_change_in_the_manifest_makes_a_new_version(tmp_path, components):
