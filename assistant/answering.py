@@ -17,7 +17,14 @@ from .change_answers import change_answer
 from .citation import Citation
 from .citation_check import CheckedSentence, check_answer
 from .evidence import Evidence, EvidenceFinder
-from .extractive import in_series_order, list_answer, select_sentences, with_continuation, with_parts
+from .extractive import (
+    in_series_order,
+    list_answer,
+    select_sentences,
+    with_antecedent,
+    with_continuation,
+    with_parts,
+)
 from .lead import choose_lead
 from .lists import PageLists, is_intro
 from .question import Intent, QuestionError, analyse, asked_terms, asks_for_one, missing, new_names
@@ -299,7 +306,8 @@ class Assistant:
                 if e
             ]
         chosen = select_sentences(ranked, self.finder, lead=lead, reasons=intent.kind == "reason")
-        return in_series_order(with_parts(with_continuation(chosen, self.finder), ranked, asked, self.finder), asked)
+        chosen = with_parts(with_continuation(chosen, self.finder), ranked, asked, self.finder)
+        return in_series_order(with_antecedent(chosen, self.finder), asked)
 
     def _items_introduced(self, intro: Evidence) -> list[Evidence]:
         _, items = self.lists.list_at(intro.doc_key, intro.page_index, intro.start, None)

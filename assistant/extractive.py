@@ -259,6 +259,29 @@ def with_continuation(chosen: list[Evidence], finder: EvidenceFinder) -> list[Ev
     return chosen[:1] + [following] + chosen[1 : MAX_POINTS - 1]
 
 
+# "This is appreciated by the young people themselves": a sentence that points back to the one before
+# (not "This section describes ...": that points at the document, which needs no sentence before it)
+_POINTS_BACK = re.compile(
+    r"^(this|these|that|those|such|they|their|he|she)\b(?!\s+(section|chapter|document|report|publication|"
+    r"guide|paper|study|survey|appendix|figure|table|page|part|book|review|audit)s?\b)",
+    re.I,
+)
+
+
+def with_antecedent(chosen: list[Evidence], finder: EvidenceFinder) -> list[Evidence]:
+    """A first line that points back ("This is appreciated by ...") is preceded, on the same line, by
+    the sentence of its paragraph it points back to, so that it can be read and quoted."""
+    if not chosen or not _POINTS_BACK.match(chosen[0].quote):
+        return chosen
+    lead = chosen[0]
+    before = [e for e in finder.page_sentences(lead) if e.start < lead.start and not e.is_bullet]
+    if not before or "\n\n" in finder.page_text(lead.doc_key, lead.page_index)[before[-1].start : lead.start]:
+        return chosen  # it opens its paragraph: what it points back to is not a sentence away
+    antecedent = before[-1]
+    rest = [e for e in chosen[1:] if e.quote != antecedent.quote]
+    return [antecedent, dataclasses.replace(lead, continues=True)] + rest[: MAX_POINTS - 2]
+
+
 def with_parts(chosen: list[Evidence], ranked: list[Evidence], question: str, finder: EvidenceFinder) -> list[Evidence]:
     """A question of two parts ("what is chapter 1 called, and where does it start?") gets, after
     the first line, the best sentence for each further part that the answer does not cover yet:

@@ -295,6 +295,32 @@ def test_what_a_thing_is_keeps_the_sentence_that_introduces_its_list(make_compon
     assert "Speeding on the bridge road" in lines[0], lines
 
 
+HARBOUR_WORKS = """<!-- page 4 -->
+# Works
+
+The volunteers rebuilt the slipway at Porthkerris over the winter of 2019. This took them six months and cost the trust 40,000 pounds.
+
+This section describes how the trust paid for its boats. Donations from visitors covered most of the cost.
+"""
+
+
+def test_a_first_line_that_points_back_comes_with_the_sentence_it_points_to(make_components, tmp_path):
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "works.md").write_text(HARBOUR_WORKS, encoding="utf-8")
+    components = make_components()
+    assert [r.status for r in components.library.ingest([tmp_path / "docs"])] == ["new"]
+    answer = components.assistant.ask("How much did the work cost the trust?")
+    # "This took them six months" says nothing alone: what "this" is comes first, on the same line
+    assert _lines(answer)[0] == (
+        "The volunteers rebuilt the slipway at Porthkerris over the winter of 2019. [1] "
+        "This took them six months and cost the trust 40,000 pounds. [2]"
+    ), answer.text
+    assert [s.continues for s in answer.sentences[:2]] == [False, True]
+    # "This section describes ..." points at the document, not at a sentence before it
+    answer = components.assistant.ask("What does the section on boats describe?")
+    assert _lines(answer)[0].startswith("This section describes how the trust paid for its boats."), answer.text
+
+
 def test_a_date_on_the_title_page_answers_when_the_document_was_produced(make_components, tmp_path):
     (tmp_path / "docs").mkdir()
     (tmp_path / "docs" / "review.md").write_text(TITLE_PAGE_REPORT, encoding="utf-8")
