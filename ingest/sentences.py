@@ -6,7 +6,11 @@ import re
 
 # A sentence ends at . ! ? (optionally closed by a quote or bracket) before whitespace and a
 # capital, digit, quote or bullet; a blank line, a bullet line or a heading line always starts one.
-_SENTENCE_END = re.compile(r"(?<=[.!?])[\"'”’)\]]*\s+(?=[\"'“‘(\[]?[A-Z0-9•\-*#])")
+# A footnote mark set right after the stop ("... the ACCC.24 In other jurisdictions") ends it too,
+# the mark dropped; not a section's number ("A.1 Scenario Questions").
+_SENTENCE_END = re.compile(
+    r"(?<=[.!?])[\"'”’)\]]*\s+(?=[\"'“‘(\[]?[A-Z0-9•\-*#])|(?:(?<=[a-z)][.!?])|(?<=[A-Za-z]{2}[.!?]))\d{1,3}\s+(?=[\"“‘(]?[A-Z])"
+)
 _BLOCK_BREAK = re.compile(r"\n\s*\n|\n(?=\s*(?:[-*•]|\d+[.)]|#+)\s)|(?<=\n)(?=#)")
 _ABBREVIATIONS = (
     "e.g.",

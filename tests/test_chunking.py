@@ -147,3 +147,13 @@ def test_library_chunks_fit_the_model_with_the_title(tmp_path, make_components, 
 )
 def test_a_short_capitalised_abbreviation_before_a_number_ends_no_sentence(text, sentences):
     assert len(sentence_spans(text)) == sentences, [text[s:e] for s, e in sentence_spans(text)]
+
+
+def test_a_footnote_mark_after_the_stop_ends_the_sentence_and_is_dropped():
+    text = "It was driven by the country's competition bureau, the ACCC.24 In other places, demand grew."
+    assert [text[s:e] for s, e in sentence_spans(text)] == [
+        "It was driven by the country's competition bureau, the ACCC.",
+        "In other places, demand grew.",
+    ]
+    for kept in ("## A.1 Scenario Questions", "Costs rose 3.5 Million in total.", "See p.12 For details."):
+        assert len(sentence_spans(kept)) == 1, [kept[s:e] for s, e in sentence_spans(kept)]
