@@ -180,6 +180,11 @@ class Assistant:
         )
         intent = analyse(found.asked, self.stats)
         lead = choose_lead(intent, found.ranked, self.finder, found.asked)
+        if lead is None and found.best >= self.answerability.threshold and len(found.hits) > EVIDENCE_HITS:
+            # close passages, but none gives what is asked (a date, a name): the rest of the
+            # retrieved chunks are read before refusing
+            found = self._scored(found.query, found.asked, found.hits, found.terms, found.vector, len(found.hits))
+            lead = choose_lead(intent, found.ranked, self.finder, found.asked)
         if found.best < self.answerability.threshold or lead is None:
             top = found.ranked[0] if found.ranked else None
             gap = (
@@ -189,6 +194,8 @@ class Assistant:
             )
             yield abstain(base, found.pages, clock, gap)
             return
+        pages = _lead_first(found, lead)  # the page that answers is the first page shown
+        base.retrieved = [(h.doc_id, h.page_label) for h in pages]
         checked = None
         if mode != "extractive":
             checked = yield from self._model_answer(base, found, mode, clock)
@@ -199,7 +206,7 @@ class Assistant:
             shortfall = _shortfall(intent, chosen, self.stats)
             base.note = " ".join(filter(None, [base.note, shortfall]))  # keeps a model fallback's note
         clock.lap("answer_ms")
-        answer = finish(base, checked, found.pages, clock)
+        answer = finish(base, checked, pages, clock)
         answer.citations = self._locate_quotes(answer.citations)
         clock.lap("boxes_ms")
         yield answer
@@ -233,16 +240,18 @@ class Assistant:
             query_vector = self.embedder.embed_query(query)
             hits = self.retriever.retrieve(query, doc_id=doc_id, kind=kind, query_vector=query_vector)
         clock.lap("retrieve_ms")
-        evidence = self.finder.sentences(hits[:EVIDENCE_HITS])
         # a follow-up is searched with the earlier subject, but its own words weigh double when the
         # sentences are scored, so the answer is about what was asked now, not what was asked before
         asked = self.stats.correct(question)
-        self.finder.score(
-            asked_terms(asked, content_terms(query) + (content_terms(asked) if asked != query else [])),
-            query_vector,
-            evidence,
-        )
+        terms = asked_terms(asked, content_terms(query) + (content_terms(asked) if asked != query else []))
+        found = self._scored(query, asked, hits, terms, query_vector, EVIDENCE_HITS)
         clock.lap("evidence_ms")
+        return found
+
+    def _scored(self, query: str, asked: str, hits: list[Hit], terms: list[str], vector, depth: int) -> "_Search":
+        """The sentences of the first `depth` chunks, scored against the question."""
+        evidence = self.finder.sentences(hits[:depth])
+        self.finder.score(terms, vector, evidence)
         dense = max((e.dense for e in evidence), default=0.0)
         coverage = max((e.coverage for e in evidence), default=0.0)
         # the pages shown (retrieved, nearest) put the chunk that answers best first; a model is
@@ -257,6 +266,8 @@ class Assistant:
             dense,
             coverage,
             self.answerability.score(dense, coverage),
+            terms,
+            vector,
         )
 
     def _model_answer(self, base: Answer, found: "_Search", mode: str, clock: "Clock"):
@@ -341,6 +352,8 @@ class _Search:
     dense: float
     coverage: float
     best: float  # answerability of the best evidence
+    terms: list[str]  # the question's terms the sentences were scored on
+    vector: object  # ... and its vector
 
 
 def _by_best_sentence(hits: list[Hit], evidence: list[Evidence]) -> list[Hit]:
@@ -351,6 +364,11 @@ def _by_best_sentence(hits: list[Hit], evidence: list[Evidence]) -> list[Hit]:
         best[e.hit_rank] = max(best.get(e.hit_rank, 0.0), e.score)
     scored = sorted(best, key=lambda rank: -best[rank])
     return [hits[rank] for rank in scored] + [h for rank, h in enumerate(hits) if rank not in best]
+
+
+def _lead_first(found: "_Search", lead: Evidence) -> list[Hit]:
+    first = found.hits[lead.hit_rank]
+    return [first] + [h for h in found.pages if h is not first]
 
 
 def _shortfall(intent: Intent, chosen: list[Evidence], stats: TermStats) -> str:

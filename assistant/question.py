@@ -607,6 +607,9 @@ def _of_kind(sentence: str, name: tuple[str, int, int], head: str) -> bool:
         between = [w.lower().strip(",;:()") for _, w in (tokens[last + 1 : i] if i > last else tokens[i + 1 : first])]
         if _CLAUSE & set(between):
             continue  # "NEF Consulting is that councils are sceptical": another clause's subject
-        if len(between) <= KIND_NEAR or (len(between) <= KIND_LINKED and _LINK & set(between)):
+        # a link joins the name itself ("Wem Town Hall was one of the ... organisations", "councils
+        # such as Bristol"), not any word between ("Open Finance initiative is still evolving in country")
+        linked = between and (between[0] if i > last else between[-1]) in _LINK
+        if len(between) <= KIND_NEAR or (len(between) <= KIND_LINKED and linked):
             return True
     return False

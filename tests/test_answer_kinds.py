@@ -174,6 +174,15 @@ def test_how_many_is_led_by_a_count_not_a_share(pdf_components):
     assert "surveyed 300" in _lines(answer)[0], answer.text
 
 
+def test_a_date_in_a_further_retrieved_passage_answers_before_a_refusal(pdf_components):
+    # the passages closest in words ("United Kingdom, from Open Banking to Smart Data ...") give no
+    # date; the one that does is read before the question is refused, and its page is shown first
+    answer = pdf_components.assistant.ask("When did the United Kingdom implement Open Banking?")
+    assert not answer.abstained, answer.text
+    assert "implemented Open Banking in 2018" in _lines(answer)[0], answer.text
+    assert answer.retrieved[0] == ("iif-deloitte-open-data", "8")
+
+
 def test_a_list_runs_over_a_page_break_in_a_pdf(pdf_components):
     answer = pdf_components.assistant.ask("Which attack vectors does the guide list?")
     for vector in (
