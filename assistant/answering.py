@@ -183,7 +183,9 @@ class Assistant:
         if lead is None and found.best >= self.answerability.threshold and len(found.hits) > EVIDENCE_HITS:
             # close passages, but none gives what is asked (a date, a name): the rest of the
             # retrieved chunks are read before refusing
-            found = self._scored(found.query, found.asked, found.hits, found.terms, found.vector, len(found.hits))
+            found = self._scored(
+                found.query, found.asked, found.hits, found.terms, found.vector, len(found.hits), tuple(found.evidence)
+            )
             lead = choose_lead(intent, found.ranked, self.finder, found.asked)
         if found.best < self.answerability.threshold or lead is None:
             top = found.ranked[0] if found.ranked else None
@@ -248,10 +250,15 @@ class Assistant:
         clock.lap("evidence_ms")
         return found
 
-    def _scored(self, query: str, asked: str, hits: list[Hit], terms: list[str], vector, depth: int) -> "_Search":
-        """The sentences of the first `depth` chunks, scored against the question."""
-        evidence = self.finder.sentences(hits[:depth])
-        self.finder.score(terms, vector, evidence)
+    def _scored(
+        self, query: str, asked: str, hits: list[Hit], terms: list[str], vector, depth: int, read: tuple = ()
+    ) -> "_Search":
+        """The sentences of the first `depth` chunks, scored against the question; `read`: those of
+        the first chunks, already scored."""
+        start = 1 + max((e.hit_rank for e in read), default=-1)
+        new = self.finder.sentences(hits[start:depth], start, {e.cache_key for e in read})
+        self.finder.score(terms, vector, new)
+        evidence = list(read) + new
         dense = max((e.dense for e in evidence), default=0.0)
         coverage = max((e.coverage for e in evidence), default=0.0)
         # the pages shown (retrieved, nearest) put the chunk that answers best first; a model is

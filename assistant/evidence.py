@@ -73,10 +73,11 @@ class EvidenceFinder:
         """Which words the library writes as names; built on first use (only model answers need it)."""
         return NameUsage([c.text for c in self.retriever.chunks.values()])
 
-    def sentences(self, hits: list[Hit]) -> list[Evidence]:
-        """Sentences of the hit chunks, in rank order, each stored sentence once."""
-        seen, out = set(), []
-        for rank, hit in enumerate(hits):
+    def sentences(self, hits: list[Hit], first_rank: int = 0, seen: set | None = None) -> list[Evidence]:
+        """Sentences of the hit chunks, in rank order, each stored sentence once (and none of `seen`,
+        the cache keys of sentences already read). `first_rank`: the rank of the first hit given."""
+        seen, out = set(seen or ()), []
+        for rank, hit in enumerate(hits, start=first_rank):
             found = _chunk_sentences(hit.chunk, rank)
             if found and found[0].title_line:  # a title page is read whole: its lines mean together
                 found = [e for e in self.page_sentences(found[0]) if e.title_line]
