@@ -220,6 +220,11 @@ def test_a_name_is_of_the_kind_beside_it_not_of_another_clause():
     added = "Shropshire Council adds that councils took part in the project with enthusiasm."
     assert not gives_answer(councils, added, "", STATS)
     assert analyse("Which three anchor organisations took part?", STATS).head_word == "organisations"
+    # a link word joins a name to its kind only beside the name ("X was one of the ..."), not anywhere
+    countries = analyse("Which countries have open banking rules?", STATS)
+    evolving = "The Open Finance initiative is evolving in each country with open banking rules."
+    assert not gives_answer(countries, evolving, "", STATS)
+    assert gives_answer(countries, "Since 2019, Australia is one of the countries with open banking rules.", "", STATS)
 
 
 def test_a_name_may_say_its_kind_by_its_last_word():
