@@ -308,7 +308,9 @@ class Assistant:
             # the sentence that answers best introduces a list: its items answer, but to "what is
             # the Neighbourhood Action Group?" they are only a list it made, so the introduction,
             # which says what they are, comes first
-            items = self._items_introduced(lead) if intent.defined else list_answer(intent, ranked, self.finder, self.lists)
+            items = (
+                self._items_introduced(lead) if intent.defined else list_answer(intent, ranked, self.finder, self.lists)
+            )
             if len(items) > 1:
                 return [lead] + items if intent.defined else items
             # its list was not found: the next sentence that answers leads

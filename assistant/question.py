@@ -264,7 +264,10 @@ def analyse(question: str, stats: TermStats) -> Intent:
 
 # "What is an incident?", "What are precursors?": what the thing is, is asked
 _DEFINITION_QUESTION = re.compile(r"^\s*what\s+(?:is|are)\s+(?:an?\s+|the\s+)?([^?]{1,60}?)\s*\??\s*$", re.I)
-_DEFINING = r"(?:\s*\([^)]{1,60}\))?\s*(?::\s|(?:is|are)\s+(?:an?|the|any|one|defined as|described as|generally|usually|typically)\b|means\b|refers?\s+to\b|stands?\s+for\b)"
+_DEFINING = (
+    r"(?:\s*\([^)]{1,60}\))?\s*(?::\s|(?:is|are)\s+(?:an?|the|any|one|defined as|described as|generally|usually|"
+    r"typically)\b|means\b|refers?\s+to\b|stands?\s+for\b)"
+)
 
 
 def _defined(question: str) -> str:
@@ -353,7 +356,8 @@ def gives_figure(sentence: str) -> bool:
 # a count: a number that is no share ("78%"), no sum ("£23,755", "US$750M") and no part of a code;
 # its thousands and decimals are joined first, so that "2,000" is no year and "12.5" no footnote mark
 _COUNT_FIGURE = re.compile(
-    r"(?<![\w$£€.,/\u2009\u2024-])\d+(?:\u2009\d{3})*(?:\u2024\d+)?(?![\w%/\u2009\u2024-]|[.,]\d|\s*(?:%|per ?cent|percent))"
+    r"(?<![\w$£€.,/\u2009\u2024-])\d+(?:\u2009\d{3})*(?:\u2024\d+)?"
+    r"(?![\w%/\u2009\u2024-]|[.,]\d|\s*(?:%|per ?cent|percent))"
 )
 
 

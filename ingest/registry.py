@@ -155,7 +155,9 @@ def _to_json(record: DocumentRecord) -> dict:
 
 _HISTORY_FIELDS = ("previous", "last_version")
 _RECORD_FIELDS = {f.name for f in fields(DocumentRecord)}
-_REQUIRED_FIELDS = {f.name for f in fields(DocumentRecord) if f.name not in ("page_hashes", "reading", *_HISTORY_FIELDS)}
+_REQUIRED_FIELDS = {
+    f.name for f in fields(DocumentRecord) if f.name not in ("page_hashes", "reading", *_HISTORY_FIELDS)
+}
 
 
 def parse(raw: bytes) -> dict[str, DocumentRecord]:

@@ -307,7 +307,8 @@ def test_what_a_thing_is_keeps_the_sentence_that_introduces_its_list(make_compon
 HARBOUR_WORKS = """<!-- page 4 -->
 # Works
 
-The volunteers rebuilt the slipway at Porthkerris over the winter of 2019. This took them six months and cost the trust 40,000 pounds.
+The volunteers rebuilt the slipway at Porthkerris over the winter of 2019. This took them six months
+and cost the trust 40,000 pounds.
 
 This section describes how the trust paid for its boats. Donations from visitors covered most of the cost.
 """

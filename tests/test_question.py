@@ -376,9 +376,7 @@ def test_which_document_is_asked_is_not_what_is_asked_about():
     assert asked("What does the guide say about logging?") == ["log"]
     assert asked("What does the social audit say about young people?") == ["young", "peopl"]
     # a name in the frame says whose document it is, and stays
-    assert asked("What does the Ideas Alliance review say about social value?") == [
-        "idea", "allianc", "social", "valu"
-    ]
+    assert asked("What does the Ideas Alliance review say about social value?") == ["idea", "allianc", "social", "valu"]
     assert asked("What does Locality say about social value?") == ["local", "social", "valu"]
 
 
