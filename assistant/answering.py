@@ -300,17 +300,18 @@ class Assistant:
         if intent.acronym:  # the words it stands for answer alone: other uses of it support nothing
             return [lead]
         listed = intent.kind == "list" or (intent.kind == "name" and not asks_for_one(intent))
-        if listed and not _WHERE.match(asked):
-            items = list_answer(intent, ranked, self.finder, self.lists)
-            if len(items) > 1:
-                return items
+        tried = listed and not _WHERE.match(asked)
+        items = list_answer(intent, ranked, self.finder, self.lists) if tried else []
+        if len(items) > 1:
+            return items
         if is_intro(lead.quote):
             # the sentence that answers best introduces a list: its items answer, but to "what is
             # the Neighbourhood Action Group?" they are only a list it made, so the introduction,
             # which says what they are, comes first
-            items = (
-                self._items_introduced(lead) if intent.defined else list_answer(intent, ranked, self.finder, self.lists)
-            )
+            if intent.defined:
+                items = self._items_introduced(lead)
+            elif not tried:
+                items = list_answer(intent, ranked, self.finder, self.lists)
             if len(items) > 1:
                 return [lead] + items if intent.defined else items
             # its list was not found: the next sentence that answers leads
