@@ -55,13 +55,14 @@ def title_like(quote: str) -> bool:
     words = [w for w in quote.split() if w[:1].isalpha()]
     if quote.rstrip().endswith((".", "!", "?", ":", ";")) or not words:
         return False
-    if len(words) > 10 and any(w.islower() and len(w) > 3 for w in words):
+    worded = any(w.islower() and len(w) > 3 for w in words)  # "CCIPS CERIAS CERT CIO CIRC ..." is not
+    if len(words) > 10 and worded:
         return False
     if contact_line(quote):
         return True
     if re.search(r"[\d|,:]", quote):  # a table row, a date line or "Name, Role, Organisation" says something
         return False
-    if not any(w.islower() and len(w) > 3 for w in words):  # "CCIPS CERIAS CERT CIO CIRC ...": a run of labels
+    if not worded:  # a run of labels
         return True
     return sum(w[0].isupper() for w in words if len(w) > 3) >= 0.8 * max(1, sum(len(w) > 3 for w in words))
 

@@ -193,8 +193,9 @@ class Library(KeptVersions, Repair):
             for v in (old.versions() if old else [])
             if v.file_sha256 == file_sha and v.kind == entry.kind and (v.title == entry.title or not entry.titled)
         ]
+        live_is_same_file = any(v.version == old.version for v in same_file)
         read_before = old is not None and old.reading < READING  # by older reading rules: read it again
-        if not issues and not read_before and any(v.version == old.version for v in same_file):
+        if not issues and not read_before and live_is_same_file:
             return IngestResult(str(entry.path), entry.doc_id, "unchanged", old.pages, old.chunks)
         kept = [v for v in same_file if v.version != old.version and not self._issues(v)]
         if kept:  # a kept version of this very file: it becomes live again, nothing is embedded
@@ -217,7 +218,7 @@ class Library(KeptVersions, Repair):
             old.file_sha256, old.source, old.reading = file_sha, str(entry.path.resolve()), READING
             self._commit(records | {old.id: old})
             return IngestResult(str(entry.path), entry.doc_id, "unchanged", old.pages, old.chunks)
-        if read_before and any(v.version == old.version for v in same_file):
+        if read_before and live_is_same_file:
             # the same file reads as other text now: the new reading replaces the old, which is no
             # version of its own (it would answer "what changed?" with reading differences)
             issues = issues + ["read again by newer reading rules"]
