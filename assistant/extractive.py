@@ -67,6 +67,21 @@ def title_like(quote: str) -> bool:
     return sum(w[0].isupper() for w in words if len(w) > 3) >= 0.8 * max(1, sum(len(w) > 3 for w in words))
 
 
+def names_only(quote: str) -> bool:
+    """A line of names and titles ("St Mary the Virgin, Witney", "Jane Smith, Head of Tax, Haleon"): it
+    can say who or which, nothing more."""
+    words = [w for w in quote.split() if w[:1].isalpha()]
+    if (
+        not words
+        or len(words) > 10
+        or quote.rstrip().endswith((".", "!", "?", ":", ";"))
+        or re.search(r"[\d|:]", quote)
+    ):
+        return False
+    named = [w for w in words if len(w) > 3]
+    return bool(named) and all(w[0].isupper() for w in named)
+
+
 # "See http://www.cert.org/csirts/ for more information.": where to read more, not a point
 _POINTER = re.compile(r"^(see|for (more|further) (information|details)|further (information|details))\b", re.I)
 

@@ -16,7 +16,7 @@ import itertools
 import re
 
 from .evidence import Evidence, EvidenceFinder
-from .extractive import asks, contact_line, points_elsewhere, title_like
+from .extractive import asks, contact_line, names_only, points_elsewhere, title_like
 from .question import (
     AUTHORED,
     PERSON,
@@ -56,6 +56,12 @@ _NAVIGATION = re.compile(
     re.I,
 )
 _HOW_MANY = re.compile(r"\bhow many\b", re.I)
+_ASKS_SHARE = re.compile(r"\b(percentage|proportion|share|fraction)\s+of\b", re.I)
+_SHARE = re.compile(
+    r"\d\s?%|\bper ?cent\b|\bout of\b|\b(one|two|three|\d+) in (every )?\w+\b|"
+    r"\b(half|third|quarter|majority|minority)\b",
+    re.I,
+)
 _ASKS_CONTACT = re.compile(r"\b(contact|e-?mail|get in touch)\b", re.I)
 _ASKS_WHERE = re.compile(r"\b(pages?|where|starts?|begins?|chapters?|sections?|appendix)\b", re.I)
 _SPECIFIC_DATE = re.compile(
@@ -93,6 +99,9 @@ def choose_lead(intent: Intent, ranked: list[Evidence], finder: EvidenceFinder, 
     # with the question
     typed = intent.kind in ("amount", "date", "name") or bool(deed)
     asks_contact = bool(_ASKS_CONTACT.search(question))  # a contacts page answers only this
+    # a line of names ("St Mary the Virgin, Witney") says who or which, not "does it have toilets?"
+    # nor who did a deed ("who funded the audit?")
+    asks_name = (intent.who and not deed) or intent.kind == "name" or intent.author or asks_contact
     floor = ranked[0].score * (TYPED_LEAD_FLOOR if typed else LEAD_FLOOR)
 
     def fits(e: Evidence) -> bool:
@@ -106,6 +115,7 @@ def choose_lead(intent: Intent, ranked: list[Evidence], finder: EvidenceFinder, 
             )
             and not asks(e.quote)
             and not points_elsewhere(e.quote)
+            and (asks_name or not names_only(e.quote))
             and gives_answer(intent, e.quote, finder.context(e), stats, e.dense)
         )
 
@@ -190,6 +200,8 @@ def _preference(intent: Intent, e: Evidence, deed: list[str], stats) -> float:
     if intent.kind == "amount" and _HOW_MANY.search(intent.question):
         # "how many people were surveyed?" is answered by a count, rather than by a share of them
         return CUE_BONUS * gives_count(e.quote)
+    if intent.kind == "amount" and _ASKS_SHARE.search(intent.question):  # "what share of ...?": a share
+        return CUE_BONUS * bool(_SHARE.search(e.quote))
     if intent.finding:
         return CUE_BONUS * bool(_RESULT.search(e.quote))
     if intent.who:

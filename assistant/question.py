@@ -156,11 +156,15 @@ _ORGANISATION_QUESTION = re.compile(
     r"providers?|universities|schools?|churches)\b",
     re.I,
 )
-# "may" is a month only with a day or a year beside it ("May 2019", "3 May"), not in "it may have been"
+# "may" is a month only with a day or a year beside it ("May 2019", "3 May"), not in "it may have been";
+# an older year is one only after a word that places it in time ("a Norman church in 1142", not
+# "1324 pupils"), and a century ("in the thirteenth century", "13th-century") or a decade is a date too
 _HAS_DATE = re.compile(
     r"\b(1[89]|20)\d\d\b|\b(january|february|march|april|june|july|august|september|"
     r"october|november|december|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec)\b|"
-    r"\bmay\s+\d|\d\s+may\b",
+    r"\bmay\s+\d|\d\s+may\b|"
+    r"\b(in|since|from|by|until|till|of|circa|c\.|around|before|after|between)\s+1[0-7]\d\d\b|"
+    r"\b(\w+th|first|second|third|\d{1,2}(st|nd|rd|th))[- ]centur(y|ies)\b|\b1\d{2}0s\b",
     re.I,
 )
 # "According to X, ..." and "X says ..." name a source, not the answer

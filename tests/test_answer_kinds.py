@@ -174,6 +174,13 @@ def test_how_many_is_led_by_a_count_not_a_share(pdf_components):
     assert "surveyed 300" in _lines(answer)[0], answer.text
 
 
+def test_what_share_is_led_by_a_share_not_a_count(pdf_components):
+    # the report gives no share expecting to outsource more; the close sentence that gives a share
+    # of respondents leads, not "Deloitte surveyed 300 senior tax and finance leaders ..."
+    answer = pdf_components.assistant.ask("What percentage of tax leaders expect to outsource more?")
+    assert "%" in _lines(answer)[0], answer.text
+
+
 def test_a_date_in_a_further_retrieved_passage_answers_before_a_refusal(pdf_components):
     # the passages closest in words ("United Kingdom, from Open Banking to Smart Data ...") give no
     # date; the one that does is read before the question is refused, and its page is shown first
@@ -354,3 +361,36 @@ def test_who_wrote_it_is_the_name_on_the_title_page(make_components, tmp_path):
     # "Annual Review" is two capitalised words too, but the library writes them in lower case: no name
     refused = components.assistant.ask("Who wrote the sea wall plan?")
     assert refused.abstained and "author" in refused.text, refused.text
+
+
+@pytest.fixture(scope="module")
+def witney_components(embedder, tmp_path_factory):
+    name = "st-mary-witney-social-audit.pdf"
+    if not (REAL_PDFS / name).is_file():
+        pytest.skip(f"real PDFs absent: {REAL_PDFS}")
+    from assistant.components import Components
+    from assistant.settings import Settings
+
+    root = tmp_path_factory.mktemp("witney-answers")
+    (root / "docs").mkdir()
+    shutil.copy(REAL_PDFS / name, root / "docs" / name)
+    components = Components(Settings.from_env(environ={}, data_dir=root / "data"))
+    components.__dict__["embedder"] = embedder
+    assert all(r.status == "new" for r in components.library.ingest([root / "docs"]))
+    return components
+
+
+def test_a_year_long_ago_answers_when(witney_components):
+    # "In 1044 ... it is likely that a church was then built on the site of St Mary's" (p. 7)
+    answer = witney_components.assistant.ask("When was St Mary's church built?")
+    assert not answer.abstained, answer.text
+    assert re.search(r"\b1044\b|\b1142\b|century", _lines(answer)[0]), answer.text
+    assert answer.citations[0].page == "7"
+
+
+@pytest.mark.parametrize("question", ["Does St Mary's have toilets?", "Who funded the social audit?"])
+def test_a_line_of_names_does_not_answer_what_it_cannot_say(witney_components, question):
+    # "St Mary the Virgin, Witney" (the title page, and a list of links on p. 28) names the church:
+    # it says nothing of toilets, nor who funded anything
+    answer = witney_components.assistant.ask(question)
+    assert not any(line.startswith("St Mary the Virgin") for line in _lines(answer)), answer.text

@@ -93,6 +93,14 @@ def test_a_date_needs_a_date():
     assert not gives_answer(intent, "The report was published by Locality.", "", STATS)
 
 
+def test_an_older_year_or_a_century_is_a_date_but_a_four_digit_count_is_not():
+    intent = analyse("When was the report published?", STATS)
+    assert gives_answer(intent, "The report was first published in 1142 by Locality.", "", STATS)
+    assert gives_answer(intent, "The report was published in the mid-thirteenth century.", "", STATS)
+    assert gives_answer(intent, "The report was published in the 1960s.", "", STATS)
+    assert not gives_answer(intent, "The report was published for 1324 readers by Locality.", "", STATS)
+
+
 def test_a_refusal_names_an_absent_name_as_the_question_writes_it():
     intent = analyse("How many jobs were enabled in Great Tew and in Brazil?", STATS)
     assert missing(intent, "The pilot areas were Bradford and Bristol.", "", STATS) == (
@@ -168,6 +176,16 @@ def test_captions_and_titles_never_lead_an_answer():
     # a glossary's column of acronyms, however long, is no sentence
     assert title_like("CCIPS CERIAS CERT® /CC CIO CIRC CIRC CIRT CISO CSIRC CSIRT DDoS DHS DNS DoS FAQ FBI FIPS")
     assert not title_like("The CSIRT and the CIO should agree the SLA with the ISP and the MSSP before any DDoS")
+
+
+def test_a_line_of_names_is_told_from_a_sentence():
+    from assistant.extractive import names_only
+
+    assert names_only("St Mary the Virgin, Witney")
+    assert names_only("Jane Smith, Head of Tax, Haleon")
+    assert not names_only("St Mary's has a number of different spaces which can be used separately.")
+    assert not names_only("Publication Date | NIST Special Publication 800-61: August 2012")
+    assert not names_only("Population of Witney from 1951, with projections to 2016")
 
 
 def test_a_pointer_to_read_more_is_no_point_of_an_answer():
