@@ -13,7 +13,7 @@ from .text_loader import parse_markdown_pages, parse_plain_text_pages, read_text
 SUPPORTED_SUFFIXES = {".pdf", ".md", ".markdown", ".txt"}
 # the reading rules' edition: raised when the same file may now read as other text (a layout fix).
 # A document read by older rules is read again at its next ingest, and stored again if its text changed.
-READING = 2
+READING = 3
 _NOT_TEXT_MAGIC = {
     b"PK\x03\x04": "a ZIP archive (or Office file)",
     b"\x89PNG": "a PNG image",

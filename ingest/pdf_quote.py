@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from .pdf_spans import char_boxes, footnote_marks
+
 MIN_PIECE = 16  # letters and digits in a piece matched on its own
 MAX_PIECES = 3
 
@@ -136,8 +138,12 @@ def page_letters(pdf_path: str, pdf_page: int) -> PageLetters:
             import pypdfium2.raw as raw
 
             text = "".join(chr(raw.FPDFText_GetUnicode(textpage.raw, i)) for i in range(count))
-        letters, origin = fold(text)
-        boxes = tuple(textpage.get_charbox(i, loose=True) for i in origin)
+        every_box = char_boxes(textpage, text)
+        marks = footnote_marks(text, every_box)  # not in the stored text either
+        folded, every = fold(text)
+        kept = [k for k, i in enumerate(every) if i not in marks]
+        letters = "".join(folded[k] for k in kept)
+        boxes = tuple(every_box[every[k]] for k in kept)
         textpage.close()
         page.close()
         return PageLetters(letters, boxes)

@@ -42,22 +42,74 @@ def page_spans(textpage) -> list[Span]:
     text = textpage.get_text_range()
     if len(text) != count:  # surrogate pairs: fall back to one call per character
         text = "".join(chr(raw.FPDFText_GetUnicode(handle, i)) for i in range(count))
-    rect = raw.FS_RECTF()
     spans: list[Span] = []
     chars: list[tuple[str, float, float, float, float, int]] = []
+    boxes = char_boxes(textpage, text)
+    marks = footnote_marks(text, boxes)
     for i, char in enumerate(text):
         if char in "\r\n":
             _flush(chars, spans, handle)
             chars = []
             continue
-        raw.FPDFText_GetLooseCharBox(handle, i, rect)
-        box = (rect.left, rect.bottom, rect.right, rect.top)
+        if i in marks:
+            continue
+        box = boxes[i]
         if chars and not char.isspace() and _breaks(chars, box):
             _flush(chars, spans, handle)
             chars = []
         chars.append((char, *box, i))
     _flush(chars, spans, handle)
     return _visible(spans)
+
+
+def char_boxes(textpage, text: str) -> list[tuple[float, float, float, float]]:
+    """Each character's loose box (left, bottom, right, top): the font's full height, so sizes compare."""
+    import pypdfium2.raw as raw
+
+    rect = raw.FS_RECTF()
+    boxes = []
+    for i in range(len(text)):
+        raw.FPDFText_GetLooseCharBox(textpage.raw, i, rect)
+        boxes.append((rect.left, rect.bottom, rect.right, rect.top))
+    return boxes
+
+
+def footnote_marks(text: str, boxes: list[tuple[float, float, float, float]]) -> set[int]:
+    """Indexes of the digits set small and raised right after a word ("in 2021⁶³ with", "sector.⁶⁴"):
+    footnote marks, which are not the report's words and would read as part of a figure ("202163").
+    A footnote's own number, first on its line, is kept."""
+    marks: set[int] = set()
+    base = None  # the box of the last character of the line set at the line's own size
+    for i, char in enumerate(text):
+        if char in "\r\n":
+            base = None
+        elif not char.isspace():
+            box = boxes[i]
+            if char.isdigit() and base is not None and _raised(base, box):
+                marks.add(i)
+            elif base is None or not _raised(base, box):
+                base = box
+    # "data.⁶,⁷": the comma or dash between two marks is part of them; "Hong Kong ⁴⁴, and": so is the
+    # space before a mark that punctuation follows
+    marks |= {i for i in range(1, len(text) - 1) if text[i] in ",-–" and {i - 1, i + 1} <= marks}
+    for i in [i for i in range(len(text) - 1) if text[i] == " " and i + 1 in marks]:
+        end = i + 1
+        while end in marks:
+            end += 1
+        if text[end : end + 1] in (",", ".", ";", ":", ")"):
+            marks.add(i)
+    return marks
+
+
+def _raised(base: tuple, box: tuple) -> bool:
+    """Smaller than the line's type, lifted off its baseline, and close beside it."""
+    height = base[3] - base[1]
+    return (
+        height > 0
+        and box[3] - box[1] < 0.8 * height
+        and box[1] > base[1] + 0.2 * height
+        and -0.5 * height <= box[0] - base[2] < height  # loose boxes may overlap a little
+    )
 
 
 def _visible(spans: list[Span]) -> list[Span]:

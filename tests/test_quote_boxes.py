@@ -12,6 +12,7 @@ from ingest.pdf_quote import fold, line_boxes, locate, page_letters, quote_boxes
 
 REAL = Path(__file__).resolve().parents[2] / "shared" / "real-pdfs"
 NIST = REAL / "nist-sp800-61r2.pdf"
+IIF = REAL / "iif-deloitte-open-data.pdf"
 
 
 def _nist() -> Path:
@@ -99,3 +100,13 @@ def test_an_unreadable_stored_copy_gives_no_boxes_instead_of_an_error(tmp_path):
     quote = "Because performing incident response effectively is a complex undertaking."
     assert quote_boxes(broken, 1, quote) == []
     assert quote_boxes(tmp_path / "gone.pdf", 1, quote) == []
+
+
+def test_a_quote_read_without_its_footnote_mark_is_still_marked_on_the_page():
+    if not IIF.is_file():
+        pytest.skip(f"{IIF} is not present (the real PDFs live in ../shared/real-pdfs/)")
+    # the page draws "in 2021⁶³ with"; the stored sentence has no mark
+    quote = "Brazil launched its Open Finance initiative in 2021 with the aim to allow the exchange of data"
+    boxes = quote_boxes(IIF, 27, quote)
+    assert boxes
+    assert fold(_text_under(IIF, 27, boxes))[0].startswith(fold("Brazil launched its Open Finance")[0])

@@ -178,6 +178,18 @@ def test_no_quotable_sentence_ends_in_a_footnote_mark(name):
             assert not re.search(r"[a-z][.!?][”\"')]*\d{1,3}$", sentence), (page.label, sentence[-80:])
 
 
+def test_a_raised_footnote_mark_is_not_read_into_the_words_before_it():
+    # "in 2021⁶³" read "in 202163"; "Payment Services Directive 2⁵⁵ or PSD2⁵⁶" read "2 55 or PSD256"
+    iif = {page.label: page.text for page in _read("iif-deloitte-open-data.pdf").pages}
+    assert "Open Finance initiative in 2021 with the aim" in iif["27"]
+    assert "Payments Services Directive 2 or PSD2," in iif["26"]
+    assert "Interchange in 2022 after" in iif["26"]
+    nist = {page.label: page.text for page in _read("nist-sp800-61r2.pdf").pages}
+    assert "imminent threat of violation of computer security policies" in nist["6"]
+    # an endnote's own number, first on its line, stays
+    assert iif["30"].startswith("## Endnotes\n\n1. Realizing the Digital Promise")
+
+
 def test_a_sentence_cut_off_by_footnotes_and_a_reference_entry_are_not_quotable():
     nist = next(page for page in _read("nist-sp800-61r2.pdf").pages if page.label == "13")
     quotes = _quotable(nist)
