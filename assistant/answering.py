@@ -240,7 +240,11 @@ class Assistant:
                 raise QuestionError(f"no document with id '{doc_id}' (see: report-assistant status)")
             query = self.stats.correct(retrieval_query or question)
             query_vector = self.embedder.embed_query(query)
-            hits = self.retriever.retrieve(query, doc_id=doc_id, kind=kind, query_vector=query_vector)
+            # "the social audit" says which document to search; its words would find its cover, not the answer
+            named = None if doc_id else self.retriever.named_document(question)
+            doc_id, search = (named[0], query.replace(named[1], "it")) if named else (doc_id, query)
+            search_vector = query_vector if search == query else self.embedder.embed_query(search)
+            hits = self.retriever.retrieve(search, doc_id=doc_id, kind=kind, query_vector=search_vector)
         clock.lap("retrieve_ms")
         # a follow-up is searched with the earlier subject, but its own words weigh double when the
         # sentences are scored, so the answer is about what was asked now, not what was asked before
@@ -312,8 +316,10 @@ class Assistant:
                 items = self._items_introduced(lead)
             elif not tried:
                 items = list_answer(intent, ranked, self.finder, self.lists)
+            # "There are four GP surgeries in Witney:" answers "how many?" itself; its items follow
+            says_itself = intent.defined or intent.kind == "amount"
             if len(items) > 1:
-                return [lead] + items if intent.defined else items
+                return [lead] + items if says_itself else items
             # its list was not found: the next sentence that answers leads
             lead = choose_lead(intent, [e for e in ranked if not is_intro(e.quote)], self.finder, asked) or lead
         sequence = self.lists.sequence_after(lead.doc_key, lead.page_index, lead.start)

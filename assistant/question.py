@@ -164,6 +164,7 @@ _HAS_DATE = re.compile(
     r"october|november|december|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec)\b|"
     r"\bmay\s+\d|\d\s+may\b|"
     r"\b(in|since|from|by|until|till|of|circa|c\.|around|before|after|between)\s+1[0-7]\d\d\b|"
+    r"\((?:[bdc]\.?\s*)?1[0-7]\d\d\b|"  # "Henry Box (d 1660)", "(1549-1620)"
     r"\b(\w+th|first|second|third|\d{1,2}(st|nd|rd|th))[- ]centur(y|ies)\b|\b1\d{2}0s\b",
     re.I,
 )

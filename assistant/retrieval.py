@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cached_property
 
 from llama_index.core.llms import MockLLM
 from llama_index.core.retrievers import BaseRetriever, QueryFusionRetriever
@@ -13,9 +14,18 @@ from llama_index.retrievers.bm25 import BM25Retriever
 
 from ingest.chunking import Chunk
 
+from .terms import content_terms
+
 NEAR_DUPLICATE_CHUNK = 0.9  # cosine above which two chunks say the same thing
 # "in Appendix 2", "chapter 3", "section 3.4.1": a place in the document the question names
 _PLACE = re.compile(r"\b(appendix|annex|chapter|section|part)\s+([0-9]+(?:\.[0-9]+)*|[IVX]+|[A-Z])\b", re.I)
+NAME_CHARS = 300  # the opening of a document's first page that may name it, as a cover does
+# "the social audit", "the tax report", "the NIST guide": a document the question names by what it is
+_NAMED_DOCUMENT = re.compile(
+    r"\bthe\s+((?:[\w'’-]+\s+){1,3}?)(report|guide|audit|study|survey|review|strategy|plan|handbook|"
+    r"toolkit|briefing|paper)\b",
+    re.I,
+)
 
 
 @dataclass(frozen=True)
@@ -86,6 +96,31 @@ class HybridRetriever:
             Hit(self.chunks[n.node.node_id], n.score) for n in fuser.retrieve(bundle) if n.node.node_id in self.chunks
         ]
         return _named_place_first(query, self._diverse(hits))
+
+    def named_document(self, question: str) -> tuple[str, str] | None:
+        """(doc id, the words naming it) for the one document whose title or title page holds every
+        word of a name the question gives it ("What are the recommendations of the social audit?");
+        None when it gives none, or when several documents fit ("the report" of a library of reports)."""
+        for match in _NAMED_DOCUMENT.finditer(question):
+            name = set(content_terms(match.group(1) + match.group(2)))
+            fitting = [doc for doc, words in self._name_words.items() if name <= words]
+            if len(fitting) == 1:
+                return fitting[0], match.group(0)
+        return None
+
+    @cached_property
+    def _name_words(self) -> dict[str, set[str]]:
+        """Each document's title and the opening of its first page (a cover's lines: "St Mary the
+        Virgin, Witney / Social Audit / January 2012"), as content terms."""
+        opening: dict[str, Chunk] = {}
+        for chunk in self.chunks.values():
+            first = opening.get(chunk.doc_id)
+            if first is None or (chunk.page_index, chunk.char_start) < (first.page_index, first.char_start):
+                opening[chunk.doc_id] = chunk
+        return {
+            doc: set(content_terms(chunk.title)) | set(content_terms(chunk.text[:NAME_CHARS]))
+            for doc, chunk in opening.items()
+        }
 
     def _diverse(self, hits: list[Hit]) -> list[Hit]:
         """A chunk that says nearly what a better-ranked one says (a summary repeating the report,

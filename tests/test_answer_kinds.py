@@ -394,3 +394,24 @@ def test_a_line_of_names_does_not_answer_what_it_cannot_say(witney_components, q
     # it says nothing of toilets, nor who funded anything
     answer = witney_components.assistant.ask(question)
     assert not any(line.startswith("St Mary the Virgin") for line in _lines(answer)), answer.text
+
+
+def test_how_many_keeps_the_sentence_that_counts_before_the_items(witney_components):
+    # "There are four GP surgeries in Witney:" answers; the list alone would not say how many
+    answer = witney_components.assistant.ask("How many GP surgeries are there in Witney?")
+    lines = _lines(answer)
+    assert lines[0].startswith("There are four GP surgeries in Witney"), answer.text
+    assert any("Cogges Surgery" in line for line in lines[1:]), answer.text
+
+
+def test_a_document_named_by_what_it_is_is_the_one_searched(pdf_components):
+    retriever = pdf_components.assistant.retriever
+    assert retriever.named_document("What does the tax report say about outsourcing?") == (
+        "deloitte-tax-technology-2023",
+        "the tax report",
+    )
+    # a kind alone ("the report", "the guide") names no document
+    assert retriever.named_document("What does the report say about outsourcing?") is None
+    assert retriever.named_document("What does the guide say about outsourcing?") is None
+    answer = pdf_components.assistant.ask("What does the tax report say about outsourcing?")
+    assert {c.doc_id for c in answer.citations} == {"deloitte-tax-technology-2023"}, answer.text

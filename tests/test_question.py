@@ -98,6 +98,7 @@ def test_an_older_year_or_a_century_is_a_date_but_a_four_digit_count_is_not():
     assert gives_answer(intent, "The report was first published in 1142 by Locality.", "", STATS)
     assert gives_answer(intent, "The report was published in the mid-thirteenth century.", "", STATS)
     assert gives_answer(intent, "The report was published in the 1960s.", "", STATS)
+    assert gives_answer(intent, "The report was published by its founder (d 1660).", "", STATS)
     assert not gives_answer(intent, "The report was published for 1324 readers by Locality.", "", STATS)
 
 
