@@ -33,6 +33,7 @@ from .terms import TermStats, content_terms
 from .versioned import PinnedAssistants, answer_keys, check_version
 
 EVIDENCE_HITS = 8  # chunks whose sentences are considered
+SECTION_LIST_COVERAGE = 0.5  # share of a list question's other words a section's list must hold
 _WHERE = re.compile(r"^\s*(where|on (what|which) pages?|(what|which) pages?)\b", re.I)  # asks for a place, not a list
 
 
@@ -187,7 +188,12 @@ class Assistant:
                 found.query, found.asked, found.hits, found.terms, found.vector, len(found.hits), tuple(found.evidence)
             )
             lead = choose_lead(intent, found.ranked, self.finder, found.asked)
-        if found.best < self.answerability.threshold or lead is None:
+        listed = (
+            [] if lead is not None and found.best >= self.answerability.threshold else self._section_list(intent, found)
+        )
+        if listed:  # "what are the recommendations?": the list under the heading "Recommendations"
+            lead = listed[0]
+        elif found.best < self.answerability.threshold or lead is None:
             top = found.ranked[0] if found.ranked else None
             gap = (
                 missing(intent, top.quote, self.finder.context(top), self.stats, top.dense)
@@ -202,7 +208,7 @@ class Assistant:
         if mode != "extractive":
             checked = yield from self._model_answer(base, found, mode, clock)
         if checked is None:
-            chosen = self._extract(found.asked, intent, found.ranked, lead)
+            chosen = listed or self._extract(found.asked, intent, found.ranked, lead)
             # the answer's lines are the stored sentences themselves: each is its own support
             checked = [CheckedSentence(e.shown or e.quote, True, 1.0, e) for e in chosen]
             shortfall = _shortfall(intent, chosen, self.stats)
@@ -336,6 +342,43 @@ class Assistant:
         chosen = with_parts(with_continuation(chosen, self.finder), ranked, asked, self.finder)
         return in_series_order(with_antecedent(chosen, self.finder), asked)
 
+    def _section_list(self, intent: Intent, found: "_Search") -> list[Evidence]:
+        """The items of a list set under a heading that is the very thing a list question asks for
+        ("Recommendations" for "what are the recommendations of the social audit?"), in the first
+        retrieved chunk of such a section: its items seldom repeat the heading's word, so no sentence
+        of it matches the question closely; [] when there is none."""
+        if intent.kind != "list" or not intent.head:
+            return []
+        # the rest of what is asked must be in the list ("... for the car park?"), but not the words
+        # naming the document asked ("... of the social audit?")
+        named = self.retriever.named_document(found.asked)
+        naming = set(content_terms(named[1])) if named else set()
+        rest = [t for t in intent.focus if t != intent.head and t not in naming]
+        for rank, hit in enumerate(found.hits[:EVIDENCE_HITS]):
+            chunk = hit.chunk
+            named = _words(chunk.section.split(">")[-1]) if chunk.section else []
+            if named != [intent.head]:
+                continue
+            key, page = chunk.doc_key, chunk.page_index
+            text = self.finder.page_text(key, page)
+            heading = next(
+                (
+                    b
+                    for b in self.lists.page_blocks(key, page)
+                    if b.kind == "heading" and _words(text[b.start : b.end]) == named
+                ),
+                None,
+            )
+            if heading is None:
+                continue
+            _, items = self.lists.list_at(key, page, heading.start, None)
+            spans = (self.finder.span_evidence(key, i.page_index, i.start, i.end, rank, i.shown) for i in items)
+            evidence = [e for e in spans if e]
+            said = set().union(*(e.terms for e in evidence)) if evidence else set()
+            if len(evidence) > 1 and (not rest or self.stats.coverage(rest, said) >= SECTION_LIST_COVERAGE):
+                return evidence
+        return []
+
     def _items_introduced(self, intro: Evidence) -> list[Evidence]:
         _, items = self.lists.list_at(intro.doc_key, intro.page_index, intro.start, None)
         spans = (
@@ -370,6 +413,11 @@ class _Search:
     best: float  # answerability of the best evidence
     terms: list[str]  # the question's terms the sentences were scored on
     vector: object  # ... and its vector
+
+
+def _words(heading: str) -> list[str]:
+    """A heading's words without its numbering: "3.6 Recommendations" → ['recommend']."""
+    return [t for t in content_terms(heading) if t.isalpha()]
 
 
 def _by_best_sentence(hits: list[Hit], evidence: list[Evidence]) -> list[Hit]:

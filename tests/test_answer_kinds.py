@@ -415,3 +415,14 @@ def test_a_document_named_by_what_it_is_is_the_one_searched(pdf_components):
     assert retriever.named_document("What does the guide say about outsourcing?") is None
     answer = pdf_components.assistant.ask("What does the tax report say about outsourcing?")
     assert {c.doc_id for c in answer.citations} == {"deloitte-tax-technology-2023"}, answer.text
+
+
+def test_a_list_under_a_heading_of_the_thing_asked_answers(witney_components):
+    # p. 27's twelve numbered points sit under "# Recommendations"; none of them says "recommend",
+    # so no sentence matched the question closely and it was refused
+    answer = witney_components.assistant.ask("What are the recommendations of the social audit?")
+    lines = _lines(answer)
+    assert len(lines) == 12 and lines[0].startswith("Encourage St Mary’s to develop its position"), answer.text
+    assert {c.page for c in answer.citations} == {"27"}
+    # a list that says nothing of the rest of what is asked does not answer it
+    assert witney_components.assistant.ask("What are the recommendations for the car park?").abstained
