@@ -17,7 +17,17 @@ from functools import lru_cache
 from ingest.errors import ReportAssistantError
 
 from .acronyms import ASKING, asked_acronym, expands
-from .terms import NAME, STOPWORDS, TermStats, content_terms, implied_terms, kind_of_name, stem, words
+from .terms import (
+    NAME,
+    STOPWORDS,
+    TermStats,
+    content_terms,
+    implied_terms,
+    kind_of_name,
+    names_an_organisation,
+    stem,
+    words,
+)
 
 
 class QuestionError(ReportAssistantError):
@@ -552,7 +562,15 @@ def names_asked_for(intent: Intent, sentence: str, stats: TermStats) -> list[str
     spans = _new_name_spans(sentence, set(intent.focus), stats)
     if intent.organisations:
         spans = [n for n in spans if len(n[0].split()) > 1]
-    return [n[0] for n in spans if not intent.head or _of_kind(sentence, n, intent.head)]
+    # "which organisations funded ...?" is answered by any organisation's name ("Friends Provident
+    # Foundation"); "which community organisations ...?" only by one given as such
+    asked = _NAME_QUESTION.search(intent.question)
+    any_organisation = intent.head == "organis" and bool(asked) and not (asked.group(2) or asked.group("then"))
+    return [
+        n[0]
+        for n in spans
+        if not intent.head or _of_kind(sentence, n, intent.head) or (any_organisation and names_an_organisation(n[0]))
+    ]
 
 
 def list_fits(intent: Intent, intro: str, items: list[str], stats: TermStats, noun: str) -> bool:

@@ -83,6 +83,23 @@ def kind_of_name(name: str) -> tuple[str, ...]:
     return _KIND_BY_LAST_WORD.get(stem(words[-1].rstrip(".,").lower()), ()) if words else ()
 
 
+# the last words of an organisation's name, as written ("Shropshire Council", "NEF Consulting"; not
+# stems: "Open Banking" is no bank)
+_ORGANISATION_WORDS = frozenset(
+    (
+        "council consulting centre center association institute institution society bank group network "
+        "alliance partnership university college agency authority department office commission company "
+        "corporation committee team foundation trust fund ltd limited plc inc llp"
+    ).split()
+)
+
+
+def names_an_organisation(name: str) -> bool:
+    """Whether a name's last word says it is an organisation's ("Friends Provident Foundation")."""
+    words = name.split()
+    return len(words) > 1 and words[-1].rstrip(".,").lower() in _ORGANISATION_WORDS
+
+
 # words that mean others they do not write: a population is the people who live in a place (stems)
 _MEANS = {"popul": ("peopl", "live", "resid", "inhabit")}
 

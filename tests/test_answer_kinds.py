@@ -112,6 +112,15 @@ def test_which_one_asks_for_a_name_not_for_a_list(corpus_components):
     assert not any(line.startswith("The first aim") for line in lines), answer.text
 
 
+def test_which_organisations_is_answered_by_any_organisation_but_a_kind_of_them_by_that_kind(corpus_components):
+    # "Friends Provident Foundation" is an organisation by its name's last word; it was refused for
+    # lacking "any organisations by name"
+    answer = corpus_components.assistant.ask("Which organisations funded or supported the research?")
+    assert not answer.abstained and "Friends Provident Foundation" in _lines(answer)[0], answer.text
+    # "Lloyds Bank Foundation" is an organisation, but nothing gives it as one of Bradford's community ones
+    assert corpus_components.assistant.ask("Which community organisations did Bradford's pilot involve?").abstained
+
+
 def test_which_councils_is_not_answered_by_a_list_of_other_things(corpus_components):
     # "three community anchor organisations took part" introduces organisations, not councils, and a
     # page of separate facts (later publications) is no list of councils either

@@ -70,3 +70,14 @@ def test_american_and_british_spellings_are_one_word_and_an_organ_is_no_organisa
     assert content_terms("organizations prioritized") == content_terms("organisations prioritised")
     assert content_terms("the church organ") != content_terms("the church organization")
     assert content_terms("size seize citizen") == ["size", "seiz", "citizen"]  # no -ize suffix in them
+
+
+def test_an_organisation_is_told_by_the_last_word_of_its_name():
+    from assistant.terms import names_an_organisation
+
+    assert names_an_organisation("Friends Provident Foundation")
+    assert names_an_organisation("Shropshire Council")
+    assert names_an_organisation("NEF Consulting")
+    assert not names_an_organisation("Wem Town Hall")
+    assert not names_an_organisation("Council")  # a word alone names none
+    assert not names_an_organisation("Open Banking")
