@@ -16,8 +16,8 @@ from ingest.loaders import load_document
 from ingest.pages import Page
 
 NIST = REAL_PDFS / "nist-sp800-61r2.pdf"
-OLD_FIGURE = "Appendix III,3 released in 2000, which directs Federal agencies"
-NEW_FIGURE = "Appendix III,3 released in 2004, which directs Federal agencies"
+OLD_FIGURE = "Appendix III, released in 2000, which directs Federal agencies"
+NEW_FIGURE = "Appendix III, released in 2004, which directs Federal agencies"
 
 
 def _pages(texts: dict[str, str]) -> list[Page]:
