@@ -319,7 +319,7 @@ class Assistant:
             # the Neighbourhood Action Group?" they are only a list it made, so the introduction,
             # which says what they are, comes first
             if intent.defined:
-                items = self._items_introduced(lead)
+                items = self._items_at(lead.doc_key, lead.page_index, lead.start, lead.hit_rank)
             elif not tried:
                 items = list_answer(intent, ranked, self.finder, self.lists)
             # "There are four GP surgeries in Witney:" answers "how many?" itself; its items follow
@@ -356,8 +356,7 @@ class Assistant:
         rest = [t for t in intent.focus if t != intent.head and t not in naming]
         for rank, hit in enumerate(found.hits[:EVIDENCE_HITS]):
             chunk = hit.chunk
-            named = _words(chunk.section.split(">")[-1]) if chunk.section else []
-            if named != [intent.head]:
+            if not chunk.section or _words(chunk.section.split(">")[-1]) != [intent.head]:
                 continue
             key, page = chunk.doc_key, chunk.page_index
             text = self.finder.page_text(key, page)
@@ -365,26 +364,22 @@ class Assistant:
                 (
                     b
                     for b in self.lists.page_blocks(key, page)
-                    if b.kind == "heading" and _words(text[b.start : b.end]) == named
+                    if b.kind == "heading" and _words(text[b.start : b.end]) == [intent.head]
                 ),
                 None,
             )
             if heading is None:
                 continue
-            _, items = self.lists.list_at(key, page, heading.start, None)
-            spans = (self.finder.span_evidence(key, i.page_index, i.start, i.end, rank, i.shown) for i in items)
-            evidence = [e for e in spans if e]
+            evidence = self._items_at(key, page, heading.start, rank)
             said = set().union(*(e.terms for e in evidence)) if evidence else set()
             if len(evidence) > 1 and (not rest or self.stats.coverage(rest, said) >= SECTION_LIST_COVERAGE):
                 return evidence
         return []
 
-    def _items_introduced(self, intro: Evidence) -> list[Evidence]:
-        _, items = self.lists.list_at(intro.doc_key, intro.page_index, intro.start, None)
-        spans = (
-            self.finder.span_evidence(intro.doc_key, i.page_index, i.start, i.end, intro.hit_rank, i.shown)
-            for i in items
-        )
+    def _items_at(self, doc_key: str, page_index: int, offset: int, rank: int) -> list[Evidence]:
+        """The items of the list introduced at `offset` (a sentence or a heading), as evidence."""
+        _, items = self.lists.list_at(doc_key, page_index, offset, None)
+        spans = (self.finder.span_evidence(doc_key, i.page_index, i.start, i.end, rank, i.shown) for i in items)
         return [e for e in spans if e]
 
     def _locate_quotes(self, citations: list[Citation]) -> list[Citation]:

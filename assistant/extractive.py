@@ -52,8 +52,8 @@ def contact_line(quote: str) -> bool:
 def title_like(quote: str) -> bool:
     """A caption or title ("Incident Response Life Cycle (Detection and Analysis)"): a few
     capitalised words with no sentence ending. It names a thing; it does not answer."""
-    words = [w for w in quote.split() if w[:1].isalpha()]
-    if quote.rstrip().endswith((".", "!", "?", ":", ";")) or not words:
+    words = _line_words(quote)
+    if not words:
         return False
     worded = any(w.islower() and len(w) > 3 for w in words)  # "CCIPS CERIAS CERT CIO CIRC ..." is not
     if len(words) > 10 and worded:
@@ -70,16 +70,18 @@ def title_like(quote: str) -> bool:
 def names_only(quote: str) -> bool:
     """A line of names and titles ("St Mary the Virgin, Witney", "Jane Smith, Head of Tax, Haleon"): it
     can say who or which, nothing more."""
-    words = [w for w in quote.split() if w[:1].isalpha()]
-    if (
-        not words
-        or len(words) > 10
-        or quote.rstrip().endswith((".", "!", "?", ":", ";"))
-        or re.search(r"[\d|:]", quote)
-    ):
+    words = _line_words(quote)
+    if not words or len(words) > 10 or re.search(r"[\d|:]", quote):
         return False
     named = [w for w in words if len(w) > 3]
     return bool(named) and all(w[0].isupper() for w in named)
+
+
+def _line_words(quote: str) -> list[str]:
+    """The words of a line that does not end as a sentence does; [] for a sentence."""
+    if quote.rstrip().endswith((".", "!", "?", ":", ";")):
+        return []
+    return [w for w in quote.split() if w[:1].isalpha()]
 
 
 # "See http://www.cert.org/csirts/ for more information.": where to read more, not a point

@@ -204,6 +204,7 @@ class Intent:
     focus: list[str] = field(default_factory=list)  # the question's content terms
     heads: list[str] = field(default_factory=list)  # what an amount is of ("jobs", "budget")
     organisations: bool = False  # "which organisations ...?": the names asked for are organisations'
+    any_organisation: bool = False  # ... of any kind (not "which community organisations ...?")
     asked_for: list[str] = field(default_factory=list)  # what the question asks for ("staffing models")
     head: str = ""  # ... its main word, as a stem ("model"), that a sentence must mention
     head_word: str = ""  # ... as the question spells it
@@ -249,6 +250,10 @@ def analyse(question: str, stats: TermStats) -> Intent:
     anchors = [(stem, word) for stem, word in _anchors(question, stats) if not (acronym and stem in ASKING)]
     head_word = _head_word(question, kind)
     head = (content_terms(head_word) or [""])[0]
+    # "which organisations funded ...?" is answered by any organisation's name ("Friends Provident
+    # Foundation"); "which community organisations ...?" only by one given as such
+    asked = _NAME_QUESTION.search(question) if kind == "name" else None
+    any_organisation = head == "organis" and bool(asked) and not (asked.group(2) or asked.group("then"))
     return Intent(
         kind=kind,
         count=count,
@@ -257,6 +262,7 @@ def analyse(question: str, stats: TermStats) -> Intent:
         focus=asked_terms(question, content_terms(question)),
         heads=_amount_heads(question) if kind == "amount" else [],
         organisations=kind == "name" and bool(_ORGANISATION_QUESTION.search(question)),
+        any_organisation=any_organisation,
         asked_for=asked_for(question),
         head=head,
         head_word=head_word,
@@ -562,14 +568,12 @@ def names_asked_for(intent: Intent, sentence: str, stats: TermStats) -> list[str
     spans = _new_name_spans(sentence, set(intent.focus), stats)
     if intent.organisations:
         spans = [n for n in spans if len(n[0].split()) > 1]
-    # "which organisations funded ...?" is answered by any organisation's name ("Friends Provident
-    # Foundation"); "which community organisations ...?" only by one given as such
-    asked = _NAME_QUESTION.search(intent.question)
-    any_organisation = intent.head == "organis" and bool(asked) and not (asked.group(2) or asked.group("then"))
     return [
         n[0]
         for n in spans
-        if not intent.head or _of_kind(sentence, n, intent.head) or (any_organisation and names_an_organisation(n[0]))
+        if not intent.head
+        or _of_kind(sentence, n, intent.head)
+        or (intent.any_organisation and names_an_organisation(n[0]))
     ]
 
 
